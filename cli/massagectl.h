@@ -1,0 +1,71 @@
+/* massagectl: shared definitions for the command table and its commands. */
+#pragma once
+
+#include <stdio.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Documented exit codes (docs/massagectl.md, massagectl(1)). Stable: home
+ * hubs script against them. */
+typedef enum {
+    MCTL_EXIT_OK = 0,
+    MCTL_EXIT_FAILURE = 1,       /* anything not listed below */
+    MCTL_EXIT_USAGE = 2,         /* bad command line */
+    MCTL_EXIT_NOT_FOUND = 3,     /* no such device, programme, session, driver or file */
+    MCTL_EXIT_NOT_CONNECTED = 4, /* the device is not connected */
+    MCTL_EXIT_BUSY = 5,          /* the device or daemon is busy (e.g. a session runs) */
+    MCTL_EXIT_INVALID = 6,       /* invalid programme, device file, bytes or value */
+    MCTL_EXIT_UNREACHABLE = 7,   /* the daemon is not running or not reachable */
+    MCTL_EXIT_PERMISSION = 8,    /* not allowed (not in group "massage") */
+    MCTL_EXIT_INTERRUPTED = 9,   /* stopped by Ctrl-C during --follow */
+} MctlExit;
+
+typedef struct {
+    gboolean json;    /* --json: one JSON object (JSON lines for streams) */
+    gboolean color;   /* on a terminal and NO_COLOR unset */
+    gboolean is_tty;  /* stdout is a terminal */
+    gboolean utf8;    /* the locale's charset is UTF-8 */
+    const char *prog; /* "massagectl" */
+    char *data_dir;   /* built-in programmes and devices (--data-dir, for tests) */
+    char *device_dir; /* user *.device files (--device-dir) */
+} MctlContext;
+
+typedef int (*MctlRunFunc)(MctlContext *ctx, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    const char *usage;   /* "DRIVER COMMAND [VALUE]" */
+    const char *summary; /* one line for the table in --help */
+    MctlRunFunc run;
+} MctlCommand;
+
+/* Commands, one file each (cli/cmd-*.c). argv[0] is the command's name. */
+int mctl_cmd_device(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_programme(MctlContext *ctx, int argc, char **argv);
+
+/* Runs a sub-command table: argv[0] is the parent, argv[1] the sub-command. */
+int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *table, int argc,
+                   char **argv);
+void mctl_print_table_help(MctlContext *ctx, const char *parent, const MctlCommand *table,
+                           FILE *out);
+
+/* Errors: one line, "massagectl: what went wrong", then what to do if known.
+ * With --json, {"error": {"code": N, "name": "...", "message": "..."}} on stdout. */
+int mctl_fail(MctlContext *ctx, int code, const char *hint, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+/* A GError from the protocol library or D-Bus, mapped to its exit code. */
+int mctl_fail_error(MctlContext *ctx, const GError *error, const char *hint);
+int mctl_exit_for_error(const GError *error);
+const char *mctl_exit_name(int code);
+
+/* Prints a JSON node as one line to stdout (for --json). */
+void mctl_print_json(JsonNode *node);
+void mctl_print_json_builder(JsonBuilder *builder);
+
+/* Parses an option like --help in a sub-command's argv; TRUE if found. */
+gboolean mctl_want_help(int argc, char **argv);
+
+G_END_DECLS

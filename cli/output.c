@@ -1,0 +1,145 @@
+/* Output and error reporting shared by every command. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli/massagectl.h"
+#include "protocol/mp-error.h"
+
+static const char *const exit_names[] = {
+    [MCTL_EXIT_OK] = "ok",
+    [MCTL_EXIT_FAILURE] = "failure",
+    [MCTL_EXIT_USAGE] = "usage",
+    [MCTL_EXIT_NOT_FOUND] = "not-found",
+    [MCTL_EXIT_NOT_CONNECTED] = "not-connected",
+    [MCTL_EXIT_BUSY] = "busy",
+    [MCTL_EXIT_INVALID] = "invalid",
+    [MCTL_EXIT_UNREACHABLE] = "unreachable",
+    [MCTL_EXIT_PERMISSION] = "permission-denied",
+    [MCTL_EXIT_INTERRUPTED] = "interrupted",
+};
+
+const char *mctl_exit_name(int code)
+{
+    if (code >= 0 && (gsize)code < G_N_ELEMENTS(exit_names) && exit_names[code])
+        return exit_names[code];
+    return "failure";
+}
+
+void mctl_print_json(JsonNode *node)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, node);
+    g_autofree char *text = json_generator_to_data(gen, NULL);
+    printf("%s\n", text);
+    fflush(stdout);
+}
+
+void mctl_print_json_builder(JsonBuilder *builder)
+{
+    g_autoptr(JsonNode) root = json_builder_get_root(builder);
+    mctl_print_json(root);
+}
+
+static int fail_message(MctlContext *ctx, int code, const char *hint, const char *message)
+{
+    if (ctx->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "error");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "code");
+        json_builder_add_int_value(b, code);
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, mctl_exit_name(code));
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, message);
+        if (hint) {
+            json_builder_set_member_name(b, "hint");
+            json_builder_add_string_value(b, hint);
+        }
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
+    } else {
+        fprintf(stderr, "%s: %s\n", ctx->prog, message);
+        if (hint)
+            fprintf(stderr, "%s\n", hint);
+    }
+    return code;
+}
+
+int mctl_fail(MctlContext *ctx, int code, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *message = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return fail_message(ctx, code, hint, message);
+}
+
+int mctl_exit_for_error(const GError *error)
+{
+    if (error->domain == MP_ERROR) {
+        switch ((MpError)error->code) {
+        case MP_ERROR_NOT_FOUND:
+            return MCTL_EXIT_NOT_FOUND;
+        case MP_ERROR_INVALID:
+        case MP_ERROR_RANGE:
+        case MP_ERROR_CHECKSUM:
+        case MP_ERROR_UNSUPPORTED:
+        case MP_ERROR_SAFETY:
+            return MCTL_EXIT_INVALID;
+        }
+    }
+    if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return MCTL_EXIT_NOT_FOUND;
+    if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+        g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_PERM))
+        return MCTL_EXIT_PERMISSION;
+    return MCTL_EXIT_FAILURE;
+}
+
+int mctl_fail_error(MctlContext *ctx, const GError *error, const char *hint)
+{
+    return fail_message(ctx, mctl_exit_for_error(error), hint, error->message);
+}
+
+gboolean mctl_want_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (g_str_equal(argv[i], "--"))
+            break;
+        if (g_str_equal(argv[i], "--help") || g_str_equal(argv[i], "-h"))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+void mctl_print_table_help(MctlContext *ctx, const char *parent, const MctlCommand *table,
+                           FILE *out)
+{
+    fprintf(out, "Usage: %s %s%sCOMMAND [ARGS]\n\nCommands:\n", ctx->prog, parent ? parent : "",
+            parent ? " " : "");
+    for (const MctlCommand *c = table; c->name; c++) {
+        g_autofree char *left = g_strdup_printf("%s %s", c->name, c->usage ? c->usage : "");
+        fprintf(out, "  %-34s %s\n", left, c->summary);
+    }
+}
+
+int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *table, int argc,
+                   char **argv)
+{
+    if (argc < 2 || g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h") ||
+        g_str_equal(argv[1], "help")) {
+        mctl_print_table_help(ctx, parent, table, argc < 2 ? stderr : stdout);
+        return argc < 2 ? MCTL_EXIT_USAGE : MCTL_EXIT_OK;
+    }
+    for (const MctlCommand *c = table; c->name; c++) {
+        if (g_str_equal(c->name, argv[1]))
+            return c->run(ctx, argc - 1, argv + 1);
+    }
+    g_autofree char *hint = g_strdup_printf("Run '%s %s --help' for the list of commands.",
+                                            ctx->prog, parent ? parent : "");
+    return mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "unknown command '%s%s%s'", parent ? parent : "",
+                     parent ? " " : "", argv[1]);
+}

@@ -1,0 +1,141 @@
+/* A device driver: bytes in, bytes out, for one family of massage devices.
+ *
+ * A driver knows how to recognise its device (advertised name patterns and
+ * service UUID), which GATT characteristics to write and to subscribe, the
+ * write type, the minimum gap between writes and the keepalive period. It
+ * encodes commands in the product's units into frames and decodes the
+ * device's notifications into readings. No I/O, no main loop: the daemon and
+ * the simulator do the talking. */
+#pragma once
+
+#include <glib.h>
+
+#include "protocol/mp-error.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    MP_KIND_PERCUSSION,
+    MP_KIND_VIBRATION,
+    MP_KIND_ANY, /* programmes only: runs on either kind */
+} MpDeviceKind;
+
+const char *mp_device_kind_to_string(MpDeviceKind kind);
+gboolean mp_device_kind_from_string(const char *s, MpDeviceKind *out);
+
+typedef enum {
+    MP_WRITE_WITHOUT_RESPONSE, /* ATT Write Command; BlueZ WriteValue type "command" */
+    MP_WRITE_WITH_RESPONSE,    /* ATT Write Request; BlueZ WriteValue type "request" */
+} MpWriteType;
+
+typedef enum {
+    MP_CMD_START,     /* start at the current (or the driver's lowest) intensity */
+    MP_CMD_STOP,      /* stop now; must always encode */
+    MP_CMD_INTENSITY, /* value: 0..100 percent, the product's unit; 0 means stopped */
+    MP_CMD_SPEED,     /* value: device units (RPM, level), within speed_min..speed_max */
+    MP_CMD_MODE,      /* value: a device mode number */
+    MP_CMD_STATUS,    /* ask the device to report its state */
+    MP_CMD_KEEPALIVE, /* the frame sent every keepalive_ms while connected */
+    MP_CMD_BATTERY,   /* ask the device for its battery level (devices without 0x2A19) */
+} MpCommandKind;
+
+const char *mp_command_kind_to_string(MpCommandKind kind);
+gboolean mp_command_kind_from_string(const char *s, MpCommandKind *out);
+
+typedef struct {
+    MpCommandKind kind;
+    double value;
+} MpCommand;
+
+typedef enum {
+    MP_READING_BATTERY = 1 << 0,
+    MP_READING_RUNNING = 1 << 1,
+    MP_READING_SPEED = 1 << 2,
+    MP_READING_INTENSITY = 1 << 3,
+    MP_READING_FORCE = 1 << 4,
+    MP_READING_ERROR = 1 << 5,
+    MP_READING_ACK = 1 << 6,
+    MP_READING_INFO = 1 << 7,
+} MpReadingField;
+
+/* What one notification said. Only the fields named in `fields` are set. */
+typedef struct {
+    guint fields;
+    guint battery;    /* percent */
+    gboolean running; /* motor on */
+    guint speed;      /* device units */
+    double intensity; /* percent */
+    double force;     /* device-reported force, newtons */
+    guint error_code; /* device error code (driver-specific, documented per driver) */
+    guint ack_seq;    /* sequence number a write acknowledgement refers to */
+    guint ack_status; /* 0 = accepted */
+    char info[64];    /* version or device type text, NUL-terminated */
+} MpReading;
+
+/* Render a reading as one line of "key=value" pairs, e.g. "battery=85 running=yes". */
+char *mp_reading_to_string(const MpReading *reading);
+
+typedef struct _MpDriver MpDriver;
+
+/* Appends one or more frames (GBytes) to `frames`. Values out of range are
+ * refused with MP_ERROR_RANGE, never clamped: the caller decides what to send. */
+typedef gboolean (*MpEncodeFunc)(const MpDriver *driver, const MpCommand *cmd, guint8 seq,
+                                 GPtrArray *frames, GError **error);
+/* Decodes the bytes notified (or read) on characteristic `char_uuid`. */
+typedef gboolean (*MpDecodeFunc)(const MpDriver *driver, const char *char_uuid, const guint8 *data,
+                                 gsize len, MpReading *out, GError **error);
+
+struct _MpDriver {
+    gint ref_count;
+    char *name;        /* "reference", "theragun", "lovense", or the .device file's Name */
+    char *description; /* one line for `massagectl device list` */
+    char *origin;      /* "built-in" or the .device file's path */
+    MpDeviceKind kind;
+    GStrv name_patterns; /* GLib glob patterns on the advertised name; may be empty */
+    char *service_uuid;  /* primary service, lowercase 128-bit form */
+    char *write_uuid;    /* characteristic commands are written to */
+    char *notify_uuid;   /* characteristic subscribed for readings; NULL if none */
+    GStrv read_uuids;    /* characteristics read once after connecting; may be empty */
+    MpWriteType write_type;
+    guint min_gap_ms;   /* at least this long between two writes */
+    guint keepalive_ms; /* 0: the device needs no keepalive */
+    guint speed_min;    /* device units for MP_CMD_SPEED; 0..0 if speed is not settable */
+    guint speed_max;
+    char *speed_unit;  /* "rpm", "level", ... */
+    gboolean uses_seq; /* frames carry a sequence number the device acknowledges */
+    MpEncodeFunc encode;
+    MpDecodeFunc decode;
+    gpointer priv;
+    GDestroyNotify priv_free;
+};
+
+MpDriver *mp_driver_new(void);
+MpDriver *mp_driver_ref(MpDriver *driver);
+void mp_driver_unref(MpDriver *driver);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MpDriver, mp_driver_unref)
+
+gboolean mp_driver_encode(const MpDriver *driver, const MpCommand *cmd, guint8 seq,
+                          GPtrArray *frames, GError **error);
+gboolean mp_driver_decode(const MpDriver *driver, const char *char_uuid, const guint8 *data,
+                          gsize len, MpReading *out, GError **error);
+
+/* How well a discovered device fits: 0 = no match; a service UUID match
+ * scores higher than a name match, both together highest. */
+guint mp_driver_match_score(const MpDriver *driver, const char *adv_name,
+                            const char *const *service_uuids);
+
+/* The built-in drivers, in a stable order. */
+MpDriver *mp_driver_reference_new(void);
+MpDriver *mp_driver_theragun_new(void);
+MpDriver *mp_driver_lovense_new(void);
+
+/* UUID helpers: expand "180f" / "0x180F" / full forms to lowercase 128-bit. */
+char *mp_uuid_normalise(const char *uuid, GError **error);
+gboolean mp_uuid_equal(const char *a, const char *b);
+
+/* Frame helpers used by drivers, the simulator and the CLI. */
+char *mp_hex_format(const guint8 *data, gsize len); /* "aa 70 01" */
+/* Accepts "aa 70 01", "aa7001", "AA:70:01", several arguments joined by spaces. */
+GBytes *mp_hex_parse(const char *text, GError **error);
+
+G_END_DECLS
