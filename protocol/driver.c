@@ -130,6 +130,28 @@ gboolean mp_driver_decode(const MpDriver *driver, const char *char_uuid, const g
     return driver->decode(driver, char_uuid, data, len, out, error);
 }
 
+gboolean mp_driver_parse_command(const MpDriver *driver, const guint8 *data, gsize len,
+                                 MpCommand *out, guint8 *seq, GError **error)
+{
+    guint8 dummy_seq = 0;
+    if (!driver->parse_command) {
+        g_set_error(error, MP_ERROR, MP_ERROR_UNSUPPORTED, "%s: cannot parse written frames",
+                    driver->name);
+        return FALSE;
+    }
+    return driver->parse_command(driver, data, len, out, seq ? seq : &dummy_seq, error);
+}
+
+GBytes *mp_driver_encode_reading(const MpDriver *driver, const MpReading *reading, GError **error)
+{
+    if (!driver->encode_reading) {
+        g_set_error(error, MP_ERROR, MP_ERROR_UNSUPPORTED, "%s: the device sends no readings",
+                    driver->name);
+        return NULL;
+    }
+    return driver->encode_reading(driver, reading, error);
+}
+
 guint mp_driver_match_score(const MpDriver *driver, const char *adv_name,
                             const char *const *service_uuids)
 {

@@ -85,6 +85,15 @@ typedef gboolean (*MpEncodeFunc)(const MpDriver *driver, const MpCommand *cmd, g
 typedef gboolean (*MpDecodeFunc)(const MpDriver *driver, const char *char_uuid, const guint8 *data,
                                  gsize len, MpReading *out, GError **error);
 
+/* The device's side, for the simulator, the sim's command log and round-trip
+ * tests: what command a written frame carries (and its sequence number, 0 if
+ * the protocol has none), and the notification frame that reports a reading
+ * (or NULL with MP_ERROR_UNSUPPORTED for fields the device cannot report). */
+typedef gboolean (*MpParseCommandFunc)(const MpDriver *driver, const guint8 *data, gsize len,
+                                       MpCommand *out, guint8 *seq, GError **error);
+typedef GBytes *(*MpEncodeReadingFunc)(const MpDriver *driver, const MpReading *reading,
+                                       GError **error);
+
 struct _MpDriver {
     gint ref_count;
     char *name;        /* "reference", "theragun", "lovense", or the .device file's Name */
@@ -105,6 +114,8 @@ struct _MpDriver {
     gboolean uses_seq; /* frames carry a sequence number the device acknowledges */
     MpEncodeFunc encode;
     MpDecodeFunc decode;
+    MpParseCommandFunc parse_command;
+    MpEncodeReadingFunc encode_reading;
     gpointer priv;
     GDestroyNotify priv_free;
 };
@@ -118,6 +129,10 @@ gboolean mp_driver_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
                           GPtrArray *frames, GError **error);
 gboolean mp_driver_decode(const MpDriver *driver, const char *char_uuid, const guint8 *data,
                           gsize len, MpReading *out, GError **error);
+
+gboolean mp_driver_parse_command(const MpDriver *driver, const guint8 *data, gsize len,
+                                 MpCommand *out, guint8 *seq, GError **error);
+GBytes *mp_driver_encode_reading(const MpDriver *driver, const MpReading *reading, GError **error);
 
 /* How well a discovered device fits: 0 = no match; a service UUID match
  * scores higher than a name match, both together highest. */
