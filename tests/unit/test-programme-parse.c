@@ -488,6 +488,31 @@ static void test_load_file_errors(void **state)
     assert_string_equal(s2, want);
 }
 
+static void test_caps(void **state)
+{
+    (void)state;
+    GString *s = g_string_new("[Programme]\nName=x\n");
+    for (int i = 0; i < 1001; i++)
+        g_string_append_printf(s, "[Step s%d]\nDuration=1s\n", i);
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    assert_null(mp_programme_parse(s->str, s->len, "c", diags));
+    assert_int_equal(diags->len, 1);
+    g_autofree char *d = mp_diagnostic_to_string(g_ptr_array_index(diags, 0));
+    assert_string_equal(d, "c:2003: [Step s1000] more than 1000 steps");
+    g_string_free(s, TRUE);
+
+    /* After 100 errors the parser says so and stops. */
+    GString *junk = g_string_new("[Programme]\nName=x\n");
+    for (int i = 0; i < 500; i++)
+        g_string_append(junk, "junk\n");
+    g_autoptr(GPtrArray) diags2 = mp_diagnostics_new();
+    assert_null(mp_programme_parse(junk->str, junk->len, "c", diags2));
+    assert_int_equal(diags2->len, 101);
+    g_autofree char *last = mp_diagnostic_to_string(g_ptr_array_index(diags2, 100));
+    assert_string_equal(last, "c:103: too many errors; is this a programme file?");
+    g_string_free(junk, TRUE);
+}
+
 static void test_enum_names(void **state)
 {
     (void)state;
@@ -508,12 +533,19 @@ static void test_enum_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_fields),       cmocka_unit_test(test_timespans),
-        cmocka_unit_test(test_timespan_format),    cmocka_unit_test(test_envelopes),
-        cmocka_unit_test(test_all_errors_at_once), cmocka_unit_test(test_structure_errors),
-        cmocka_unit_test(test_bad_bytes),          cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_truncations),        cmocka_unit_test(test_enum_names),
-        cmocka_unit_test(test_mutations),          cmocka_unit_test(test_load_file_errors),
+        cmocka_unit_test(test_parse_fields),
+        cmocka_unit_test(test_timespans),
+        cmocka_unit_test(test_timespan_format),
+        cmocka_unit_test(test_envelopes),
+        cmocka_unit_test(test_all_errors_at_once),
+        cmocka_unit_test(test_structure_errors),
+        cmocka_unit_test(test_bad_bytes),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_load_file_errors),
+        cmocka_unit_test(test_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
