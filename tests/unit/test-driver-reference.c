@@ -371,6 +371,41 @@ static void test_sequence_wrap(void **state)
     }
 }
 
+/* Every frame written out in docs/protocol.md section 12 carries a valid CRC
+ * and parses: a typo in the spec fails here. */
+static void test_spec_examples_are_valid(void **state)
+{
+    (void)state;
+    g_autofree char *path = g_build_filename(SOURCE_DATADIR, "..", "docs", "protocol.md", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!g_file_get_contents(path, &text, NULL, &error))
+        fail_msg("%s", error->message);
+    const char *section = strstr(text, "## 12. Worked examples");
+    assert_non_null(section);
+    const char *end = strstr(section, "\n## 13.");
+    assert_non_null(end);
+    g_autofree char *examples = g_strndup(section, (gsize)(end - section));
+    g_autoptr(GRegex) re = g_regex_new("`((?:[0-9a-f]{2} ){5,19}[0-9a-f]{2})`", 0, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    guint frames = 0;
+    g_regex_match(re, examples, 0, &match);
+    while (g_match_info_matches(match)) {
+        g_autofree char *hex = g_match_info_fetch(match, 1);
+        g_autoptr(GBytes) bytes = mp_hex_parse(hex, NULL);
+        assert_non_null(bytes);
+        gsize n;
+        const guint8 *p = g_bytes_get_data(bytes, &n);
+        MpRefFrame f;
+        if (!mp_reference_frame_parse(p, n, &f, NULL, &error))
+            fail_msg("spec example '%s': %s", hex, error->message);
+        frames++;
+        g_match_info_next(match, NULL);
+    }
+    /* The control and notification tables (the session sketch elides CRCs). */
+    assert_true(frames >= 18);
+}
+
 static void test_driver_description(void **state)
 {
     const MpDriver *d = *state;
@@ -404,6 +439,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_command_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reading_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spec_examples_are_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_driver_description, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
