@@ -1,0 +1,88 @@
+# Helpers for the daemon's integration tests; source after tests/lib.sh.
+
+MASSAGED=$BUILD_DIR/daemon/massaged
+
+# massaged's own directories for this test.
+MSD_DATA=$TEST_TMP/data
+MSD_STATE=$TEST_TMP/state
+MSD_CONF=$TEST_TMP/massaged.conf
+mkdir -p "$MSD_DATA/programmes" "$MSD_DATA/devices" "$MSD_STATE" "$MSD_CONF.d"
+: >"$MSD_CONF"
+# Shipped device files, so the daemon matches what the simulator offers.
+if [ -d "$SOURCE_DIR/data/devices" ]; then
+	cp "$SOURCE_DIR"/data/devices/*.device "$MSD_DATA/devices/" 2>/dev/null || true
+fi
+
+# start_massaged [args...]: starts the daemon and waits for its bus name.
+start_massaged() {
+	spawn massaged "$MASSAGED" --verbose --config "$MSD_CONF" --config-dir "$MSD_CONF.d" \
+		--data-dir "$MSD_DATA" --state-dir "$MSD_STATE" "$@"
+	if ! wait_until 10 has_name org.massaged; then
+		log "massaged did not claim org.massaged; its log:"
+		cat "$TEST_TMP/massaged.log" >&2
+		return 1
+	fi
+}
+
+# msd_call PATH INTERFACE METHOD [SIGNATURE ARGS...]: busctl, JSON output.
+msd_call() {
+	local path=$1 iface=$2 method=$3
+	shift 3
+	busctl --system --json=short call org.massaged "$path" "org.massaged.$iface" "$method" "$@"
+}
+
+# mgr METHOD [SIGNATURE ARGS...]
+mgr() { msd_call /org/massaged Manager1 "$@"; }
+
+# msd_prop PATH INTERFACE PROPERTY: the value as JSON.
+msd_prop() {
+	busctl --system --json=short get-property org.massaged "$1" "org.massaged.$2" "$3" | jq -c .data
+}
+
+# msd_error PATH IFACE METHOD ARGS...: runs a call expected to fail; prints busctl's
+# error text (which holds the D-Bus error message).
+msd_error() {
+	if msd_call "$@" >/dev/null 2>"$TEST_TMP/call.err"; then
+		echo "UNEXPECTED SUCCESS"
+	else
+		cat "$TEST_TMP/call.err"
+	fi
+}
+
+# gdbus_error ... : like msd_error but through gdbus, which prints the error *name*.
+gdbus_error() {
+	local path=$1 method=$2
+	shift 2
+	gdbus call --system --dest org.massaged --object-path "$path" --method "$method" "$@" 2>&1 >/dev/null || true
+}
+
+# A gentle programme in the design's format: 3 steps, 2 sides.
+write_programme() { # file name
+	cat >"$1" <<-PROG
+	# A short test programme.
+	[Programme]
+	Name=$2
+	Summary=Test programme
+	Kind=any
+	Sides=left,right
+
+	[Step warm]
+	Muscle=hamstrings
+	Zone=full-length
+	Duration=4s
+	Intensity=20%
+	Prompt=Warm up.
+
+	[Step work]
+	Muscle=biceps-femoris
+	Zone=mid
+	Duration=4s
+	Intensity=30%
+	Prompt=Work the middle.
+
+	[Step rest]
+	Duration=2s
+	Intensity=0%
+	Prompt=Rest.
+	PROG
+}
