@@ -45,8 +45,8 @@ static void interface_added(MsdBluez *b, GDBusObject *object, GDBusInterface *if
         if (dev && strcmp(name, BLUEZ_CHAR_IFACE) == 0)
             b->cb.gatt_changed(b->user_data, dev);
         else if (dev) {
-            g_autoptr(GVariant) empty = g_variant_ref_sink(g_variant_new_array(
-                G_VARIANT_TYPE("{sv}"), NULL, 0));
+            g_autoptr(GVariant) empty =
+                g_variant_ref_sink(g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0));
             b->cb.device_changed(b->user_data, G_DBUS_PROXY(iface), empty);
         }
     }
@@ -82,14 +82,14 @@ static void on_object_removed(GDBusObjectManager *om, GDBusObject *object, gpoin
         interface_removed(user_data, object, l->data);
 }
 
-static void on_interface_added(GDBusObjectManager *om, GDBusObject *object,
-                               GDBusInterface *iface, gpointer user_data)
+static void on_interface_added(GDBusObjectManager *om, GDBusObject *object, GDBusInterface *iface,
+                               gpointer user_data)
 {
     interface_added(user_data, object, iface);
 }
 
-static void on_interface_removed(GDBusObjectManager *om, GDBusObject *object,
-                                 GDBusInterface *iface, gpointer user_data)
+static void on_interface_removed(GDBusObjectManager *om, GDBusObject *object, GDBusInterface *iface,
+                                 gpointer user_data)
 {
     interface_removed(user_data, object, iface);
 }
@@ -111,8 +111,8 @@ static void on_properties_changed(GDBusObjectManagerClient *om, GDBusObjectProxy
 static void on_name_owner(GObject *om, GParamSpec *pspec, gpointer user_data)
 {
     MsdBluez *b = user_data;
-    g_autofree char *owner = g_dbus_object_manager_client_get_name_owner(
-        G_DBUS_OBJECT_MANAGER_CLIENT(om));
+    g_autofree char *owner =
+        g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(om));
     if (owner)
         msd_info("org.bluez is on the bus (%s)", owner);
     else
@@ -125,8 +125,8 @@ MsdBluez *msd_bluez_new(GDBusConnection *conn, const char *adapter,
 {
     /* No auto-start: bluetoothd is started by systemd, and tests run it themselves. */
     GDBusObjectManager *om = g_dbus_object_manager_client_new_sync(
-        conn, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BLUEZ_SERVICE, "/", NULL,
-        NULL, NULL, NULL, error);
+        conn, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BLUEZ_SERVICE, "/", NULL, NULL,
+        NULL, NULL, error);
     if (!om)
         return NULL;
     MsdBluez *b = g_new0(MsdBluez, 1);
@@ -258,8 +258,8 @@ void msd_bluez_error_propagate(GError **dest, GError *src, const char *what)
     g_autofree char *msg = g_strdup(src->message);
     if (remote)
         g_dbus_error_strip_remote_error(src);
-    g_set_error(dest, MSD_ERROR, code, "%s: %s%s%s", what, remote ? remote : "",
-                remote ? ": " : "", remote ? src->message : msg);
+    g_set_error(dest, MSD_ERROR, code, "%s: %s%s%s", what, remote ? remote : "", remote ? ": " : "",
+                remote ? src->message : msg);
 }
 
 /* Discovery: the filter first (LE only, our UUIDs) so bluetoothd does not
@@ -307,8 +307,8 @@ static void on_set_filter(GObject *src, GAsyncResult *res, gpointer user_data)
                       g_task_get_cancellable(task), on_start_discovery, task);
 }
 
-void msd_bluez_start_discovery(MsdBluez *b, const char *const *uuids,
-                               GAsyncReadyCallback callback, gpointer user_data)
+void msd_bluez_start_discovery(MsdBluez *b, const char *const *uuids, GAsyncReadyCallback callback,
+                               gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     DiscoveryOp *op = g_new0(DiscoveryOp, 1);

@@ -8,10 +8,10 @@
 
 G_BEGIN_DECLS
 
-#define BLUEZ_SERVICE "org.bluez"
+#define BLUEZ_SERVICE       "org.bluez"
 #define BLUEZ_ADAPTER_IFACE "org.bluez.Adapter1"
-#define BLUEZ_DEVICE_IFACE "org.bluez.Device1"
-#define BLUEZ_CHAR_IFACE "org.bluez.GattCharacteristic1"
+#define BLUEZ_DEVICE_IFACE  "org.bluez.Device1"
+#define BLUEZ_CHAR_IFACE    "org.bluez.GattCharacteristic1"
 #define BLUEZ_BATTERY_IFACE "org.bluez.Battery1"
 
 typedef struct {

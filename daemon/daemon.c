@@ -68,7 +68,8 @@ static void on_device_changed(gpointer user_data, GDBusProxy *proxy, GVariant *c
     /* The name often arrives later, in the scan response. */
     if (g_hash_table_contains(d->unmatched, path) &&
         g_str_equal(g_dbus_proxy_get_interface_name(proxy), BLUEZ_DEVICE_IFACE) &&
-        (g_variant_lookup_value(changed, "Name", NULL) || g_variant_lookup_value(changed, "UUIDs", NULL))) {
+        (g_variant_lookup_value(changed, "Name", NULL) ||
+         g_variant_lookup_value(changed, "UUIDs", NULL))) {
         try_match(d, proxy);
     }
 }
@@ -134,19 +135,19 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
     g_autoptr(MsdDaemon) d = g_new0(MsdDaemon, 1);
     options_copy(&d->opts, options);
     msd_config_init(&d->config);
-    d->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify)msd_device_free);
+    d->devices =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)msd_device_free);
     d->unmatched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    d->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify)msd_session_free);
+    d->sessions =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)msd_session_free);
 
     /* An explicitly named file must exist; the default one may not. */
     gboolean required = options->config_file != NULL;
     g_autofree char *conf = options->config_file
                                 ? g_strdup(options->config_file)
                                 : g_build_filename(MASSAGED_SYSCONFDIR, "massaged.conf", NULL);
-    g_autofree char *dropins = options->config_dir ? g_strdup(options->config_dir)
-                                                   : g_strconcat(conf, ".d", NULL);
+    g_autofree char *dropins =
+        options->config_dir ? g_strdup(options->config_dir) : g_strconcat(conf, ".d", NULL);
     if (!msd_config_load(&d->config, conf, required, dropins, error))
         return NULL;
     if (options->adapter) {

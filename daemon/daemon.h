@@ -31,7 +31,7 @@ gboolean msd_daemon_start(MsdDaemon *daemon, GDBusConnection *connection, GError
 
 /* Ends every session and stops every device; calls `done` once every stop
  * frame went out or `timeout_ms` passed, whichever comes first. */
-void msd_daemon_shutdown(MsdDaemon *daemon, const char *reason, guint timeout_ms,
-                         GSourceFunc done, gpointer user_data);
+void msd_daemon_shutdown(MsdDaemon *daemon, const char *reason, guint timeout_ms, GSourceFunc done,
+                         gpointer user_data);
 
 G_END_DECLS

@@ -13,8 +13,8 @@
 /* How long to wait after Connect returns for ServicesResolved and the
  * driver's characteristics (BlueZ exports them after ServicesResolved in
  * some versions, before it in others: bluez#1489). */
-#define READY_TIMEOUT_MS 10000
-#define CONNECT_TIMEOUT_MS 30000
+#define READY_TIMEOUT_MS       10000
+#define CONNECT_TIMEOUT_MS     30000
 #define CONNECT_RETRY_DELAY_MS 300
 
 struct _MsdDevice {
@@ -70,7 +70,7 @@ static void device_check_ready(MsdDevice *dev);
 
 const char *msd_device_state_to_string(MsdDeviceState state)
 {
-    static const char *const names[] = {"discovered", "connecting",    "ready", "running",
+    static const char *const names[] = {"discovered",    "connecting",   "ready", "running",
                                         "disconnecting", "reconnecting", "lost"};
     return names[state];
 }
@@ -83,8 +83,7 @@ static void set_state(MsdDevice *dev, MsdDeviceState state)
                  msd_device_state_to_string(state));
     dev->state = state;
     msd_device1_set_state(dev->skel, msd_device_state_to_string(state));
-    msd_device1_set_connected(dev->skel,
-                              state == MSD_DEVICE_READY || state == MSD_DEVICE_RUNNING);
+    msd_device1_set_connected(dev->skel, state == MSD_DEVICE_READY || state == MSD_DEVICE_RUNNING);
 }
 
 const char *msd_device_get_path(MsdDevice *dev)
@@ -158,8 +157,8 @@ static void handle_notification(MsdDevice *dev, const char *char_uuid, const gui
     if (!mp_driver_decode(dev->driver, char_uuid, data, len, &r, &error)) {
         /* A bad frame from a device is logged and dropped, never fatal. */
         g_autofree char *hex = mp_hex_format(data, len);
-        msd_dev_warning(dev->address, "ignoring a notification that does not decode (%s): %s",
-                        hex, error->message);
+        msd_dev_warning(dev->address, "ignoring a notification that does not decode (%s): %s", hex,
+                        error->message);
         return;
     }
     g_autofree char *text = mp_reading_to_string(&r);
@@ -454,8 +453,7 @@ void msd_device_write_frame(MsdDevice *dev, GBytes *frame, MsdWriteDone done, gp
         dev->write_fd = -1;
     }
     if (dev->write_in_flight) {
-        g_set_error(&error, MSD_ERROR, MSD_ERROR_BUSY, "a write to %s is in flight",
-                    dev->address);
+        g_set_error(&error, MSD_ERROR, MSD_ERROR_BUSY, "a write to %s is in flight", dev->address);
         if (done)
             done(dev, error, user_data);
         return;
@@ -526,8 +524,8 @@ static void device_drain(MsdDevice *dev)
 void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gpointer user_data)
 {
     if (!msd_device_is_ready(dev)) {
-        g_autoptr(GError) error = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                              "%s is not connected", dev->address);
+        g_autoptr(GError) error =
+            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
         if (done)
             done(dev, error, user_data);
         return;
@@ -650,9 +648,8 @@ static void schedule_reconnect(MsdDevice *dev)
     gint64 waited_ms = (g_get_monotonic_time() - dev->dropped_at_us) / 1000;
     guint64 window = dev->daemon->config.reconnect_window_ms;
     if ((guint64)waited_ms >= window) {
-        msd_dev_warning(dev->address, "did not come back within %" G_GUINT64_FORMAT
-                                      " ms: giving up",
-                        window);
+        msd_dev_warning(dev->address,
+                        "did not come back within %" G_GUINT64_FORMAT " ms: giving up", window);
         dev->want_connected = FALSE;
         set_state(dev, MSD_DEVICE_LOST);
         if (dev->session)
@@ -660,8 +657,8 @@ static void schedule_reconnect(MsdDevice *dev)
         return;
     }
     MsdConfig *c = &dev->daemon->config;
-    dev->backoff_ms = dev->backoff_ms ? MIN(dev->backoff_ms * 2, c->backoff_max_ms)
-                                      : c->backoff_initial_ms;
+    dev->backoff_ms =
+        dev->backoff_ms ? MIN(dev->backoff_ms * 2, c->backoff_max_ms) : c->backoff_initial_ms;
     guint64 delay = MIN(dev->backoff_ms, window - (guint64)waited_ms);
     msd_dev_info(dev->address, "reconnecting in %" G_GUINT64_FORMAT " ms", delay);
     dev->reconnect_id = g_timeout_add((guint)delay, on_reconnect_timer, dev);
@@ -862,7 +859,8 @@ void msd_device_set_bluez_proxy(MsdDevice *dev, GDBusProxy *proxy)
         g_autofree char *name = msd_proxy_get_string(proxy, "Name");
         if (name)
             msd_device1_set_name(dev->skel, name);
-        msd_dev_info(dev->address, "present in bluetoothd (%s)", g_dbus_proxy_get_object_path(proxy));
+        msd_dev_info(dev->address, "present in bluetoothd (%s)",
+                     g_dbus_proxy_get_object_path(proxy));
         if (dev->state == MSD_DEVICE_RECONNECTING && !dev->connect_in_flight) {
             /* It is back: try now instead of waiting out the backoff. */
             g_clear_handle_id(&dev->reconnect_id, g_source_remove);
@@ -931,8 +929,8 @@ static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, 
         msd_device_send(dev, &stop, after_stop_disconnect, NULL);
         set_state(dev, MSD_DEVICE_DISCONNECTING);
     } else {
-        g_autoptr(GError) e = g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                                  "disconnect requested");
+        g_autoptr(GError) e =
+            g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "disconnect requested");
         finish_waiters(dev, e);
         device_teardown_transport(dev);
         if (dev->state != MSD_DEVICE_DISCOVERED && dev->proxy)

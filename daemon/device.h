@@ -65,8 +65,7 @@ gboolean msd_device_write_busy(MsdDevice *device);
 void msd_device_send(MsdDevice *device, const MpCommand *cmd, MsdWriteDone done,
                      gpointer user_data);
 /* Stop now, ending the device's session with `reason`. */
-void msd_device_stop(MsdDevice *device, const char *reason, MsdWriteDone done,
-                     gpointer user_data);
+void msd_device_stop(MsdDevice *device, const char *reason, MsdWriteDone done, gpointer user_data);
 
 /* The session playing on the device (not owned), or NULL. */
 void msd_device_set_session(MsdDevice *device, MsdSession *session, const char *session_path);

@@ -21,8 +21,8 @@ static const char *level_name(GLogLevelFlags level)
     return "debug";
 }
 
-static GLogWriterOutput stderr_writer(GLogLevelFlags level, const GLogField *fields,
-                                      gsize n_fields, gpointer user_data)
+static GLogWriterOutput stderr_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                                      gpointer user_data)
 {
     if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !log_verbose)
         return G_LOG_WRITER_HANDLED;

@@ -18,9 +18,9 @@ G_BEGIN_DECLS
 
 #define msd_dev_log(level, addr, ...)                                                              \
     g_log_structured(MSD_LOG_DOMAIN, level, "DEVICE", "%s", (addr), "MESSAGE", __VA_ARGS__)
-#define msd_dev_info(addr, ...) msd_dev_log(G_LOG_LEVEL_MESSAGE, addr, __VA_ARGS__)
+#define msd_dev_info(addr, ...)    msd_dev_log(G_LOG_LEVEL_MESSAGE, addr, __VA_ARGS__)
 #define msd_dev_warning(addr, ...) msd_dev_log(G_LOG_LEVEL_WARNING, addr, __VA_ARGS__)
-#define msd_dev_debug(addr, ...) msd_dev_log(G_LOG_LEVEL_DEBUG, addr, __VA_ARGS__)
+#define msd_dev_debug(addr, ...)   msd_dev_log(G_LOG_LEVEL_DEBUG, addr, __VA_ARGS__)
 
 #define msd_session_log(level, session, addr, ...)                                                 \
     g_log_structured(MSD_LOG_DOMAIN, level, "SESSION", "%s", (session), "DEVICE", "%s", (addr),    \

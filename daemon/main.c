@@ -121,9 +121,9 @@ int main(int argc, char **argv)
     }
     guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &app);
     guint sigint = g_unix_signal_add(SIGINT, on_signal, &app);
-    guint owner = g_bus_own_name_on_connection(conn, "org.massaged",
-                                               G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                               on_name_acquired, on_name_lost, &app, NULL);
+    guint owner =
+        g_bus_own_name_on_connection(conn, "org.massaged", G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                     on_name_acquired, on_name_lost, &app, NULL);
     g_main_loop_run(app.loop);
 
     g_bus_unown_name(owner);

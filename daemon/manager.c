@@ -12,8 +12,8 @@ void msd_manager_update_discovering(MsdDaemon *d)
 {
     if (!d->manager)
         return;
-    msd_manager1_set_discovering(d->manager, d->discovery_wanted &&
-                                                 msd_bluez_adapter_discovering(d->bluez));
+    msd_manager1_set_discovering(d->manager,
+                                 d->discovery_wanted && msd_bluez_adapter_discovering(d->bluez));
 }
 
 static void on_start_discovery(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -193,14 +193,14 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
     }
     MsdDevice *dev = msd_daemon_find_device(d, device_path);
     if (!dev) {
-        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_NOT_FOUND,
-                                              "no device %s", device_path);
+        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_NOT_FOUND, "no device %s",
+                                              device_path);
         return TRUE;
     }
     if (msd_device_get_session(dev)) {
         g_dbus_method_invocation_return_error(
-            inv, MSD_ERROR, MSD_ERROR_BUSY, "%s is already playing %s",
-            msd_device_get_address(dev), msd_session_get_path(msd_device_get_session(dev)));
+            inv, MSD_ERROR, MSD_ERROR_BUSY, "%s is already playing %s", msd_device_get_address(dev),
+            msd_session_get_path(msd_device_get_session(dev)));
         return TRUE;
     }
     MsdProgrammeEntry *e = msd_programme_store_lookup(d->store, programme_id, &error);
@@ -209,8 +209,8 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
         return TRUE;
     }
     guint id = ++d->next_session;
-    MsdSession *s = msd_session_new(d, id, dev, e, &opts,
-                                    g_dbus_method_invocation_get_sender(inv), &error);
+    MsdSession *s =
+        msd_session_new(d, id, dev, e, &opts, g_dbus_method_invocation_get_sender(inv), &error);
     if (!s) {
         msd_error_return(inv, error);
         return TRUE;
@@ -240,11 +240,9 @@ void msd_manager_export(MsdDaemon *d)
     g_signal_connect(d->manager, "handle-stop-all", G_CALLBACK(handle_stop_all), d);
     g_signal_connect(d->manager, "handle-list-programmes", G_CALLBACK(handle_list_programmes), d);
     g_signal_connect(d->manager, "handle-get-programme", G_CALLBACK(handle_get_programme), d);
-    g_signal_connect(d->manager, "handle-validate-programme",
-                     G_CALLBACK(handle_validate_programme), d);
-    g_signal_connect(d->manager, "handle-import-programme", G_CALLBACK(handle_import_programme),
+    g_signal_connect(d->manager, "handle-validate-programme", G_CALLBACK(handle_validate_programme),
                      d);
-    g_signal_connect(d->manager, "handle-remove-programme", G_CALLBACK(handle_remove_programme),
-                     d);
+    g_signal_connect(d->manager, "handle-import-programme", G_CALLBACK(handle_import_programme), d);
+    g_signal_connect(d->manager, "handle-remove-programme", G_CALLBACK(handle_remove_programme), d);
     g_signal_connect(d->manager, "handle-start", G_CALLBACK(handle_start), d);
 }

@@ -71,19 +71,18 @@ gboolean msd_parse_duration_ms(const char *text, guint64 *out_ms)
     return TRUE;
 }
 
-static gboolean config_error(GError **error, const char *origin, const char *group,
-                             const char *key, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+static gboolean config_error(GError **error, const char *origin, const char *group, const char *key,
+                             const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 
-static gboolean config_error(GError **error, const char *origin, const char *group,
-                             const char *key, const char *fmt, ...)
+static gboolean config_error(GError **error, const char *origin, const char *group, const char *key,
+                             const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     if (key)
-        g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s: [%s] %s: %s", origin, group, key,
-                    msg);
+        g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s: [%s] %s: %s", origin, group, key, msg);
     else
         g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s: [%s]: %s", origin, group, msg);
     return FALSE;
@@ -166,10 +165,9 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
     mp_safety_limits_init(&ceil);
     MsdConfig next = *config; /* work on a copy: nothing changes on error */
 
-    static const char *const safety_keys[] = {"MaxIntensity",   "MaxSessionTime",
-                                              "MaxZoneTime",    "MaxRisePerSecond",
-                                              "MaxJump",        "MaxStartIntensity",
-                                              NULL};
+    static const char *const safety_keys[] = {
+        "MaxIntensity", "MaxSessionTime",    "MaxZoneTime", "MaxRisePerSecond",
+        "MaxJump",      "MaxStartIntensity", NULL};
     static const char *const reconnect_keys[] = {"Window", "InitialDelay", "MaxDelay", NULL};
     static const char *const devices_keys[] = {"Directory", NULL};
     static const char *const bt_keys[] = {"Adapter", NULL};
@@ -194,10 +192,10 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
         return FALSE;
 
     /* Reconnect: bounded so a session never waits forever with a person under it. */
-    if (!get_duration(kf, origin, "Reconnect", "Window", 10 * 60 * 1000,
-                      &next.reconnect_window_ms, error) ||
-        !get_duration(kf, origin, "Reconnect", "InitialDelay", 60 * 1000,
-                      &next.backoff_initial_ms, error) ||
+    if (!get_duration(kf, origin, "Reconnect", "Window", 10 * 60 * 1000, &next.reconnect_window_ms,
+                      error) ||
+        !get_duration(kf, origin, "Reconnect", "InitialDelay", 60 * 1000, &next.backoff_initial_ms,
+                      error) ||
         !get_duration(kf, origin, "Reconnect", "MaxDelay", 5 * 60 * 1000, &next.backoff_max_ms,
                       error))
         return FALSE;

@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    MpSafetyLimits safety;      /* never above mp_safety_limits_init()'s ceilings */
+    MpSafetyLimits safety;       /* never above mp_safety_limits_init()'s ceilings */
     guint64 reconnect_window_ms; /* a session waits this long for its device to return */
     guint64 backoff_initial_ms;  /* first reconnect attempt after a drop */
     guint64 backoff_max_ms;      /* the delay doubles up to this */

@@ -68,8 +68,8 @@ MpProgramme *msd_programme_store_validate(MsdProgrammeStore *store, const char *
     return mp_programme_load(text, strlen(text), "<text>", &store->limits, diagnostics);
 }
 
-static MsdProgrammeEntry *entry_new(const char *id, const char *path, char *text,
-                                    MpProgramme *p, gboolean builtin)
+static MsdProgrammeEntry *entry_new(const char *id, const char *path, char *text, MpProgramme *p,
+                                    gboolean builtin)
 {
     MsdProgrammeEntry *e = g_new0(MsdProgrammeEntry, 1);
     e->id = g_strdup(id);

@@ -16,7 +16,7 @@ typedef struct {
     char *path;
     char *text;
     MpProgramme *programme; /* parsed and validated */
-    guint64 duration_ms;     /* sides expanded */
+    guint64 duration_ms;    /* sides expanded */
     gboolean builtin;
 } MsdProgrammeEntry;
 

@@ -59,9 +59,10 @@ gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GE
         } else if (g_str_equal(key, "attach") || g_str_equal(key, "scale") ||
                    g_str_equal(key, "side")) {
             g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
-                        "option \"%s\" has type %s; expected %s", key,
-                        g_variant_get_type_string(v),
-                        g_str_equal(key, "attach") ? "b" : g_str_equal(key, "scale") ? "d" : "s");
+                        "option \"%s\" has type %s; expected %s", key, g_variant_get_type_string(v),
+                        g_str_equal(key, "attach")  ? "b"
+                        : g_str_equal(key, "scale") ? "d"
+                                                    : "s");
             return FALSE;
         } else {
             g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
@@ -205,8 +206,8 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     session_bind_methods(s);
 
     if (s->opts.attach && caller)
-        s->caller_watch = g_bus_watch_name_on_connection(d->conn, caller, G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                         NULL, on_caller_vanished, s, NULL);
+        s->caller_watch = g_bus_watch_name_on_connection(
+            d->conn, caller, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_caller_vanished, s, NULL);
     msd_device_set_session(device, s, s->path);
     msd_session_info(s->path, s->address, "programme \"%s\" on %s (scale %g%%%s), caller %s",
                      entry->id, msd_device_get_path(device), s->opts.scale,
