@@ -321,6 +321,21 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
     return flags && g_strv_contains((const char *const *)flags, flag);
 }
 
+/* The transport is set up: the device is ready for commands. */
+static void transport_complete(MsdDevice *dev)
+{
+    /* Ready either way: WriteValue works without the descriptor. */
+    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
+        return;
+    gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
+    set_state(dev, MSD_DEVICE_READY);
+    dev->backoff_ms = 0;
+    finish_waiters(dev, NULL);
+    if (was_reconnecting && dev->session)
+        msd_session_device_returned(dev->session);
+    device_drain(dev);
+}
+
 static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
@@ -346,16 +361,7 @@ static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data
         msd_dev_warning(dev->address, "AcquireWrite failed (%s); using WriteValue",
                         e ? e->message : "no descriptor");
     }
-    /* Ready either way: WriteValue works without the descriptor. */
-    if (dev->state == MSD_DEVICE_CONNECTING || dev->state == MSD_DEVICE_RECONNECTING) {
-        gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
-        set_state(dev, MSD_DEVICE_READY);
-        dev->backoff_ms = 0;
-        finish_waiters(dev, NULL);
-        if (was_reconnecting && dev->session)
-            msd_session_device_returned(dev->session);
-        device_drain(dev);
-    }
+    transport_complete(dev);
 }
 
 static void transport_ready(MsdDevice *dev)
@@ -369,7 +375,7 @@ static void transport_ready(MsdDevice *dev)
                                             10000, NULL, dev->cancel, on_acquire_write, dev);
         return;
     }
-    on_acquire_write(NULL, NULL, dev);
+    transport_complete(dev);
 }
 
 typedef struct {
@@ -823,9 +829,8 @@ void msd_device_bluez_changed(MsdDevice *dev, GDBusProxy *proxy, GVariant *chang
     if (name)
         msd_device1_set_name(dev->skel, name);
     gboolean connected = msd_proxy_get_bool(proxy, "Connected");
-    if (!connected && g_variant_lookup_value(changed, "Connected", NULL) != NULL) {
-        g_autoptr(GVariant) v = g_variant_lookup_value(changed, "Connected", NULL);
-        (void)v;
+    g_autoptr(GVariant) connected_changed = g_variant_lookup_value(changed, "Connected", NULL);
+    if (!connected && connected_changed) {
         if (dev->state == MSD_DEVICE_READY || dev->state == MSD_DEVICE_RUNNING ||
             dev->state == MSD_DEVICE_DISCONNECTING ||
             (dev->state == MSD_DEVICE_CONNECTING && !dev->connect_in_flight) ||
