@@ -381,9 +381,14 @@ static void key_value(Parser *ps, guint line, const char *key, const char *value
         else if (g_strv_contains(other, key))
             add_error(ps, line, key, "belongs in %s, not here",
                       ps->group == GROUP_PROGRAMME ? "a [Step] group" : "[Programme]");
-        else if (hint)
+        else if (hint) {
             add_error(ps, line, key, "unknown key; did you mean %s?", hint);
-        else {
+            /* A misspelt Duration is not also a missing one. */
+            if (ps->step && g_str_equal(hint, "Duration"))
+                ps->step->duration_line = line;
+            if (ps->step && g_str_equal(hint, "Intensity"))
+                ps->step->intensity_line = line;
+        } else {
             g_autofree char *list = g_strjoinv(", ", (char **)known);
             add_error(ps, line, key, "unknown key; use one of: %s", list);
         }
@@ -457,6 +462,7 @@ static void parse_line(Parser *ps, guint line, const char *raw, gsize len)
     }
     char *eq = strchr(text, '=');
     if (!eq) {
+        ps->skipped++;
         add_error(ps, line, NULL, "expected Key=value, a [Group] or a # comment");
         return;
     }

@@ -184,7 +184,8 @@ gboolean mp_programme_validate_steps(const MpProgramme *p, const MpSafetyLimits 
                                      GPtrArray *diagnostics)
 {
     Check c = {.p = p, .limits = limits, .diags = diagnostics, .ok = TRUE};
-    if (p->max_intensity > limits->max_intensity) {
+    /* An unset MaxIntensity (100 %) simply defers to the limits. */
+    if (p->max_intensity_line != 0 && p->max_intensity > limits->max_intensity) {
         g_autofree char *v = fmt_pct(p->max_intensity);
         g_autofree char *cap = fmt_pct(limits->max_intensity);
         programme_error(&c, "MaxIntensity", p->max_intensity_line, "%s is above the maximum of %s",

@@ -293,7 +293,6 @@ static void test_all_errors_at_once(void **state)
         "distal, full-length\n"
         "bad.programme:11: [Step a] Duraton: unknown key; did you mean Duration?\n"
         "bad.programme:12: [Step a] Intensity: ramp needs 2 levels, e.g. ramp 30% 60%\n"
-        "bad.programme:8: [Step a] Duration is required, e.g. Duration=60s\n"
         "bad.programme:13: [Step a] duplicate step id \"a\" (first at line 8)\n"
         "bad.programme:14: [Step a] Duration: must be longer than 0s\n"
         "bad.programme:15: unknown group [Stpe b]; did you mean [Step b]?\n"

@@ -318,12 +318,58 @@ static void test_next_change_ends(void **state)
     assert_int_equal(mp_timeline_next_change(tl, 0, 1000), 60000);
 }
 
+static MpProgramme *load_fixture(const char *name)
+{
+    g_autofree char *path = g_build_filename(TEST_DATADIR, "programmes", "valid", name, NULL);
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    MpProgramme *p = mp_programme_load_file(path, NULL, diags);
+    assert_non_null(p);
+    assert_int_equal(diags->len, 0);
+    return p;
+}
+
+/* The worked example in docs/programmes.md says what it plays; hold it to it. */
+static void test_docs_example(void **state)
+{
+    (void)state;
+    g_autoptr(MpProgramme) p = load_fixture("docs-fuller-example.programme");
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    static const char *const order[] = {"start", "steady", "waves", "taps", "down", "rest",
+                                        "start", "steady", "waves", "down", "rest"};
+    assert_int_equal(mp_timeline_n_entries(tl), G_N_ELEMENTS(order));
+    for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+        assert_string_equal(mp_timeline_entry(tl, i)->step->id, order[i]);
+        assert_int_equal(mp_timeline_entry(tl, i)->side, i < 6 ? MP_SIDE_RIGHT : MP_SIDE_LEFT);
+    }
+    assert_int_equal(mp_timeline_entry(tl, 6)->start_ms, 305000);
+    assert_int_equal(mp_timeline_duration(tl), 590000);
+
+    g_autoptr(MpProgramme) first = load_fixture("docs-first-example.programme");
+    g_autoptr(MpTimeline) tl2 = mp_timeline_new(first);
+    assert_int_equal(mp_timeline_duration(tl2), 360000);
+}
+
+/* next_change over every valid fixture, against the scan. */
+static void test_next_change_fixtures(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"two-passes.programme", "every-envelope.programme",
+                                        "docs-fuller-example.programme"};
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autoptr(MpProgramme) p = load_fixture(names[i]);
+        g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+        check_chain(tl, 1);
+        check_chain(tl, 5);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envelope_boundaries), cmocka_unit_test(test_quantise),
         cmocka_unit_test(test_sides_expansion),     cmocka_unit_test(test_sides_variants),
         cmocka_unit_test(test_next_change_exact),   cmocka_unit_test(test_next_change_ends),
+        cmocka_unit_test(test_docs_example),        cmocka_unit_test(test_next_change_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
