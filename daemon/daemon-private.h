@@ -24,7 +24,9 @@ struct _MsdDaemon {
     GHashTable *unmatched; /* BlueZ device paths no driver matched (set) */
     GHashTable *sessions;  /* our path -> MsdSession* (owned) */
     guint next_session;
-    gboolean discovery_wanted;
+    gboolean discovery_wanted; /* a client asked for discovery */
+    gboolean reconnect_scan;   /* the daemon scans for a lost device */
+    gboolean scan_pending;
     gboolean shutting_down;
 };
 
@@ -35,3 +37,4 @@ void msd_manager_update_discovering(MsdDaemon *d);
 /* daemon.c */
 MsdDevice *msd_daemon_find_device(MsdDaemon *d, const char *our_path);
 void msd_daemon_remove_session(MsdDaemon *d, MsdSession *s);
+void msd_daemon_update_scan(MsdDaemon *d);

@@ -86,22 +86,59 @@ static void on_rediscover(GObject *src, GAsyncResult *res, gpointer user_data)
 {
     MsdDaemon *d = user_data;
     g_autoptr(GError) error = NULL;
+    d->scan_pending = FALSE;
     if (!msd_bluez_start_discovery_finish(d->bluez, res, &error))
         msd_warning("restarting discovery: %s", error->message);
     msd_manager_update_discovering(d);
 }
 
+static void on_scan_stopped(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    MsdDaemon *d = user_data;
+    g_autoptr(GError) error = NULL;
+    if (!msd_bluez_stop_discovery_finish(d->bluez, res, &error))
+        msd_warning("stopping the reconnect scan: %s", error->message);
+    msd_manager_update_discovering(d);
+}
+
+/* Scanning is wanted by a client (StartDiscovery) or by a device that
+ * dropped and whose BlueZ object is gone (bluetoothd restarted and forgot
+ * it): the daemon scans to find it again. Called whenever either changes. */
+void msd_daemon_update_scan(MsdDaemon *d)
+{
+    if (!d->bluez)
+        return;
+    gboolean need_reconnect_scan = FALSE;
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, d->devices);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        need_reconnect_scan |= msd_device_needs_scan(v);
+    g_autoptr(GDBusProxy) adapter = msd_bluez_get_adapter(d->bluez);
+    if (!adapter || !msd_proxy_get_bool(adapter, "Powered"))
+        return;
+    gboolean discovering = msd_proxy_get_bool(adapter, "Discovering");
+    gboolean want = d->discovery_wanted || need_reconnect_scan;
+    if (want && !discovering && !d->scan_pending) {
+        if (need_reconnect_scan && !d->discovery_wanted)
+            msd_info("scanning to find a lost device again");
+        d->scan_pending = TRUE;
+        g_auto(GStrv) uuids = mp_registry_service_uuids(d->registry);
+        msd_bluez_start_discovery(d->bluez, (const char *const *)uuids, on_rediscover, d);
+    } else if (!want && discovering && d->reconnect_scan) {
+        d->reconnect_scan = FALSE;
+        msd_bluez_stop_discovery(d->bluez, on_scan_stopped, d);
+    }
+    if (want && !d->discovery_wanted)
+        d->reconnect_scan = TRUE;
+}
+
 static void on_adapter_changed(gpointer user_data)
 {
     MsdDaemon *d = user_data;
-    g_autoptr(GDBusProxy) adapter = msd_bluez_get_adapter(d->bluez);
     /* Discovery is lost when bluetoothd restarts; the daemon asked for it,
      * so it asks again. */
-    if (adapter && d->discovery_wanted && !msd_proxy_get_bool(adapter, "Discovering") &&
-        msd_proxy_get_bool(adapter, "Powered")) {
-        g_auto(GStrv) uuids = mp_registry_service_uuids(d->registry);
-        msd_bluez_start_discovery(d->bluez, (const char *const *)uuids, on_rediscover, d);
-    }
+    msd_daemon_update_scan(d);
     msd_manager_update_discovering(d);
 }
 

@@ -75,6 +75,11 @@ const char *msd_device_state_to_string(MsdDeviceState state)
     return names[state];
 }
 
+gboolean msd_device_needs_scan(MsdDevice *dev)
+{
+    return dev->state == MSD_DEVICE_RECONNECTING && !dev->proxy;
+}
+
 static void set_state(MsdDevice *dev, MsdDeviceState state)
 {
     if (dev->state == state)
@@ -880,6 +885,7 @@ void msd_device_set_bluez_proxy(MsdDevice *dev, GDBusProxy *proxy)
     dev->connect_in_flight = FALSE;
     if (dev->state != MSD_DEVICE_DISCOVERED && dev->state != MSD_DEVICE_LOST)
         device_dropped(dev, "bluetoothd removed it");
+    msd_daemon_update_scan(dev->daemon);
 }
 
 /* ---- D-Bus methods ---- */

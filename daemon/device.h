@@ -48,6 +48,9 @@ void msd_device_set_bluez_proxy(MsdDevice *device, GDBusProxy *bluez_device); /*
 void msd_device_bluez_changed(MsdDevice *device, GDBusProxy *proxy, GVariant *changed);
 void msd_device_gatt_changed(MsdDevice *device);
 
+/* TRUE while the device is reconnecting but bluetoothd has no object for it. */
+gboolean msd_device_needs_scan(MsdDevice *device);
+
 /* Connects (if needed) and calls back when ready or failed. */
 void msd_device_connect(MsdDevice *device, GAsyncReadyCallback callback, gpointer user_data);
 gboolean msd_device_connect_finish(MsdDevice *device, GAsyncResult *result, GError **error);
