@@ -49,6 +49,9 @@ struct _MsdDevice {
     gulong notify_changed_id;
     gboolean write_in_flight;
     guint8 seq;
+    gint64 last_write_us; /* for the driver's minimum gap and the keepalive */
+    guint gap_timer_id;
+    guint keepalive_id;
 
     /* The command queue: stop first, else the latest command. */
     GQueue queue; /* QueuedCmd* */
@@ -326,6 +329,21 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
     return flags && g_strv_contains((const char *const *)flags, flag);
 }
 
+/* Devices with a watchdog stop by themselves when the host goes quiet; the
+ * keepalive keeps a connected device listening. Any write resets the
+ * device's watchdog, so a keepalive goes out only after a quiet half period. */
+static gboolean on_keepalive(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    gint64 quiet_us = g_get_monotonic_time() - dev->last_write_us;
+    if (msd_device_is_ready(dev) && g_queue_is_empty(&dev->queue) && !dev->write_in_flight &&
+        quiet_us >= (gint64)dev->driver->keepalive_ms * 500) {
+        MpCommand ka = {.kind = MP_CMD_KEEPALIVE};
+        msd_device_send(dev, &ka, NULL, NULL);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 /* The transport is set up: the device is ready for commands. */
 static void transport_complete(MsdDevice *dev)
 {
@@ -335,6 +353,9 @@ static void transport_complete(MsdDevice *dev)
     gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
     set_state(dev, MSD_DEVICE_READY);
     dev->backoff_ms = 0;
+    if (dev->driver->keepalive_ms && !dev->keepalive_id)
+        dev->keepalive_id =
+            g_timeout_add(MAX(dev->driver->keepalive_ms / 2, 10), on_keepalive, dev);
     finish_waiters(dev, NULL);
     if (was_reconnecting && dev->session)
         msd_session_device_returned(dev->session);
@@ -504,10 +525,34 @@ static void fail_queue(MsdDevice *dev, const GError *error)
     }
 }
 
+static gboolean on_gap_timer(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    dev->gap_timer_id = 0;
+    device_drain(dev);
+    return G_SOURCE_REMOVE;
+}
+
 static void device_drain(MsdDevice *dev)
 {
     while (!dev->write_in_flight && msd_device_is_ready(dev) && !g_queue_is_empty(&dev->queue)) {
+        QueuedCmd *head = g_queue_peek_head(&dev->queue);
+        /* The driver's minimum gap between writes; a stop does not wait. */
+        gint64 next_ok = dev->last_write_us + (gint64)dev->driver->min_gap_ms * 1000;
+        gint64 now = g_get_monotonic_time();
+        if (head->cmd.kind != MP_CMD_STOP && dev->last_write_us && now < next_ok) {
+            if (!dev->gap_timer_id) {
+                GSource *src = g_timeout_source_new(0);
+                g_source_set_ready_time(src, next_ok);
+                g_source_set_callback(src, on_gap_timer, dev, NULL);
+                g_source_set_priority(src, G_PRIORITY_HIGH);
+                dev->gap_timer_id = g_source_attach(src, NULL);
+                g_source_unref(src);
+            }
+            return;
+        }
         QueuedCmd *q = g_queue_pop_head(&dev->queue);
+        dev->last_write_us = now;
         g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
         g_autoptr(GError) error = NULL;
         if (!mp_driver_encode(dev->driver, &q->cmd, dev->seq++, frames, &error)) {
@@ -606,6 +651,8 @@ static void device_teardown_transport(MsdDevice *dev)
     g_clear_object(&dev->write_char);
     g_clear_object(&dev->notify_char);
     g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    g_clear_handle_id(&dev->gap_timer_id, g_source_remove);
+    g_clear_handle_id(&dev->keepalive_id, g_source_remove);
 }
 
 static void connect_failed(MsdDevice *dev, GError *error);
