@@ -565,7 +565,7 @@ static void device_drain(MsdDevice *dev)
         }
         if (q->cmd.kind == MP_CMD_STOP)
             msd_device_set_intensity(dev, 0);
-        else if (q->cmd.kind == MP_CMD_INTENSITY)
+        else if (q->cmd.kind == MP_CMD_INTENSITY || q->cmd.kind == MP_CMD_START)
             msd_device_set_intensity(dev, q->cmd.value);
         /* Every frame but the last is fire-and-forget; the last one reports. */
         for (guint i = 0; i < frames->len; i++) {
@@ -1034,7 +1034,11 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
                                               "%s is not connected", dev->address);
         return TRUE;
     }
-    MpCommand cmd = {.kind = pct > 0 ? MP_CMD_INTENSITY : MP_CMD_STOP, .value = pct};
+    /* A motor at rest is started; a running one is adjusted; 0 stops it. */
+    MpCommand cmd = {.kind = pct <= 0                              ? MP_CMD_STOP
+                             : dev->state == MSD_DEVICE_RUNNING ? MP_CMD_INTENSITY
+                                                                : MP_CMD_START,
+                     .value = pct};
     msd_device_send(dev, &cmd, on_method_write_done, inv);
     return TRUE;
 }

@@ -17,13 +17,13 @@ G_BEGIN_DECLS
 #define msd_debug(...) g_log_structured(MSD_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE", __VA_ARGS__)
 
 #define msd_dev_log(level, addr, ...)                                                              \
-    g_log_structured(MSD_LOG_DOMAIN, level, "DEVICE", "%s", (addr), "MESSAGE", __VA_ARGS__)
+    g_log_structured(MSD_LOG_DOMAIN, level, "DEVICE", (addr), "MESSAGE", __VA_ARGS__)
 #define msd_dev_info(addr, ...)    msd_dev_log(G_LOG_LEVEL_MESSAGE, addr, __VA_ARGS__)
 #define msd_dev_warning(addr, ...) msd_dev_log(G_LOG_LEVEL_WARNING, addr, __VA_ARGS__)
 #define msd_dev_debug(addr, ...)   msd_dev_log(G_LOG_LEVEL_DEBUG, addr, __VA_ARGS__)
 
 #define msd_session_log(level, session, addr, ...)                                                 \
-    g_log_structured(MSD_LOG_DOMAIN, level, "SESSION", "%s", (session), "DEVICE", "%s", (addr),    \
+    g_log_structured(MSD_LOG_DOMAIN, level, "SESSION", (session), "DEVICE", (addr),    \
                      "MESSAGE", __VA_ARGS__)
 #define msd_session_info(session, addr, ...)                                                       \
     msd_session_log(G_LOG_LEVEL_MESSAGE, session, addr, __VA_ARGS__)
