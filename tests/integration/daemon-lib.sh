@@ -86,3 +86,59 @@ write_programme() { # file name
 	Prompt=Rest.
 	PROG
 }
+
+# ---- the simulator ----
+
+SIM=$BUILD_DIR/sim/massage-sim
+SIM_LOG=$TEST_TMP/sim.jsonl
+
+# start_sim args...: massage-sim owning org.bluez, logging every write to $SIM_LOG.
+start_sim() {
+	spawn sim "$SIM" --log "$SIM_LOG" "$@"
+	if ! wait_until 10 has_name org.bluez || ! wait_until 5 has_name org.massaged.Sim; then
+		log "massage-sim did not start; its log:"
+		cat "$TEST_TMP/sim.log" >&2
+		return 1
+	fi
+}
+
+# sim_call METHOD [SIGNATURE ARGS...]: the simulator's control interface.
+sim_call() {
+	local method=$1
+	shift
+	busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 "$method" "$@"
+}
+
+# sim_state ADDRESS KEY: one value of Sim1.GetState.
+sim_state() {
+	sim_call GetState s "$1" | jq -c ".data[0][\"$2\"].data"
+}
+
+# simlog JQ_FILTER: the command log through jq (-c, one result per line).
+simlog() { jq -c "$1" "$SIM_LOG" 2>/dev/null; }
+
+# wait_simlog TIMEOUT_S JQ_FILTER: until the filter yields something.
+wait_simlog() {
+	local timeout=$1 filter=$2
+	wait_until "$timeout" bash -c "jq -e -c '$filter' '$SIM_LOG' 2>/dev/null | grep -q ."
+}
+
+# cmds ADDRESS: the commands the device received, "kind value" per line.
+cmds() {
+	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\") | \"\\(.cmd) \\(.value // \"\")\"" | tr -d '"'
+}
+
+# devpath ADDRESS [ADAPTER]: our Device1 object path.
+devpath() { echo "/org/massaged/${2:-hci0}/dev_${1//:/_}"; }
+
+# wait_prop TIMEOUT_S PATH IFACE PROP JSON_VALUE
+wait_prop() {
+	local timeout=$1 path=$2 iface=$3 prop=$4 want=$5
+	wait_until "$timeout" bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$path' 'org.massaged.$iface' '$prop' | jq -c .data)\" = '$want' ]"
+}
+
+# has_object PATH: massaged exports PATH (through its ObjectManager).
+has_object() {
+	busctl --system --json=short call org.massaged /org/massaged org.freedesktop.DBus.ObjectManager \
+		GetManagedObjects | jq -e --arg p "$1" '.data[0] | has($p)' >/dev/null
+}
