@@ -547,7 +547,6 @@ MpProgramme *mp_programme_parse_partial(const char *text, gsize len, const char 
         .keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .step_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
     };
-    ps.errors = FALSE;
 
     gsize start = 0;
     guint line = 1;

@@ -264,6 +264,34 @@ void mp_safety_limits_init(MpSafetyLimits *limits)
     limits->max_start_intensity = 30.0;
 }
 
+static gboolean check_limit(const char *name, double value, double ceiling, GError **error)
+{
+    if (!(value > 0.0)) {
+        g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "%s: %g must be above 0", name, value);
+        return FALSE;
+    }
+    if (value > ceiling) {
+        g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "%s: %g is looser than the ceiling of %g",
+                    name, value, ceiling);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error)
+{
+    MpSafetyLimits c;
+    mp_safety_limits_init(&c);
+    return check_limit("max_intensity", limits->max_intensity, c.max_intensity, error) &&
+           check_limit("max_session_ms", (double)limits->max_session_ms, (double)c.max_session_ms,
+                       error) &&
+           check_limit("max_zone_ms", (double)limits->max_zone_ms, (double)c.max_zone_ms, error) &&
+           check_limit("max_rise_per_s", limits->max_rise_per_s, c.max_rise_per_s, error) &&
+           check_limit("max_jump", limits->max_jump, c.max_jump, error) &&
+           check_limit("max_start_intensity", limits->max_start_intensity, c.max_start_intensity,
+                       error);
+}
+
 MpProgramme *mp_programme_load(const char *text, gsize len, const char *source,
                                const MpSafetyLimits *limits, GPtrArray *diagnostics)
 {

@@ -157,6 +157,10 @@ typedef struct {
 } MpSafetyLimits;
 
 void mp_safety_limits_init(MpSafetyLimits *limits); /* the documented defaults */
+/* For limits read from a config: every value must be above 0 and no looser
+ * than the default (the defaults are the hard ceilings). MP_ERROR_RANGE
+ * names the field: "max_jump: 50 is looser than the ceiling of 40". */
+gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error);
 
 /* Input limits: a longer line or a larger file is refused with a clear
  * diagnostic instead of being read. */
@@ -174,6 +178,8 @@ gboolean mp_programme_validate(const MpProgramme *p, const MpSafetyLimits *limit
 /* parse + validate: the programme, or NULL and the diagnostics. */
 MpProgramme *mp_programme_load(const char *text, gsize len, const char *source,
                                const MpSafetyLimits *limits, GPtrArray *diagnostics);
+/* Diagnostics name the file as `path` was given, like a compiler does.
+ * `limits` NULL: the defaults. */
 MpProgramme *mp_programme_load_file(const char *path, const MpSafetyLimits *limits,
                                     GPtrArray *diagnostics);
 

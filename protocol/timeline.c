@@ -140,10 +140,15 @@ static gboolean differs(const Search *s, guint64 t)
  * two; bisection is only a safety net should that ever fail. */
 static guint64 first_change(const Search *s, guint64 lo, guint64 hi, double guess)
 {
-    if (lo >= hi || !differs(s, hi - 1))
+    if (lo >= hi)
         return hi;
+    /* lo first: the level may already differ where the piece starts (a
+     * new half period). Only once level(lo) == q is "differs" false then
+     * true across the piece, so that checking hi - 1 settles "never". */
     if (differs(s, lo))
         return lo;
+    if (!differs(s, hi - 1))
+        return hi;
     /* Now the answer is in (lo, hi - 1]. */
     guint64 c;
     if (!(guess > (double)lo)) /* also NaN */

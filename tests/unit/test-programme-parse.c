@@ -431,6 +431,88 @@ static void test_truncations(void **state)
     }
 }
 
+/* Random edits of a valid file (flipped, inserted and deleted bytes): a
+ * refusal always comes with an error, an acceptance plays. */
+static void test_mutations(void **state)
+{
+    (void)state;
+    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+    gsize len = strlen(study);
+    static const char interesting[] = "[]=%#;\\\n \t0123456789.-,smhx\xff";
+    for (int round = 0; round < 3000; round++) {
+        GString *s = g_string_new_len(study, (gssize)len);
+        int edits = g_rand_int_range(rand, 1, 6);
+        for (int e = 0; e < edits && s->len > 0; e++) {
+            gsize at = (gsize)g_rand_int_range(rand, 0, (gint32)s->len);
+            char c = g_rand_boolean(rand)
+                         ? interesting[g_rand_int_range(rand, 0, sizeof interesting - 1)]
+                         : (char)g_rand_int_range(rand, 0, 256);
+            switch (g_rand_int_range(rand, 0, 3)) {
+            case 0:
+                s->str[at] = c;
+                break;
+            case 1:
+                g_string_insert_c(s, (gssize)at, c);
+                break;
+            default:
+                g_string_erase(s, (gssize)at, 1);
+                break;
+            }
+        }
+        g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+        g_autoptr(MpProgramme) p = mp_programme_load(s->str, s->len, "m", NULL, diags);
+        if (p) {
+            assert_false(mp_diagnostics_have_errors(diags));
+            assert_true(p->steps->len > 0);
+        } else {
+            assert_true(mp_diagnostics_have_errors(diags));
+        }
+        g_string_free(s, TRUE);
+    }
+}
+
+static void test_load_file_errors(void **state)
+{
+    (void)state;
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    assert_null(mp_programme_load_file("/nonexistent/x.programme", NULL, diags));
+    assert_int_equal(diags->len, 1);
+    g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, 0));
+    assert_true(g_str_has_prefix(s, "/nonexistent/x.programme: "));
+
+    g_autoptr(GPtrArray) diags2 = mp_diagnostics_new();
+    assert_null(mp_programme_load_file(TEST_DATADIR, NULL, diags2));
+    assert_int_equal(diags2->len, 1);
+    g_autofree char *s2 = mp_diagnostic_to_string(g_ptr_array_index(diags2, 0));
+    g_autofree char *want = g_strdup_printf("%s: not a regular file", TEST_DATADIR);
+    assert_string_equal(s2, want);
+}
+
+static void test_caps(void **state)
+{
+    (void)state;
+    GString *s = g_string_new("[Programme]\nName=x\n");
+    for (int i = 0; i < 1001; i++)
+        g_string_append_printf(s, "[Step s%d]\nDuration=1s\n", i);
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    assert_null(mp_programme_parse(s->str, s->len, "c", diags));
+    assert_int_equal(diags->len, 1);
+    g_autofree char *d = mp_diagnostic_to_string(g_ptr_array_index(diags, 0));
+    assert_string_equal(d, "c:2003: [Step s1000] more than 1000 steps");
+    g_string_free(s, TRUE);
+
+    /* After 100 errors the parser says so and stops. */
+    GString *junk = g_string_new("[Programme]\nName=x\n");
+    for (int i = 0; i < 500; i++)
+        g_string_append(junk, "junk\n");
+    g_autoptr(GPtrArray) diags2 = mp_diagnostics_new();
+    assert_null(mp_programme_parse(junk->str, junk->len, "c", diags2));
+    assert_int_equal(diags2->len, 101);
+    g_autofree char *last = mp_diagnostic_to_string(g_ptr_array_index(diags2, 100));
+    assert_string_equal(last, "c:103: too many errors; is this a programme file?");
+    g_string_free(junk, TRUE);
+}
+
 static void test_enum_names(void **state)
 {
     (void)state;
@@ -451,11 +533,19 @@ static void test_enum_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_fields),       cmocka_unit_test(test_timespans),
-        cmocka_unit_test(test_timespan_format),    cmocka_unit_test(test_envelopes),
-        cmocka_unit_test(test_all_errors_at_once), cmocka_unit_test(test_structure_errors),
-        cmocka_unit_test(test_bad_bytes),          cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_truncations),        cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_parse_fields),
+        cmocka_unit_test(test_timespans),
+        cmocka_unit_test(test_timespan_format),
+        cmocka_unit_test(test_envelopes),
+        cmocka_unit_test(test_all_errors_at_once),
+        cmocka_unit_test(test_structure_errors),
+        cmocka_unit_test(test_bad_bytes),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_load_file_errors),
+        cmocka_unit_test(test_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,12 +177,32 @@ static void test_validate_directly(void **state)
     assert_int_equal(diags->len, 1);
 }
 
+static void test_limits_check(void **state)
+{
+    (void)state;
+    MpSafetyLimits l;
+    mp_safety_limits_init(&l);
+    assert_true(mp_safety_limits_check(&l, NULL));
+    l.max_zone_ms = 60000;
+    l.max_intensity = 80;
+    assert_true(mp_safety_limits_check(&l, NULL));
+    g_autoptr(GError) error = NULL;
+    l.max_jump = 50;
+    assert_false(mp_safety_limits_check(&l, &error));
+    assert_string_equal(error->message, "max_jump: 50 is looser than the ceiling of 40");
+    g_clear_error(&error);
+    l.max_jump = 10;
+    l.max_rise_per_s = 0;
+    assert_false(mp_safety_limits_check(&l, &error));
+    assert_string_equal(error->message, "max_rise_per_s: 0 must be above 0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),          cmocka_unit_test(test_rules),
         cmocka_unit_test(test_stricter_limits),   cmocka_unit_test(test_everything_at_once),
-        cmocka_unit_test(test_validate_directly),
+        cmocka_unit_test(test_validate_directly), cmocka_unit_test(test_limits_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
