@@ -7,13 +7,13 @@
 #include "daemon/device.h"
 #include "daemon/programme-store.h"
 #include "massaged-api.h"
-#include "protocol/registry.h"
+#include "daemon/driver-set.h"
 
 struct _MsdDaemon {
     MsdOptions opts;
     MsdConfig config;
     double time_scale;
-    MpRegistry *registry;
+    MsdDriverSet *drivers;
     MsdProgrammeStore *store;
 
     GDBusConnection *conn;

@@ -1035,7 +1035,7 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
         return TRUE;
     }
     /* A motor at rest is started; a running one is adjusted; 0 stops it. */
-    MpCommand cmd = {.kind = pct <= 0                              ? MP_CMD_STOP
+    MpCommand cmd = {.kind = pct <= 0                           ? MP_CMD_STOP
                              : dev->state == MSD_DEVICE_RUNNING ? MP_CMD_INTENSITY
                                                                 : MP_CMD_START,
                      .value = pct};

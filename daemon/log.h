@@ -23,8 +23,8 @@ G_BEGIN_DECLS
 #define msd_dev_debug(addr, ...)   msd_dev_log(G_LOG_LEVEL_DEBUG, addr, __VA_ARGS__)
 
 #define msd_session_log(level, session, addr, ...)                                                 \
-    g_log_structured(MSD_LOG_DOMAIN, level, "SESSION", (session), "DEVICE", (addr),    \
-                     "MESSAGE", __VA_ARGS__)
+    g_log_structured(MSD_LOG_DOMAIN, level, "SESSION", (session), "DEVICE", (addr), "MESSAGE",     \
+                     __VA_ARGS__)
 #define msd_session_info(session, addr, ...)                                                       \
     msd_session_log(G_LOG_LEVEL_MESSAGE, session, addr, __VA_ARGS__)
 #define msd_session_warning(session, addr, ...)                                                    \
