@@ -3,7 +3,12 @@
 
 #include "sim/device-model.h"
 
-#define TICK_MS 1000
+#ifdef HAVE_MP_REFERENCE
+#include "protocol/reference.h"
+#endif
+
+#define TICK_MS         1000
+#define SIM_LOW_BATTERY 5 /* percent: the reference device will not run at or below */
 
 struct _SimDevice {
     MpDriver *driver;
@@ -12,6 +17,10 @@ struct _SimDevice {
     GStrv uuids;
     GPtrArray *gatt; /* SimGattChar* */
     guint supported; /* MpReadingField mask the driver can encode */
+    gboolean is_reference;
+    guint speed_lo, speed_hi; /* the motor's running range, device units */
+    gboolean have_seq;        /* reference: a frame was applied since connecting */
+    guint8 last_seq;
 
     gboolean powered;
     gboolean connected;
@@ -80,7 +89,8 @@ static void add_char(SimDevice *dev, const char *service, const char *uuid, SimC
 static guint probe_supported(const MpDriver *driver)
 {
     static const guint fields[] = {MP_READING_BATTERY,   MP_READING_RUNNING, MP_READING_SPEED,
-                                   MP_READING_INTENSITY, MP_READING_FORCE,   MP_READING_ACK};
+                                   MP_READING_INTENSITY, MP_READING_FORCE,   MP_READING_ACK,
+                                   MP_READING_ERROR};
     guint mask = 0;
     for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
         MpReading r = {.fields = fields[i], .battery = 50, .running = TRUE, .speed = 1};
@@ -95,9 +105,12 @@ static void build_gatt(SimDevice *dev)
 {
     const MpDriver *d = dev->driver;
     const char *svc = d->service_uuid;
-    SimCharFlags wflags = d->write_type == MP_WRITE_WITH_RESPONSE
-                              ? SIM_CHAR_WRITE
-                              : (SimCharFlags)(SIM_CHAR_WRITE_NR | SIM_CHAR_WRITE);
+    /* Devices written without response usually accept both write types
+     * (e.g. the Nordic UART RX characteristic); the reference protocol's
+     * Control characteristic is write-without-response only, by its spec. */
+    SimCharFlags wflags = d->write_type == MP_WRITE_WITH_RESPONSE ? SIM_CHAR_WRITE
+                          : dev->is_reference                     ? SIM_CHAR_WRITE_NR
+                                              : (SimCharFlags)(SIM_CHAR_WRITE_NR | SIM_CHAR_WRITE);
     if (d->write_uuid)
         add_char(dev, svc, d->write_uuid, wflags);
     if (d->notify_uuid)
@@ -133,6 +146,16 @@ SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *
     dev->cfg.address = g_ascii_strup(cfg->address ? cfg->address : "AA:BB:CC:DD:EE:FF", -1);
     dev->log = log;
     dev->gatt = g_ptr_array_new_with_free_func(gatt_char_free);
+    dev->is_reference = g_strcmp0(driver->name, "reference") == 0;
+    dev->speed_lo = driver->speed_min;
+    dev->speed_hi = driver->speed_max;
+#ifdef HAVE_MP_REFERENCE
+    if (dev->is_reference) {
+        /* The simulated reference device: a percussion gun of 1750..3200 rpm. */
+        dev->speed_lo = 1750;
+        dev->speed_hi = 3200;
+    }
+#endif
     build_gatt(dev);
     g_autoptr(GStrvBuilder) ub = g_strv_builder_new();
     g_autofree char *svc =
@@ -292,6 +315,12 @@ static guint keepalive_timeout_ms(const SimDevice *dev)
     return dev->driver->keepalive_ms * 3;
 }
 
+G_GNUC_UNUSED static void send_error(SimDevice *dev, guint code)
+{
+    MpReading r = {.fields = MP_READING_ERROR, .error_code = code};
+    send_reading(dev, &r);
+}
+
 static gboolean on_watchdog(gpointer user_data)
 {
     SimDevice *dev = user_data;
@@ -300,6 +329,10 @@ static gboolean on_watchdog(gpointer user_data)
         set_running(dev, FALSE);
         g_autofree char *ms = g_strdup_printf("%u", keepalive_timeout_ms(dev));
         sim_log_event(dev->log, dev->cfg.address, "keepalive-timeout", "timeout_ms", ms, NULL);
+#ifdef HAVE_MP_REFERENCE
+        if (dev->is_reference)
+            send_error(dev, MP_REF_ERR_WATCHDOG);
+#endif
         MpReading r = {0};
         fill_state(dev, &r, MP_READING_RUNNING | MP_READING_INTENSITY | MP_READING_SPEED);
         send_reading(dev, &r);
@@ -349,6 +382,7 @@ static gboolean on_tick(gpointer user_data)
 void sim_device_link_up(SimDevice *dev)
 {
     dev->connected = TRUE;
+    dev->have_seq = FALSE;
     dev->last_tick_us = g_get_monotonic_time();
     guint period = dev->cfg.force_period_ms ? dev->cfg.force_period_ms : TICK_MS;
     if (!dev->tick_id)
@@ -370,8 +404,7 @@ void sim_device_link_down(SimDevice *dev, const char *reason)
 
 static void apply(SimDevice *dev, const MpCommand *cmd)
 {
-    const MpDriver *d = dev->driver;
-    double span = (double)d->speed_max - (double)d->speed_min;
+    double span = (double)dev->speed_hi - (double)dev->speed_lo;
     switch (cmd->kind) {
     case MP_CMD_START:
         set_running(dev, TRUE);
@@ -384,13 +417,13 @@ static void apply(SimDevice *dev, const MpCommand *cmd)
     case MP_CMD_INTENSITY:
         dev->intensity = CLAMP(cmd->value, 0, 100);
         if (span > 0)
-            dev->speed = (guint)(d->speed_min + span * dev->intensity / 100.0 + 0.5);
+            dev->speed = (guint)(dev->speed_lo + span * dev->intensity / 100.0 + 0.5);
         set_running(dev, dev->intensity > 0);
         break;
     case MP_CMD_SPEED:
         dev->speed = (guint)MAX(cmd->value, 0);
         if (span > 0)
-            dev->intensity = CLAMP((dev->speed - (double)d->speed_min) * 100.0 / span, 0, 100);
+            dev->intensity = CLAMP((dev->speed - (double)dev->speed_lo) * 100.0 / span, 0, 100);
         set_running(dev, dev->speed > 0);
         break;
     case MP_CMD_STATUS: {
@@ -411,6 +444,66 @@ static void apply(SimDevice *dev, const MpCommand *cmd)
     case MP_CMD_KEEPALIVE:
         break;
     }
+}
+
+/* ---- the reference protocol's device-side rules (docs/protocol.md) ---- */
+
+/* A frame the driver could not parse: the reference device answers with an
+ * ACK carrying the protocol's status code, so the host learns why. */
+static void reference_refuse(SimDevice *dev, const guint8 *data, gsize len)
+{
+#ifdef HAVE_MP_REFERENCE
+    if (!dev->is_reference || len < 3)
+        return;
+    MpCommand cmd;
+    guint8 seq = 0, status = 0;
+    if (mp_reference_parse_control(data, len, &cmd, &seq, &status, NULL) || status == 0)
+        return;
+    MpReading r = {.fields = MP_READING_ACK, .ack_seq = data[2], .ack_status = status};
+    send_reading(dev, &r);
+#endif
+}
+
+/* A parsed frame the reference device still refuses: 0 when accepted. */
+static guint8 reference_check(SimDevice *dev, const MpCommand *cmd, guint8 seq)
+{
+#ifdef HAVE_MP_REFERENCE
+    if (!dev->is_reference)
+        return 0;
+    /* STOP is applied whatever its sequence number: stop must never be lost. */
+    if (cmd->kind != MP_CMD_STOP && dev->have_seq && !mp_reference_seq_is_newer(seq, dev->last_seq))
+        return MP_REF_ERR_STALE;
+    if (cmd->kind == MP_CMD_SPEED && cmd->value != 0 &&
+        (cmd->value < dev->speed_lo || cmd->value > dev->speed_hi))
+        return MP_REF_ERR_OUT_OF_RANGE;
+    if ((cmd->kind == MP_CMD_START || (cmd->kind == MP_CMD_INTENSITY && cmd->value > 0) ||
+         (cmd->kind == MP_CMD_SPEED && cmd->value > 0)) &&
+        dev->battery <= SIM_LOW_BATTERY)
+        return MP_REF_ERR_LOW_BATTERY;
+#endif
+    return 0;
+}
+
+static GBytes *reference_read(SimDevice *dev, const char *uuid)
+{
+#ifdef HAVE_MP_REFERENCE
+    if (dev->is_reference && mp_uuid_equal(uuid, MP_REF_CAPABILITIES_UUID)) {
+        MpRefCapabilities caps = {
+            .version_major = MP_REF_VERSION_MAJOR,
+            .version_minor = MP_REF_VERSION_MINOR,
+            .kind = MP_REF_KIND_PERCUSSION,
+            .features = MP_REF_FEATURE_SPEED | MP_REF_FEATURE_FORCE | MP_REF_FEATURE_BATTERY,
+            .speed_min = (guint16)dev->speed_lo,
+            .speed_max = (guint16)dev->speed_hi,
+            .speed_unit = MP_REF_UNIT_RPM,
+            .watchdog_ms = (guint16)MIN(keepalive_timeout_ms(dev), G_MAXUINT16),
+            .mode_count = 0,
+            .min_gap_ms = MP_REF_DEFAULT_MIN_GAP_MS,
+        };
+        return mp_reference_encode_capabilities(&caps);
+    }
+#endif
+    return NULL;
 }
 
 static const SimGattChar *find_char(const SimDevice *dev, const char *uuid)
@@ -439,14 +532,22 @@ gboolean sim_device_write(SimDevice *dev, const char *char_uuid, const guint8 *d
     if (!mp_driver_parse_command(dev->driver, data, len, &cmd, &seq, &perr)) {
         sim_log_write(dev->log, dev->cfg.address, c->uuid, data, len, NULL, FALSE, 0,
                       perr->message);
+        reference_refuse(dev, data, len);
         return TRUE;
     }
+    guint8 status = reference_check(dev, &cmd, seq);
+    g_autofree char *refused = status ? g_strdup_printf("refused: status %u", status) : NULL;
     sim_log_write(dev->log, dev->cfg.address, c->uuid, data, len, &cmd, dev->driver->uses_seq, seq,
-                  NULL);
+                  refused);
+    /* Any frame from the host, even a refused one, shows the host is alive. */
     rearm_watchdog(dev);
-    apply(dev, &cmd);
+    if (!status) {
+        apply(dev, &cmd);
+        dev->have_seq = TRUE;
+        dev->last_seq = seq;
+    }
     if (dev->driver->uses_seq) {
-        MpReading r = {.fields = MP_READING_ACK, .ack_seq = seq, .ack_status = 0};
+        MpReading r = {.fields = MP_READING_ACK, .ack_seq = seq, .ack_status = status};
         send_reading(dev, &r);
     }
     return TRUE;
@@ -464,6 +565,9 @@ GBytes *sim_device_read(SimDevice *dev, const char *char_uuid, GError **error)
         guint8 level = (guint8)dev->battery;
         return g_bytes_new(&level, 1);
     }
+    GBytes *ref = reference_read(dev, c->uuid);
+    if (ref)
+        return ref;
     /* Other readable characteristics (capabilities, device information)
      * answer with the device's state as a reading frame if the driver has
      * one, else with the device name as Device Information does. */
@@ -480,8 +584,20 @@ GBytes *sim_device_read(SimDevice *dev, const char *char_uuid, GError **error)
 void sim_device_set_battery(SimDevice *dev, guint percent)
 {
     dev->battery = MIN(percent, 100);
-    sim_log_event(dev->log, dev->cfg.address, "battery", NULL);
+    g_autofree char *pct = g_strdup_printf("%u", dev->battery);
+    sim_log_event(dev->log, dev->cfg.address, "battery", "percent", pct, NULL);
     notify_battery_level(dev);
+#ifdef HAVE_MP_REFERENCE
+    if (dev->is_reference && dev->running && dev->battery <= SIM_LOW_BATTERY && dev->battery > 0) {
+        /* Too low to run: the device stops itself and says why. */
+        set_running(dev, FALSE);
+        sim_log_event(dev->log, dev->cfg.address, "low-battery-stop", NULL);
+        send_error(dev, MP_REF_ERR_LOW_BATTERY);
+        MpReading r = {0};
+        fill_state(dev, &r, MP_READING_RUNNING | MP_READING_INTENSITY | MP_READING_SPEED);
+        send_reading(dev, &r);
+    }
+#endif
     if (dev->battery == 0 && dev->powered)
         power_off(dev, "battery-empty");
 }
