@@ -9,6 +9,21 @@
 #include "cli/massagectl.h"
 
 static const MctlCommand commands[] = {
+    {"status", "", "The daemon, its devices and sessions (the default)", mctl_cmd_status},
+    {"scan", "[--timeout S]", "Find massage devices nearby", mctl_cmd_scan},
+    {"devices", "", "List the devices massaged knows", mctl_cmd_devices},
+    {"connect", "DEV", "Connect a device", mctl_cmd_connect},
+    {"disconnect", "[DEV]", "Stop and disconnect a device", mctl_cmd_disconnect},
+    {"info", "[DEV]", "Show one device", mctl_cmd_info},
+    {"start", "PROGRAMME [--device DEV] [--follow]", "Play a programme", mctl_cmd_start},
+    {"pause", "[DEV]", "Pause the session", mctl_cmd_pause},
+    {"resume", "[DEV]", "Resume the session", mctl_cmd_resume},
+    {"next", "[DEV]", "Skip to the next step", mctl_cmd_next},
+    {"previous", "[DEV]", "Back to the start of the step", mctl_cmd_previous},
+    {"adjust", "+N|-N|N [DEV]", "Scale the session's intensity", mctl_cmd_adjust},
+    {"stop", "[DEV | --all]", "Stop now (every device without DEV)", mctl_cmd_stop},
+    {"battery", "[DEV]", "Battery levels", mctl_cmd_battery},
+    {"monitor", "", "Print changes as they happen", mctl_cmd_monitor},
     {"device", "list|encode|decode|check ...", "Device drivers and *.device files (offline)",
      mctl_cmd_device},
     {"programme", "list|show|plot|validate ...", "Massage programmes", mctl_cmd_programme},
@@ -98,8 +113,9 @@ int main(int argc, char **argv)
 
     int rc;
     if (i >= argc) {
-        print_help(&ctx, stderr);
-        rc = MCTL_EXIT_USAGE;
+        /* Plain `massagectl` shows the status, as systemctl and bluetoothctl users expect. */
+        char *status_argv[] = {"status", NULL};
+        rc = mctl_cmd_status(&ctx, 1, status_argv);
     } else {
         /* Re-use the table runner with argv[i-1] standing for the program. */
         rc = mctl_run_table(&ctx, NULL, commands, argc - i + 1, argv + i - 1);

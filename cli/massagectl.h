@@ -43,8 +43,27 @@ typedef struct {
 } MctlCommand;
 
 /* Commands, one file each (cli/cmd-*.c). argv[0] is the command's name. */
+int mctl_cmd_status(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_scan(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_devices(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_connect(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_disconnect(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_info(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_start(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_pause(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_resume(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_next(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_previous(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_stop(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_battery(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_monitor(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_device(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme(MctlContext *ctx, int argc, char **argv);
+/* programme import|export|remove, through the daemon (cmd-programme-store.c) */
+int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_programme_export(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_programme_remove(MctlContext *ctx, int argc, char **argv);
 
 /* Runs a sub-command table: argv[0] is the parent, argv[1] the sub-command. */
 int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *table, int argc,
@@ -68,4 +87,12 @@ void mctl_print_json_builder(JsonBuilder *builder);
 /* Parses an option like --help in a sub-command's argv; TRUE if found. */
 gboolean mctl_want_help(int argc, char **argv);
 
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* Parses a command's options with GOption. Prints help (for --help, rc 0) or
+ * a usage error (rc 2) and returns FALSE; leaves the positional arguments in
+ * argc/argv (argv[0] stays the command's name). */
+gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOptionEntry *entries,
+                            const char *params, const char *summary, int *rc);
 G_END_DECLS

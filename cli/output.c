@@ -1,6 +1,7 @@
 /* Output and error reporting shared by every command. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/massagectl.h"
 #include "protocol/mp-error.h"
@@ -142,4 +143,38 @@ int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *tabl
                                             ctx->prog, parent ? parent : "");
     return mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "unknown command '%s%s%s'", parent ? parent : "",
                      parent ? " " : "", argv[1]);
+}
+
+gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOptionEntry *entries,
+                            const char *params, const char *summary, int *rc)
+{
+    g_autoptr(GOptionContext) oc = g_option_context_new(params);
+    g_option_context_set_help_enabled(oc, FALSE);
+    g_option_context_set_summary(oc, summary);
+    if (entries)
+        g_option_context_add_main_entries(oc, entries, NULL);
+    if (mctl_want_help(*argc, *argv)) {
+        /* GOption names the program after g_get_prgname(): name the command too. */
+        g_autofree char *prgname = g_strdup_printf("%s %s", ctx->prog, (*argv)[0]);
+        g_set_prgname(prgname);
+        g_autofree char *help = g_option_context_get_help(oc, TRUE, NULL);
+        printf("%s", help);
+        *rc = MCTL_EXIT_OK;
+        return FALSE;
+    }
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(oc, argc, argv, &error)) {
+        g_autofree char *hint = g_strdup_printf("Run '%s %s --help'.", ctx->prog, (*argv)[0]);
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "%s: %s", (*argv)[0], error->message);
+        return FALSE;
+    }
+    /* GOption leaves "--" in place; drop it. */
+    for (int i = 1; i < *argc; i++) {
+        if (g_str_equal((*argv)[i], "--")) {
+            memmove(&(*argv)[i], &(*argv)[i + 1], (size_t)(*argc - i) * sizeof(char *));
+            (*argc)--;
+            break;
+        }
+    }
+    return TRUE;
 }

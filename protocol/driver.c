@@ -177,8 +177,18 @@ guint mp_driver_match_score(const MpDriver *driver, const char *adv_name,
 
 #define BASE_UUID_TAIL "-0000-1000-8000-00805f9b34fb"
 
+/* Hyphens of the 36-character form sit exactly here and nowhere else. */
+static gboolean is_hyphen_position(size_t i)
+{
+    return i == 8 || i == 13 || i == 18 || i == 23;
+}
+
 char *mp_uuid_normalise(const char *uuid, GError **error)
 {
+    if (!uuid) {
+        g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "no UUID given");
+        return NULL;
+    }
     g_autofree char *s = g_ascii_strdown(uuid, -1);
     g_strstrip(s);
     const char *p = s;
@@ -186,12 +196,15 @@ char *mp_uuid_normalise(const char *uuid, GError **error)
         p += 2;
     size_t n = strlen(p);
     gboolean hex = n > 0;
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isxdigit(p[i]) && !(n == 36 && p[i] == '-'))
+    for (size_t i = 0; i < n; i++) {
+        if (n == 36 && is_hyphen_position(i))
+            hex = hex && p[i] == '-';
+        else if (!g_ascii_isxdigit(p[i]))
             hex = FALSE;
+    }
     if (hex && (n == 4 || n == 8))
         return g_strdup_printf("%s%s" BASE_UUID_TAIL, n == 4 ? "0000" : "", p);
-    if (hex && n == 36 && p[8] == '-' && p[13] == '-' && p[18] == '-' && p[23] == '-')
+    if (hex && n == 36)
         return g_strdup(p);
     if (hex && n == 32)
         return g_strdup_printf("%.8s-%.4s-%.4s-%.4s-%.12s", p, p + 8, p + 12, p + 16, p + 20);
@@ -221,8 +234,12 @@ char *mp_hex_format(const guint8 *data, gsize len)
 
 GBytes *mp_hex_parse(const char *text, GError **error)
 {
+    if (!text) {
+        g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "no bytes given");
+        return NULL;
+    }
     g_autoptr(GByteArray) out = g_byte_array_new();
-    g_auto(GStrv) tokens = g_strsplit_set(text, " \t\n:,", -1);
+    g_auto(GStrv) tokens = g_strsplit_set(text, " \t\r\n:,", -1);
     for (char **t = tokens; *t; t++) {
         const char *p = *t;
         if (!*p)
@@ -230,6 +247,10 @@ GBytes *mp_hex_parse(const char *text, GError **error)
         if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
             p += 2;
         size_t n = strlen(p);
+        if (n == 0) {
+            g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "'%s' has no hex digits", *t);
+            return NULL;
+        }
         for (size_t i = 0; i < n; i++) {
             if (!g_ascii_isxdigit(p[i])) {
                 g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
@@ -238,7 +259,7 @@ GBytes *mp_hex_parse(const char *text, GError **error)
                 return NULL;
             }
         }
-        if (n == 0 || n % 2) {
+        if (n % 2) {
             g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
                         "'%s' is not hex bytes: it has an odd number of digits", *t);
             return NULL;

@@ -39,6 +39,11 @@ typedef enum {
 const char *mp_muscle_to_string(MpMuscle m); /* "biceps-femoris", "none" */
 const char *mp_zone_to_string(MpZone z);     /* "full-length", "none" */
 const char *mp_side_to_string(MpSide s);     /* "left", "right", "none" */
+/* The reverse; FALSE for an unknown name. "none" is not accepted by the
+ * muscle and zone parsers (rest steps simply omit Muscle). */
+gboolean mp_muscle_from_string(const char *s, MpMuscle *out);
+gboolean mp_zone_from_string(const char *s, MpZone *out);
+gboolean mp_side_from_string(const char *s, MpSide *out); /* "left" | "right" */
 
 typedef enum {
     MP_ENVELOPE_CONSTANT, /* constant A */
@@ -58,6 +63,22 @@ typedef struct {
 
 /* Intensity of an envelope `t_ms` into a step lasting `duration_ms`. */
 double mp_envelope_eval(const MpEnvelope *env, guint64 t_ms, guint64 duration_ms);
+/* Parses "40%", "constant 40%", "ramp 30% 60%", "wave 30% 50% period=6s",
+ * "pulse 60% on=2s off=1s low=20%". The error message is fit for a
+ * diagnostic ("unknown envelope \"rmap\"; did you mean ramp?"). */
+gboolean mp_envelope_parse(const char *s, MpEnvelope *out, GError **error);
+/* The canonical text of an envelope; parses back to the same envelope. */
+char *mp_envelope_to_string(const MpEnvelope *env);
+/* The highest and lowest level the envelope can reach. */
+double mp_envelope_max(const MpEnvelope *env);
+double mp_envelope_min(const MpEnvelope *env);
+/* TRUE if the envelope is 0 % throughout (a rest). */
+gboolean mp_envelope_is_rest(const MpEnvelope *env);
+
+/* Parses a percentage "62.5%" (the % is required); 0..1000000, finite. */
+gboolean mp_percent_parse(const char *s, double *out, GError **error);
+/* "60%", "62.5%": the shortest text that parses back (to 0.001 %). */
+char *mp_percent_format(double percent);
 
 typedef struct {
     char *id;   /* from "[Step id]" */
@@ -70,6 +91,12 @@ typedef struct {
     double speed; /* device-neutral speed 0..100 %, < 0 when not set */
     char *prompt;
     guint line; /* line of the [Step] header */
+    /* Lines of the keys, for diagnostics (0: not in the file). */
+    guint muscle_line;
+    guint side_line;
+    guint duration_line;
+    guint intensity_line;
+    guint speed_line;
 } MpStep;
 
 typedef struct {
@@ -84,6 +111,11 @@ typedef struct {
     guint n_sides;        /* 0: the steps run once, unsided */
     double max_intensity; /* the programme's own cap, percent (<= the daemon's) */
     GPtrArray *steps;     /* MpStep*, in file order */
+    /* Lines, for diagnostics (0: not in the file). */
+    guint line; /* the [Programme] header */
+    guint kind_line;
+    guint sides_line;
+    guint max_intensity_line;
 } MpProgramme;
 
 MpProgramme *mp_programme_ref(MpProgramme *p);
@@ -125,6 +157,16 @@ typedef struct {
 } MpSafetyLimits;
 
 void mp_safety_limits_init(MpSafetyLimits *limits); /* the documented defaults */
+/* For limits read from a config: every value must be above 0 and no looser
+ * than the default (the defaults are the hard ceilings). MP_ERROR_RANGE
+ * names the field: "max_jump: 50 is looser than the ceiling of 40". */
+gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error);
+
+/* Input limits: a longer line or a larger file is refused with a clear
+ * diagnostic instead of being read. */
+#define MP_PROGRAMME_MAX_LINE  4096
+#define MP_PROGRAMME_MAX_SIZE  (1024 * 1024)
+#define MP_PROGRAMME_MAX_STEPS 1000
 
 /* Parses `text` (need not be NUL-terminated). Every problem found is appended
  * to `diagnostics`; returns NULL if any is an error. */
@@ -136,6 +178,8 @@ gboolean mp_programme_validate(const MpProgramme *p, const MpSafetyLimits *limit
 /* parse + validate: the programme, or NULL and the diagnostics. */
 MpProgramme *mp_programme_load(const char *text, gsize len, const char *source,
                                const MpSafetyLimits *limits, GPtrArray *diagnostics);
+/* Diagnostics name the file as `path` was given, like a compiler does.
+ * `limits` NULL: the defaults. */
 MpProgramme *mp_programme_load_file(const char *path, const MpSafetyLimits *limits,
                                     GPtrArray *diagnostics);
 

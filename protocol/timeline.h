@@ -30,11 +30,14 @@ const MpTimelineEntry *mp_timeline_entry_at(const MpTimeline *tl, guint64 t_ms);
 /* Intensity in percent at t; 0 at or after the end. */
 double mp_timeline_intensity(const MpTimeline *tl, guint64 t_ms);
 
-/* Quantised intensity: round(intensity / quantum) as a level number. */
+/* Quantised intensity: round(intensity / quantum) as a level number, halves
+ * rounded up; 0 for intensities <= 0 or NaN; a quantum <= 0 counts as 1. */
 gint mp_quantise(double intensity, double quantum);
 /* The smallest t' > t (integer ms) at which mp_quantise(intensity(t')) differs
  * from mp_quantise(intensity(t)), or at which a new timeline entry starts;
- * G_MAXUINT64 if nothing changes again (t' = duration counts as a change to 0). */
+ * G_MAXUINT64 if nothing changes again (t' = duration counts as a change to 0).
+ * Computed by inverting the envelope and checked to the millisecond: the
+ * cost does not grow with the step's length. */
 guint64 mp_timeline_next_change(const MpTimeline *tl, guint64 t_ms, double quantum);
 
 G_END_DECLS

@@ -1,0 +1,341 @@
+/* Reaching massaged on the system bus. */
+#include <string.h>
+
+#include "cli/client.h"
+
+#define DAEMON_HINT                                                                                \
+    "Is massaged running? Start it with 'systemctl start massaged' (or see 'massaged --help')."
+
+static const struct {
+    const char *dbus_name;
+    int exit_code;
+    const char *hint;
+} error_table[] = {
+    {"org.massaged.Error.NotFound", MCTL_EXIT_NOT_FOUND, NULL},
+    {"org.massaged.Error.NotConnected", MCTL_EXIT_NOT_CONNECTED,
+     "Connect the device first: 'massagectl connect DEV'."},
+    {"org.massaged.Error.Busy", MCTL_EXIT_BUSY, NULL},
+    {"org.massaged.Error.InvalidProgramme", MCTL_EXIT_INVALID, NULL},
+    {"org.massaged.Error.InvalidArgs", MCTL_EXIT_INVALID, NULL},
+    {"org.massaged.Error.NotSupported", MCTL_EXIT_INVALID, NULL},
+    {"org.massaged.Error.PermissionDenied", MCTL_EXIT_PERMISSION, NULL},
+    {"org.freedesktop.DBus.Error.AccessDenied", MCTL_EXIT_PERMISSION,
+     "Only members of group 'massage' may control massaged: 'usermod -aG massage USER'."},
+    {"org.freedesktop.DBus.Error.ServiceUnknown", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
+    {"org.freedesktop.DBus.Error.NameHasNoOwner", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
+    {"org.freedesktop.DBus.Error.NoReply", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
+    {"org.freedesktop.DBus.Error.Disconnected", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
+    {"org.freedesktop.DBus.Error.UnknownObject", MCTL_EXIT_NOT_FOUND,
+     "The device or session went away; run 'massagectl status'."},
+    {"org.freedesktop.DBus.Error.UnknownMethod", MCTL_EXIT_NOT_FOUND,
+     "The device or session went away; run 'massagectl status'."},
+    {"org.freedesktop.DBus.Error.InvalidArgs", MCTL_EXIT_INVALID, NULL},
+};
+
+static int lookup_error(const GError *error, const char **hint)
+{
+    *hint = NULL;
+    g_autofree char *name = g_dbus_error_get_remote_error(error);
+    if (name) {
+        for (gsize i = 0; i < G_N_ELEMENTS(error_table); i++) {
+            if (g_str_equal(name, error_table[i].dbus_name)) {
+                *hint = error_table[i].hint;
+                return error_table[i].exit_code;
+            }
+        }
+        return MCTL_EXIT_FAILURE;
+    }
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
+        g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED)) {
+        *hint = DAEMON_HINT;
+        return MCTL_EXIT_UNREACHABLE;
+    }
+    if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
+        *hint = error_table[7].hint;
+        return MCTL_EXIT_PERMISSION;
+    }
+    return MCTL_EXIT_FAILURE;
+}
+
+int mctl_exit_for_dbus_error(const GError *error)
+{
+    const char *hint;
+    return lookup_error(error, &hint);
+}
+
+int mctl_fail_dbus(MctlContext *ctx, const GError *error, const char *what)
+{
+    const char *hint;
+    int code = lookup_error(error, &hint);
+    g_autoptr(GError) copy = g_error_copy(error);
+    g_dbus_error_strip_remote_error(copy);
+    if (what)
+        return mctl_fail(ctx, code, hint, "%s: %s", what, copy->message);
+    return mctl_fail(ctx, code, hint, "%s", copy->message);
+}
+
+MctlClient *mctl_client_new(MctlContext *ctx, int *rc)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MctlClient) c = g_new0(MctlClient, 1);
+
+    c->bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
+    if (!c->bus) {
+        *rc = mctl_fail(ctx, MCTL_EXIT_UNREACHABLE,
+                        "Is the D-Bus system bus running? (DBUS_SYSTEM_BUS_ADDRESS may point "
+                        "elsewhere.)",
+                        "cannot reach the system bus: %s", error->message);
+        return NULL;
+    }
+    /* Do not auto-start: a status query must not start the daemon, and the
+     * error must say plainly that it is not running. */
+    c->objects = msd_object_manager_client_new_sync(
+        c->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, "org.massaged",
+        "/org/massaged", NULL, &error);
+    if (!c->objects) {
+        *rc = mctl_fail_dbus(ctx, error, "cannot reach massaged");
+        return NULL;
+    }
+    g_autofree char *owner =
+        g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(c->objects));
+    if (!owner) {
+        *rc = mctl_fail(ctx, MCTL_EXIT_UNREACHABLE, DAEMON_HINT,
+                        "massaged is not running (nobody owns org.massaged on the system bus)");
+        return NULL;
+    }
+    c->manager = msd_manager1_proxy_new_sync(c->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                             "org.massaged", "/org/massaged", NULL, &error);
+    if (!c->manager) {
+        *rc = mctl_fail_dbus(ctx, error, "cannot reach massaged");
+        return NULL;
+    }
+    /* Calls such as Start may wait for a connection: allow longer than the default. */
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(c->manager), 60000);
+    return g_steal_pointer(&c);
+}
+
+void mctl_client_free(MctlClient *c)
+{
+    if (!c)
+        return;
+    g_clear_object(&c->manager);
+    g_clear_object(&c->objects);
+    g_clear_object(&c->bus);
+    g_free(c);
+}
+
+static gint compare_devices(gconstpointer a, gconstpointer b)
+{
+    MsdDevice1 *da = *(MsdDevice1 *const *)a, *db = *(MsdDevice1 *const *)b;
+    return g_strcmp0(msd_device1_get_address(da), msd_device1_get_address(db));
+}
+
+GPtrArray *mctl_client_devices(MctlClient *client)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
+    GList *objects = g_dbus_object_manager_get_objects(client->objects);
+    for (GList *l = objects; l; l = l->next) {
+        MsdDevice1 *dev = msd_object_get_device1(MSD_OBJECT(l->data));
+        if (dev)
+            g_ptr_array_add(out, dev);
+    }
+    g_list_free_full(objects, g_object_unref);
+    g_ptr_array_sort(out, compare_devices);
+    return out;
+}
+
+GPtrArray *mctl_client_sessions(MctlClient *client)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
+    GList *objects = g_dbus_object_manager_get_objects(client->objects);
+    for (GList *l = objects; l; l = l->next) {
+        MsdSession1 *s = msd_object_get_session1(MSD_OBJECT(l->data));
+        if (s)
+            g_ptr_array_add(out, s);
+    }
+    g_list_free_full(objects, g_object_unref);
+    return out;
+}
+
+MsdDevice1 *mctl_client_device_at(MctlClient *client, const char *path)
+{
+    g_autoptr(GDBusObject) obj = g_dbus_object_manager_get_object(client->objects, path);
+    return obj ? msd_object_get_device1(MSD_OBJECT(obj)) : NULL;
+}
+
+MsdSession1 *mctl_client_session_at(MctlClient *client, const char *path)
+{
+    g_autoptr(GDBusObject) obj = g_dbus_object_manager_get_object(client->objects, path);
+    return obj ? msd_object_get_session1(MSD_OBJECT(obj)) : NULL;
+}
+
+static gboolean prefix_match(const char *value, const char *prefix)
+{
+    return value && g_ascii_strncasecmp(value, prefix, strlen(prefix)) == 0;
+}
+
+MsdDevice1 *mctl_client_find_device(MctlClient *client, MctlContext *ctx, const char *dev, int *rc)
+{
+    g_autoptr(GPtrArray) devices = mctl_client_devices(client);
+    if (!dev) {
+        MsdDevice1 *only = NULL;
+        guint connected = 0;
+        for (guint i = 0; i < devices->len; i++) {
+            if (msd_device1_get_connected(devices->pdata[i])) {
+                only = devices->pdata[i];
+                connected++;
+            }
+        }
+        if (connected == 1)
+            return g_object_ref(only);
+        *rc =
+            mctl_fail(ctx, connected ? MCTL_EXIT_USAGE : MCTL_EXIT_NOT_CONNECTED,
+                      connected ? "Name one: see 'massagectl devices'."
+                                : "Find and connect one: 'massagectl scan', then "
+                                  "'massagectl connect DEV'.",
+                      connected ? "%u devices are connected; which one?" : "no device is connected",
+                      connected);
+        return NULL;
+    }
+    /* An exact address or name wins over prefixes. */
+    for (guint i = 0; i < devices->len; i++) {
+        MsdDevice1 *d = devices->pdata[i];
+        if (g_ascii_strcasecmp(msd_device1_get_address(d), dev) == 0 ||
+            g_strcmp0(msd_device1_get_name(d), dev) == 0)
+            return g_object_ref(d);
+    }
+    MsdDevice1 *found = NULL;
+    guint matches = 0;
+    for (guint i = 0; i < devices->len; i++) {
+        MsdDevice1 *d = devices->pdata[i];
+        if (prefix_match(msd_device1_get_address(d), dev) ||
+            prefix_match(msd_device1_get_name(d), dev)) {
+            found = d;
+            matches++;
+        }
+    }
+    if (matches == 1)
+        return g_object_ref(found);
+    if (matches == 0)
+        *rc = mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
+                        "See 'massagectl devices'; 'massagectl scan' finds new ones.",
+                        "no device matches '%s'", dev);
+    else
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, "Give more of the address or name.",
+                        "'%s' matches %u devices", dev, matches);
+    return NULL;
+}
+
+MsdSession1 *mctl_client_find_session(MctlClient *client, MctlContext *ctx, const char *dev,
+                                      int *rc)
+{
+    if (dev) {
+        g_autoptr(MsdDevice1) d = mctl_client_find_device(client, ctx, dev, rc);
+        if (!d)
+            return NULL;
+        const char *path = msd_device1_get_session(d);
+        MsdSession1 *s =
+            path && !g_str_equal(path, "/") ? mctl_client_session_at(client, path) : NULL;
+        if (!s)
+            *rc = mctl_fail(ctx, MCTL_EXIT_NOT_FOUND, NULL, "no session is playing on %s",
+                            msd_device1_get_name(d));
+        return s;
+    }
+    g_autoptr(GPtrArray) sessions = mctl_client_sessions(client);
+    MsdSession1 *live = NULL;
+    guint n = 0;
+    for (guint i = 0; i < sessions->len; i++) {
+        if (g_strcmp0(msd_session1_get_state(sessions->pdata[i]), "finished") != 0) {
+            live = sessions->pdata[i];
+            n++;
+        }
+    }
+    if (n == 1)
+        return g_object_ref(live);
+    *rc = mctl_fail(ctx, n ? MCTL_EXIT_USAGE : MCTL_EXIT_NOT_FOUND,
+                    n ? "Name the device: e.g. 'massagectl pause DEV'."
+                      : "Start one: 'massagectl start PROGRAMME'.",
+                    n ? "%u sessions are playing; which one?" : "no session is playing", n);
+    return NULL;
+}
+
+void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *d)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "path");
+    json_builder_add_string_value(b, g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)));
+    json_builder_set_member_name(b, "address");
+    json_builder_add_string_value(b, msd_device1_get_address(d));
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, msd_device1_get_name(d));
+    json_builder_set_member_name(b, "driver");
+    json_builder_add_string_value(b, msd_device1_get_driver(d));
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, msd_device1_get_kind(d));
+    json_builder_set_member_name(b, "connected");
+    json_builder_add_boolean_value(b, msd_device1_get_connected(d));
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, msd_device1_get_state(d));
+    json_builder_set_member_name(b, "battery");
+    if (msd_device1_get_battery(d) >= 0)
+        json_builder_add_int_value(b, msd_device1_get_battery(d));
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "intensity");
+    json_builder_add_double_value(b, msd_device1_get_intensity(d));
+    json_builder_set_member_name(b, "speed");
+    json_builder_add_int_value(b, msd_device1_get_speed(d));
+    json_builder_set_member_name(b, "session");
+    const char *s = msd_device1_get_session(d);
+    if (s && !g_str_equal(s, "/"))
+        json_builder_add_string_value(b, s);
+    else
+        json_builder_add_null_value(b);
+    json_builder_end_object(b);
+}
+
+void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s)
+{
+    json_builder_begin_object(b);
+#define STR(k, v)                                                                                  \
+    json_builder_set_member_name(b, k);                                                            \
+    json_builder_add_string_value(b, v)
+#define INT(k, v)                                                                                  \
+    json_builder_set_member_name(b, k);                                                            \
+    json_builder_add_int_value(b, (gint64)(v))
+    STR("path", g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
+    STR("programme", msd_session1_get_programme(s));
+    STR("device", msd_session1_get_device(s));
+    STR("state", msd_session1_get_state(s));
+    INT("step", msd_session1_get_step(s));
+    INT("step_count", msd_session1_get_step_count(s));
+    STR("step_name", msd_session1_get_step_name(s));
+    STR("muscle", msd_session1_get_muscle(s));
+    STR("side", msd_session1_get_side(s));
+    STR("zone", msd_session1_get_zone(s));
+    STR("prompt", msd_session1_get_prompt(s));
+    INT("step_started_at_us", msd_session1_get_step_started_at(s));
+    INT("elapsed_ms", msd_session1_get_elapsed(s));
+    INT("duration_ms", msd_session1_get_duration(s));
+    json_builder_set_member_name(b, "intensity");
+    json_builder_add_double_value(b, msd_session1_get_intensity(s));
+    json_builder_set_member_name(b, "scale");
+    json_builder_add_double_value(b, msd_session1_get_scale(s));
+#undef STR
+#undef INT
+    json_builder_end_object(b);
+}
+
+char *mctl_format_ms(guint64 ms)
+{
+    guint64 s = ms / 1000;
+    if (s >= 3600)
+        return g_strdup_printf("%" G_GUINT64_FORMAT ":%02u:%02u", s / 3600, (unsigned)(s / 60 % 60),
+                               (unsigned)(s % 60));
+    return g_strdup_printf("%" G_GUINT64_FORMAT ":%02u", s / 60, (unsigned)(s % 60));
+}

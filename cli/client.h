@@ -1,0 +1,50 @@
+/* The connection to massaged for the commands that need the daemon: the
+ * system bus, the Manager1 proxy, the object tree, and how a user's DEV
+ * argument finds its Device1 object. */
+#pragma once
+
+#include "cli/massagectl.h"
+#include "massaged-api.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    GDBusConnection *bus;
+    MsdManager1 *manager;
+    GDBusObjectManager *objects; /* Device1 and Session1 objects, kept up to date */
+} MctlClient;
+
+/* Connects, or prints the one-line error (daemon not running → how to start
+ * it) and returns NULL with *rc set to the exit code. */
+MctlClient *mctl_client_new(MctlContext *ctx, int *rc);
+void mctl_client_free(MctlClient *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MctlClient, mctl_client_free)
+
+/* Every Device1 (MsdDevice1*, new references), sorted by address. */
+GPtrArray *mctl_client_devices(MctlClient *client);
+/* Every Session1 (MsdSession1*, new references). */
+GPtrArray *mctl_client_sessions(MctlClient *client);
+MsdDevice1 *mctl_client_device_at(MctlClient *client, const char *path);
+MsdSession1 *mctl_client_session_at(MctlClient *client, const char *path);
+
+/* DEV: an address, a name, or a unique prefix of either (case-insensitive);
+ * NULL: the one connected device. Prints the error and sets *rc on failure. */
+MsdDevice1 *mctl_client_find_device(MctlClient *client, MctlContext *ctx, const char *dev, int *rc);
+/* The session of DEV (or of the only running session when dev is NULL). */
+MsdSession1 *mctl_client_find_session(MctlClient *client, MctlContext *ctx, const char *dev,
+                                      int *rc);
+
+/* D-Bus error → exit code (org.massaged.Error.* and the bus's own errors). */
+int mctl_exit_for_dbus_error(const GError *error);
+/* Prints a D-Bus error as one line with the remote error name stripped and a
+ * hint where one helps; returns the exit code. */
+int mctl_fail_dbus(MctlContext *ctx, const GError *error, const char *what);
+
+/* JSON for the objects, shared by status, devices, info and monitor. */
+void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *dev);
+void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session);
+
+/* "1:30", "12:05", "1:02:03". */
+char *mctl_format_ms(guint64 ms);
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* massagectl adjust ±N|N [DEV]: scale the playing programme's intensities.
+ * "+10"/"-10" move the scale by that many percentage points; a bare "60"
+ * sets it. The daemon keeps it within 10..100 % and softens rises. */
+#include <stdlib.h>
+
+#include "cli/client.h"
+
+int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
+{
+    /* Not GOption: "-10" must stay a value, not become an unknown option. */
+    if (mctl_want_help(argc, argv)) {
+        printf("Usage: %s adjust +N|-N|N [DEV]\n\n"
+               "Scales the playing programme's intensities: +N/-N move the scale by N\n"
+               "percentage points, N sets it (10..100; 100 = as written). Rises are still\n"
+               "limited by the safety ramp limit.\n",
+               ctx->prog);
+        return MCTL_EXIT_OK;
+    }
+    if (argc < 2 || argc > 3)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl adjust --help'.",
+                         "adjust needs a value such as +10, -10 or 60");
+    const char *arg = argv[1];
+    gboolean relative = arg[0] == '+' || arg[0] == '-';
+    char *end = NULL;
+    double v = g_ascii_strtod(arg, &end);
+    if (end == arg || (*end && !g_str_equal(end, "%")) || v != v || v < -100 || v > 100 ||
+        (!relative && v < 0))
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl adjust --help'.",
+                         "adjust: '%s' is not +N, -N or N with N from 0 to 100", arg);
+
+    int rc = MCTL_EXIT_OK;
+    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    if (!c)
+        return rc;
+    g_autoptr(MsdSession1) s = mctl_client_find_session(c, ctx, argc > 2 ? argv[2] : NULL, &rc);
+    if (!s)
+        return rc;
+    double scale = relative ? msd_session1_get_scale(s) + v : v;
+    scale = CLAMP(scale, 10.0, 100.0);
+    g_autoptr(GError) error = NULL;
+    if (!msd_session1_call_adjust_sync(s, scale, NULL, &error))
+        return mctl_fail_dbus(ctx, error, "cannot adjust");
+    if (ctx->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "session");
+        json_builder_add_string_value(b, g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
+        json_builder_set_member_name(b, "scale");
+        json_builder_add_double_value(b, scale);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
+    } else {
+        printf("Intensity scale now %.0f%%.\n", scale);
+    }
+    return MCTL_EXIT_OK;
+}

@@ -1,0 +1,95 @@
+/* massagectl scan [--timeout S]: discovery for a while, printing what appears. */
+#include <glib-unix.h>
+
+#include "cli/client.h"
+
+typedef struct {
+    MctlContext *ctx;
+    GMainLoop *loop;
+    guint found;
+} ScanState;
+
+static void print_device(ScanState *st, MsdDevice1 *d)
+{
+    st->found++;
+    if (st->ctx->json)
+        return; /* one object at the end */
+    printf("found %s %s (%s, %s)\n", msd_device1_get_address(d), msd_device1_get_name(d),
+           msd_device1_get_driver(d), msd_device1_get_kind(d));
+    fflush(stdout);
+}
+
+static void on_object_added(GDBusObjectManager *m, GDBusObject *obj, gpointer user_data)
+{
+    g_autoptr(MsdDevice1) d = msd_object_get_device1(MSD_OBJECT(obj));
+    if (d)
+        print_device(user_data, d);
+}
+
+static gboolean on_done(gpointer user_data)
+{
+    g_main_loop_quit(((ScanState *)user_data)->loop);
+    return G_SOURCE_REMOVE;
+}
+
+int mctl_cmd_scan(MctlContext *ctx, int argc, char **argv)
+{
+    int rc = MCTL_EXIT_OK;
+    gint timeout = 10;
+    const GOptionEntry entries[] = {
+        {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Scan for S seconds (default 10)", "S"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    if (!mctl_parse_options(ctx, &argc, &argv, entries, "",
+                            "Scans for massage devices and lists them as they appear.", &rc))
+        return rc;
+    if (argc > 1)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "scan takes no arguments");
+    if (timeout < 1 || timeout > 3600)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL,
+                         "--timeout must be between 1 and 3600 seconds, not %d", timeout);
+    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    if (!c)
+        return rc;
+
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    ScanState st = {.ctx = ctx, .loop = loop};
+    g_autoptr(GPtrArray) known = mctl_client_devices(c);
+    for (guint i = 0; i < known->len; i++)
+        print_device(&st, known->pdata[i]);
+    gulong added = g_signal_connect(c->objects, "object-added", G_CALLBACK(on_object_added), &st);
+
+    g_autoptr(GError) error = NULL;
+    if (!msd_manager1_call_start_discovery_sync(c->manager, NULL, &error))
+        return mctl_fail_dbus(ctx, error, "cannot start scanning");
+    if (!ctx->json)
+        printf("Scanning for %d s...\n", timeout);
+    guint t = g_timeout_add_seconds((guint)timeout, on_done, &st);
+    guint s1 = g_unix_signal_add(SIGINT, on_done, &st);
+    guint s2 = g_unix_signal_add(SIGTERM, on_done, &st);
+    g_main_loop_run(loop);
+    g_source_remove(s1);
+    g_source_remove(s2);
+    if (g_main_context_find_source_by_id(NULL, t))
+        g_source_remove(t);
+    g_signal_handler_disconnect(c->objects, added);
+
+    if (!msd_manager1_call_stop_discovery_sync(c->manager, NULL, &error))
+        return mctl_fail_dbus(ctx, error, "cannot stop scanning");
+    g_autoptr(GPtrArray) devices = mctl_client_devices(c);
+    if (ctx->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "devices");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < devices->len; i++)
+            mctl_json_add_device(b, devices->pdata[i]);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
+    } else {
+        printf("%u device%s known.%s\n", devices->len, devices->len == 1 ? "" : "s",
+               devices->len ? " Connect with 'massagectl connect DEV'." : "");
+    }
+    return MCTL_EXIT_OK;
+}

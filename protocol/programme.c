@@ -1,0 +1,360 @@
+/* Programme objects, names of muscles/zones/sides, diagnostics, safety
+ * limits and the parse+validate entry points. The parser lives in
+ * programme-parse.c, the safety rules in programme-validate.c. */
+#include "protocol/programme-private.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "protocol/mp-error.h"
+
+static const char *const muscle_names[] = {
+    [MP_MUSCLE_NONE] = "none",
+    [MP_MUSCLE_HAMSTRINGS] = "hamstrings",
+    [MP_MUSCLE_BICEPS_FEMORIS] = "biceps-femoris",
+    [MP_MUSCLE_SEMITENDINOSUS] = "semitendinosus",
+    [MP_MUSCLE_SEMIMEMBRANOSUS] = "semimembranosus",
+    [MP_MUSCLE_GLUTES] = "glutes",
+    [MP_MUSCLE_CALVES] = "calves",
+    [MP_MUSCLE_QUADRICEPS] = "quadriceps",
+    [MP_MUSCLE_LOWER_BACK] = "lower-back",
+};
+
+static const char *const zone_names[] = {
+    [MP_ZONE_NONE] = "none",     [MP_ZONE_PROXIMAL] = "proximal",       [MP_ZONE_MID] = "mid",
+    [MP_ZONE_DISTAL] = "distal", [MP_ZONE_FULL_LENGTH] = "full-length",
+};
+
+static const char *const side_names[] = {
+    [MP_SIDE_NONE] = "none",
+    [MP_SIDE_LEFT] = "left",
+    [MP_SIDE_RIGHT] = "right",
+};
+
+const char *mp_muscle_to_string(MpMuscle m)
+{
+    return (gsize)m < G_N_ELEMENTS(muscle_names) ? muscle_names[m] : "unknown";
+}
+
+const char *mp_zone_to_string(MpZone z)
+{
+    return (gsize)z < G_N_ELEMENTS(zone_names) ? zone_names[z] : "unknown";
+}
+
+const char *mp_side_to_string(MpSide s)
+{
+    return (gsize)s < G_N_ELEMENTS(side_names) ? side_names[s] : "unknown";
+}
+
+/* Index 0 ("none") is never a valid value in a file. */
+static gboolean lookup(const char *const *names, gsize n, const char *s, guint *out)
+{
+    for (gsize i = 1; i < n; i++) {
+        if (g_str_equal(s, names[i])) {
+            *out = (guint)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean mp_muscle_from_string(const char *s, MpMuscle *out)
+{
+    guint v;
+    if (!lookup(muscle_names, G_N_ELEMENTS(muscle_names), s, &v))
+        return FALSE;
+    *out = (MpMuscle)v;
+    return TRUE;
+}
+
+gboolean mp_zone_from_string(const char *s, MpZone *out)
+{
+    guint v;
+    if (!lookup(zone_names, G_N_ELEMENTS(zone_names), s, &v))
+        return FALSE;
+    *out = (MpZone)v;
+    return TRUE;
+}
+
+gboolean mp_side_from_string(const char *s, MpSide *out)
+{
+    guint v;
+    if (!lookup(side_names, G_N_ELEMENTS(side_names), s, &v))
+        return FALSE;
+    *out = (MpSide)v;
+    return TRUE;
+}
+
+/* The refcount lives next to the public struct, not in it. */
+typedef struct {
+    MpProgramme pub;
+    gint ref_count;
+} ProgrammeBox;
+
+MpProgramme *mp_programme_new(const char *source)
+{
+    ProgrammeBox *box = g_new0(ProgrammeBox, 1);
+    box->ref_count = 1;
+    box->pub.source = g_strdup(source ? source : "<text>");
+    box->pub.kind = MP_KIND_ANY;
+    box->pub.max_intensity = 100.0;
+    box->pub.references = g_new0(char *, 1);
+    box->pub.steps = g_ptr_array_new_with_free_func((GDestroyNotify)mp_step_free);
+    return &box->pub;
+}
+
+MpProgramme *mp_programme_ref(MpProgramme *p)
+{
+    g_return_val_if_fail(p != NULL, NULL);
+    g_atomic_int_inc(&((ProgrammeBox *)p)->ref_count);
+    return p;
+}
+
+void mp_programme_unref(MpProgramme *p)
+{
+    if (!p)
+        return;
+    ProgrammeBox *box = (ProgrammeBox *)p;
+    if (!g_atomic_int_dec_and_test(&box->ref_count))
+        return;
+    g_free(p->source);
+    g_free(p->name);
+    g_free(p->summary);
+    g_free(p->description);
+    g_free(p->author);
+    g_strfreev(p->references);
+    g_ptr_array_unref(p->steps);
+    g_free(box);
+}
+
+MpStep *mp_step_new(const char *id, guint line)
+{
+    MpStep *step = g_new0(MpStep, 1);
+    step->id = g_strdup(id);
+    step->line = line;
+    step->speed = -1.0;
+    return step;
+}
+
+void mp_step_free(MpStep *step)
+{
+    if (!step)
+        return;
+    g_free(step->id);
+    g_free(step->name);
+    g_free(step->prompt);
+    g_free(step);
+}
+
+void mp_diagnostic_free(MpDiagnostic *d)
+{
+    if (!d)
+        return;
+    g_free(d->source);
+    g_free(d->group);
+    g_free(d->key);
+    g_free(d->message);
+    g_free(d);
+}
+
+char *mp_diagnostic_to_string(const MpDiagnostic *d)
+{
+    GString *s = g_string_new(d->source ? d->source : "<text>");
+    if (d->line > 0)
+        g_string_append_printf(s, ":%u", d->line);
+    g_string_append(s, ": ");
+    if (d->severity == MP_DIAG_WARNING)
+        g_string_append(s, "warning: ");
+    if (d->group)
+        g_string_append_printf(s, "[%s] ", d->group);
+    if (d->key)
+        g_string_append_printf(s, "%s: ", d->key);
+    g_string_append(s, d->message);
+    return g_string_free(s, FALSE);
+}
+
+GPtrArray *mp_diagnostics_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)mp_diagnostic_free);
+}
+
+gboolean mp_diagnostics_have_errors(GPtrArray *diagnostics)
+{
+    for (guint i = 0; diagnostics && i < diagnostics->len; i++) {
+        const MpDiagnostic *d = g_ptr_array_index(diagnostics, i);
+        if (d->severity == MP_DIAG_ERROR)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+void mp_diag_add(GPtrArray *diagnostics, MpSeverity severity, const char *source, guint line,
+                 const char *group, const char *key, const char *format, ...)
+{
+    if (!diagnostics)
+        return;
+    MpDiagnostic *d = g_new0(MpDiagnostic, 1);
+    va_list ap;
+    va_start(ap, format);
+    d->message = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    d->severity = severity;
+    d->source = g_strdup(source ? source : "<text>");
+    d->line = line;
+    d->group = g_strdup(group);
+    d->key = g_strdup(key);
+    g_ptr_array_add(diagnostics, d);
+}
+
+/* Edit distance with adjacent transpositions (optimal string alignment),
+ * case-insensitive: "rmap" is one slip from "ramp". Inputs are short (keys
+ * and value names); long words are not compared at all. */
+static guint edit_distance(const char *a, const char *b)
+{
+    gsize la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return G_MAXUINT;
+    guint t[65][65];
+    for (gsize i = 0; i <= la; i++)
+        t[i][0] = (guint)i;
+    for (gsize j = 0; j <= lb; j++)
+        t[0][j] = (guint)j;
+    for (gsize i = 1; i <= la; i++) {
+        for (gsize j = 1; j <= lb; j++) {
+            char ca = g_ascii_tolower(a[i - 1]), cb = g_ascii_tolower(b[j - 1]);
+            guint best = t[i - 1][j - 1] + (ca == cb ? 0 : 1);
+            best = MIN(best, t[i - 1][j] + 1);
+            best = MIN(best, t[i][j - 1] + 1);
+            if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) &&
+                g_ascii_tolower(a[i - 2]) == cb)
+                best = MIN(best, t[i - 2][j - 2] + 1);
+            t[i][j] = best;
+        }
+    }
+    return t[la][lb];
+}
+
+const char *mp_suggest(const char *word, const char *const *candidates)
+{
+    const char *best = NULL;
+    guint best_d = G_MAXUINT;
+    for (gsize i = 0; candidates[i]; i++) {
+        guint d = edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    /* A typo is at most a third of the word (at least 1, at most 3 edits);
+     * anything further is a different word and a suggestion would confuse. */
+    gsize len = MAX(strlen(word), best ? strlen(best) : 0);
+    guint allowed = CLAMP((guint)(len / 3), 1u, 3u);
+    return best_d <= allowed ? best : NULL;
+}
+
+void mp_safety_limits_init(MpSafetyLimits *limits)
+{
+    /* The reasoning for each value is in docs/programmes.md ("Safety rules"). */
+    limits->max_intensity = 100.0;
+    limits->max_session_ms = 60ull * 60 * 1000;
+    limits->max_zone_ms = 3ull * 60 * 1000;
+    limits->max_rise_per_s = 10.0;
+    limits->max_jump = 40.0;
+    limits->max_start_intensity = 30.0;
+}
+
+static gboolean check_limit(const char *name, double value, double ceiling, GError **error)
+{
+    if (!(value > 0.0)) {
+        g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "%s: %g must be above 0", name, value);
+        return FALSE;
+    }
+    if (value > ceiling) {
+        g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "%s: %g is looser than the ceiling of %g",
+                    name, value, ceiling);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error)
+{
+    MpSafetyLimits c;
+    mp_safety_limits_init(&c);
+    return check_limit("max_intensity", limits->max_intensity, c.max_intensity, error) &&
+           check_limit("max_session_ms", (double)limits->max_session_ms, (double)c.max_session_ms,
+                       error) &&
+           check_limit("max_zone_ms", (double)limits->max_zone_ms, (double)c.max_zone_ms, error) &&
+           check_limit("max_rise_per_s", limits->max_rise_per_s, c.max_rise_per_s, error) &&
+           check_limit("max_jump", limits->max_jump, c.max_jump, error) &&
+           check_limit("max_start_intensity", limits->max_start_intensity, c.max_start_intensity,
+                       error);
+}
+
+MpProgramme *mp_programme_load(const char *text, gsize len, const char *source,
+                               const MpSafetyLimits *limits, GPtrArray *diagnostics)
+{
+    MpSafetyLimits defaults;
+    if (!limits) {
+        mp_safety_limits_init(&defaults);
+        limits = &defaults;
+    }
+    g_autoptr(GPtrArray) own = NULL;
+    if (!diagnostics)
+        diagnostics = own = mp_diagnostics_new();
+
+    gboolean had_errors = FALSE;
+    g_autoptr(MpProgramme) p =
+        mp_programme_parse_partial(text, len, source, diagnostics, &had_errors);
+    if (!p)
+        return NULL;
+    if (had_errors) {
+        /* The timeline-wide rules need every step; the per-step rules still
+         * run on the steps that parsed, so all problems show up at once. */
+        mp_programme_validate_steps(p, limits, diagnostics);
+        return NULL;
+    }
+    if (!mp_programme_validate(p, limits, diagnostics))
+        return NULL;
+    return g_steal_pointer(&p);
+}
+
+MpProgramme *mp_programme_load_file(const char *path, const MpSafetyLimits *limits,
+                                    GPtrArray *diagnostics)
+{
+    /* Diagnostics name the file as the caller did, like a compiler. */
+    const char *base = path;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+
+    /* Check the size before reading, so a huge file (or /dev/zero) is not
+     * pulled into memory just to be refused. */
+    GStatBuf st;
+    if (g_stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > MP_PROGRAMME_MAX_SIZE) {
+        mp_diag_add(diagnostics, MP_DIAG_ERROR, base, 0, NULL, NULL,
+                    "the file is larger than %d bytes", MP_PROGRAMME_MAX_SIZE);
+        return NULL;
+    }
+    if (g_stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        mp_diag_add(diagnostics, MP_DIAG_ERROR, base, 0, NULL, NULL, "not a regular file");
+        return NULL;
+    }
+    if (!g_file_get_contents(path, &text, &len, &error)) {
+        mp_diag_add(diagnostics, MP_DIAG_ERROR, base, 0, NULL, NULL, "%s", error->message);
+        return NULL;
+    }
+    return mp_programme_load(text, len, base, limits, diagnostics);
+}
+
+MpProgramme *mp_programme_parse(const char *text, gsize len, const char *source,
+                                GPtrArray *diagnostics)
+{
+    gboolean had_errors = FALSE;
+    g_autoptr(MpProgramme) p =
+        mp_programme_parse_partial(text, len, source, diagnostics, &had_errors);
+    if (had_errors)
+        return NULL;
+    return g_steal_pointer(&p);
+}

@@ -1,0 +1,138 @@
+/* Time spans: parse "1m30s"-style text into integer milliseconds and back. */
+#include "protocol/timespan.h"
+
+#include <string.h>
+
+#include "protocol/mp-error.h"
+
+typedef struct {
+    const char *name;
+    guint64 ms;
+} Unit;
+
+/* Longest names first is not needed: a unit is the whole run of letters. */
+static const Unit units[] = {
+    {"ms", 1},         {"msec", 1},     {"s", 1000},       {"sec", 1000},      {"second", 1000},
+    {"seconds", 1000}, {"m", 60000},    {"min", 60000},    {"minute", 60000},  {"minutes", 60000},
+    {"h", 3600000},    {"hr", 3600000}, {"hour", 3600000}, {"hours", 3600000},
+};
+
+static const Unit *find_unit(const char *name, gsize len)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+        if (strlen(units[i].name) == len && strncmp(units[i].name, name, len) == 0)
+            return &units[i];
+    }
+    return NULL;
+}
+
+gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
+{
+    const char *p = s;
+    guint64 total = 0;
+    gboolean any = FALSE;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0') {
+        g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "is empty; write a time span such as 90s");
+        return FALSE;
+    }
+    while (*p != '\0') {
+        /* The number: digits, optionally a fraction. Parsed by hand into an
+         * exact numerator/denominator pair so "1.5s" is exactly 1500 ms and
+         * an enormous number is a clear error, not a silent wrap. */
+        guint64 whole = 0, frac = 0, frac_div = 1;
+        gsize digits = 0, frac_digits = 0;
+        while (g_ascii_isdigit(*p)) {
+            if (digits >= 9) {
+                g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "\"%s\" is too long (at most 24h)", s);
+                return FALSE;
+            }
+            whole = whole * 10 + (guint64)(*p - '0');
+            digits++;
+            p++;
+        }
+        if (*p == '.') {
+            p++;
+            while (g_ascii_isdigit(*p)) {
+                if (frac_digits >= 6) {
+                    g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                                "\"%s\" is finer than a millisecond", s);
+                    return FALSE;
+                }
+                frac = frac * 10 + (guint64)(*p - '0');
+                frac_div *= 10;
+                frac_digits++;
+                p++;
+            }
+        }
+        if (digits == 0 && frac_digits == 0) {
+            g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                        "\"%s\" is not a time span; write e.g. 90s, 1m30s, 2min or 500ms", s);
+            return FALSE;
+        }
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *u = p;
+        while (g_ascii_isalpha(*p))
+            p++;
+        if (p == u) {
+            g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                        "\"%s\" needs a unit: ms, s, min or h (e.g. 90s)", s);
+            return FALSE;
+        }
+        const Unit *unit = find_unit(u, (gsize)(p - u));
+        if (!unit) {
+            g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                        "\"%.*s\" is not a time unit; use ms, s, min or h", (int)(p - u), u);
+            return FALSE;
+        }
+        /* whole < 1e9 and unit <= 3.6e6: the product fits in 64 bits. */
+        guint64 ms = whole * unit->ms;
+        guint64 frac_num = frac * unit->ms;
+        if (frac_num % frac_div != 0) {
+            g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "\"%s\" is finer than a millisecond", s);
+            return FALSE;
+        }
+        ms += frac_num / frac_div;
+        total += ms;
+        if (total > MP_TIMESPAN_MAX_MS) {
+            g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "\"%s\" is too long (at most 24h)", s);
+            return FALSE;
+        }
+        any = TRUE;
+        while (*p == ' ' || *p == '\t')
+            p++;
+    }
+    g_assert(any);
+    *out_ms = total;
+    return TRUE;
+}
+
+char *mp_timespan_format(guint64 ms)
+{
+    if (ms == 0)
+        return g_strdup("0s");
+    GString *s = g_string_new(NULL);
+    guint64 h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60, rest = ms % 1000;
+    if (h)
+        g_string_append_printf(s, "%" G_GUINT64_FORMAT "h", h);
+    if (m)
+        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT "min", s->len ? " " : "", m);
+    if (sec || (rest && (h || m))) {
+        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT, s->len ? " " : "", sec);
+        if (rest) {
+            char frac[8];
+            g_snprintf(frac, sizeof frac, "%03u", (guint)rest);
+            /* Trim trailing zeros: 1.500 -> 1.5 */
+            for (int i = 2; i > 0 && frac[i] == '0'; i--)
+                frac[i] = '\0';
+            g_string_append_printf(s, ".%s", frac);
+        }
+        g_string_append(s, "s");
+    } else if (rest) {
+        g_string_append_printf(s, "%s%ums", s->len ? " " : "", (guint)rest);
+    }
+    return g_string_free(s, FALSE);
+}
