@@ -18,7 +18,9 @@
  *   notify ADDR UUID               StartNotify
  *   stop-notify ADDR UUID
  *   expect-notify ADDR UUID COUNT [TIMEOUT_MS]   prints each value
- *   acquire-write ADDR UUID HEX... one packet per HEX through the fd
+ *   acquire-write ADDR UUID HEX... one packet per HEX through the fd; the fd
+ *                                  stays open (the lock held) until "release"
+ *   release                        closes the acquired write socket
  *   acquire-notify ADDR UUID COUNT [TIMEOUT_MS]  prints each packet
  *   wait-prop ADDR PROPERTY VALUE [TIMEOUT_MS]   a Device1 property, printed form
  *   sleep MS
@@ -42,6 +44,7 @@ typedef struct {
     char *adapter_path;
     GQueue notified;  /* GBytes* Values seen, from PropertiesChanged */
     char *watch_char; /* object path whose Value changes we collect */
+    int held_fd;      /* an acquired write socket kept open until "release" */
 } Client;
 
 static GMainContext *ctx;
@@ -215,6 +218,15 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
         NEED(1);
         wait_for(c, cond_never, NULL, arg_uint(argv, argc, 0, 0));
         printf("slept\n");
+        return TRUE;
+    }
+    if (g_str_equal(step, "release")) {
+        if (c->held_fd >= 0)
+            close(c->held_fd);
+        c->held_fd = -1;
+        /* Give the sim time to see the hang-up. */
+        wait_for(c, cond_never, NULL, 100);
+        printf("released\n");
         return TRUE;
     }
     if (g_str_equal(step, "encode")) {
@@ -408,8 +420,12 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
                 g_autoptr(GBytes) b = mp_hex_parse(argv[i], error);
                 ok = b && send(fd, g_bytes_get_data(b, NULL), g_bytes_get_size(b), 0) >= 0;
             }
-            /* Let the sim read before the fd closes. */
+            /* Let the sim read the packets. */
             wait_for(c, cond_never, NULL, 200);
+            if (c->held_fd >= 0)
+                close(c->held_fd);
+            c->held_fd = fd;
+            return ok;
         } else {
             NEED(3);
             guint count = arg_uint(argv, argc, 2, 1), timeout = arg_uint(argv, argc, 3, 5000);
@@ -445,7 +461,7 @@ int main(int argc, char **argv)
         adapter = argv[2];
         i = 3;
     }
-    Client c = {0};
+    Client c = {.held_fd = -1};
     g_queue_init(&c.notified);
     c.adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
     ctx = g_main_context_default();
@@ -495,6 +511,8 @@ int main(int argc, char **argv)
         fflush(stdout);
         i = end + 1;
     }
+    if (c.held_fd >= 0)
+        close(c.held_fd);
     g_queue_clear_full(&c.notified, (GDestroyNotify)g_bytes_unref);
     g_clear_object(&c.om);
     g_clear_object(&c.conn);
