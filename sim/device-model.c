@@ -408,8 +408,12 @@ static void apply(SimDevice *dev, const MpCommand *cmd)
     switch (cmd->kind) {
     case MP_CMD_START:
         set_running(dev, TRUE);
-        if (dev->intensity <= 0)
-            dev->intensity = 1;
+        if (cmd->value > 0)
+            dev->intensity = CLAMP(cmd->value, 0, 100);
+        else if (dev->intensity <= 0)
+            dev->intensity = 1; /* the device's lowest setting */
+        if (span > 0)
+            dev->speed = (guint)(dev->speed_lo + span * dev->intensity / 100.0 + 0.5);
         break;
     case MP_CMD_STOP:
         set_running(dev, FALSE);
