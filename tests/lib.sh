@@ -1,0 +1,194 @@
+# Shared harness for integration tests (bash). Source it first:
+#
+#   . "$SOURCE_DIR/tests/lib.sh"
+#   start_bus                      # a private dbus-daemon with the project's policy
+#   spawn NAME cmd args...         # a background process, logged to $TEST_TMP/NAME.log
+#   check "what" test-command...   # one assertion
+#   finish                         # prints "N passed, N failed", sets the exit status
+#
+# Everything started here is killed on exit (trap), and the temporary directory
+# is removed unless KEEP_TMP=1 (or a check failed: then it is kept and named).
+set -u
+
+: "${BUILD_DIR:?BUILD_DIR must point at the build tree}"
+: "${SOURCE_DIR:?SOURCE_DIR must point at the source tree}"
+
+TEST_NAME=$(basename "${0%.sh}")
+TEST_TMP=$(mktemp -d "/tmp/massaged-${TEST_NAME}.XXXXXX")
+TESTS_PASSED=0
+TESTS_FAILED=0
+declare -A SPAWNED=()
+
+log() { printf '# %s\n' "$*" >&2; }
+
+lib_cleanup() {
+	local name pid
+	for name in "${!SPAWNED[@]}"; do
+		pid=${SPAWNED[$name]}
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for name in "${!SPAWNED[@]}"; do
+		pid=${SPAWNED[$name]}
+		for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ "${KEEP_TMP:-0}" = 1 ] || [ "$TESTS_FAILED" -gt 0 ]; then
+		log "kept $TEST_TMP"
+	else
+		rm -rf "$TEST_TMP"
+	fi
+}
+trap lib_cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() { TESTS_PASSED=$((TESTS_PASSED + 1)); printf 'ok %d - %s\n' "$((TESTS_PASSED + TESTS_FAILED))" "$1"; }
+fail() {
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	printf 'not ok %d - %s\n' "$((TESTS_PASSED + TESTS_FAILED))" "$1"
+	shift
+	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	return 0
+}
+
+# check "description" command args...: passes when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@" >>"$TEST_TMP/check.out"; then pass "$what"; else fail "$what" "command failed: $*"; fi
+}
+
+# assert_eq "description" expected actual
+assert_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected: $2" "actual:   $3"; fi
+}
+
+# assert_contains "description" needle haystack
+assert_contains() {
+	case $3 in
+	*"$2"*) pass "$1" ;;
+	*) fail "$1" "expected to contain: $2" "actual: $3" ;;
+	esac
+}
+
+# assert_not_contains "description" needle haystack
+assert_not_contains() {
+	case $3 in
+	*"$2"*) fail "$1" "expected not to contain: $2" "actual: $3" ;;
+	*) pass "$1" ;;
+	esac
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$TESTS_PASSED" "$TESTS_FAILED"
+	[ "$TESTS_FAILED" -eq 0 ]
+	exit $?
+}
+
+# wait_until TIMEOUT_S command args...: polls every 50 ms.
+wait_until() {
+	local timeout=$1
+	shift
+	local deadline=$((SECONDS + timeout))
+	while ! "$@" 2>/dev/null; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# spawn NAME command args...: runs in the background; PID in SPAWNED[NAME].
+spawn() {
+	local name=$1
+	shift
+	"$@" >"$TEST_TMP/$name.log" 2>&1 &
+	SPAWNED[$name]=$!
+}
+
+# stop_spawned NAME [SIGNAL]: signals it and waits for it to exit; its exit
+# status lands in SPAWN_RC. (Not in a $(...) subshell: only this shell can wait.)
+SPAWN_RC=0
+stop_spawned() {
+	local name=$1 sig=${2:-TERM} pid=${SPAWNED[$1]}
+	SPAWN_RC=0
+	kill -"$sig" "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || SPAWN_RC=$?
+	unset "SPAWNED[$name]"
+}
+
+# wait_spawned NAME TIMEOUT_S: waits for it to exit by itself; status in SPAWN_RC,
+# or returns 1 if it is still running after the timeout.
+wait_spawned() {
+	local name=$1 pid=${SPAWNED[$1]}
+	wait_until "$2" bash -c "! kill -0 $pid" || return 1
+	SPAWN_RC=0
+	wait "$pid" 2>/dev/null || SPAWN_RC=$?
+	unset "SPAWNED[$name]"
+}
+
+is_running() { kill -0 "${SPAWNED[$1]}" 2>/dev/null; }
+
+# start_bus [EXTRA_POLICY_XML]: a private bus configured like the system bus
+# (default deny), with the project's own policy files, and the test user allowed
+# what the service users would be: owning org.bluez (the simulator) and
+# org.massaged, calling both. DBUS_SYSTEM_BUS_ADDRESS points at it.
+start_bus() {
+	local extra=${1:-}
+	local user
+	# Other users (the policy checks) must reach the socket.
+	chmod 755 "$TEST_TMP"
+	user=$(id -un)
+	local includes=""
+	local f
+	for f in "$SOURCE_DIR"/systemd/org.massaged.conf "$SOURCE_DIR"/systemd/massaged-bluez.conf; do
+		[ -f "$f" ] && includes+="  <include>$f</include>"$'\n'
+	done
+	cat >"$TEST_TMP/bus.conf" <<-XML
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=$TEST_TMP/bus.socket</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <deny own="*"/>
+	    <deny send_type="method_call"/>
+	    <allow send_type="signal"/>
+	    <allow send_requested_reply="true" send_type="method_return"/>
+	    <allow send_requested_reply="true" send_type="error"/>
+	    <allow receive_type="method_call"/>
+	    <allow receive_type="method_return"/>
+	    <allow receive_type="error"/>
+	    <allow receive_type="signal"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+	  </policy>
+	$includes
+	  <!-- The test user stands in for the service users. -->
+	  <policy user="$user">
+	    <allow own="org.bluez"/>
+	    <allow send_destination="org.bluez"/>
+	    <allow own="org.massaged"/>
+	    <allow send_destination="org.massaged"/>
+	    <allow own_prefix="org.massaged"/>
+	    <allow send_destination="org.massaged.Sim"/>
+	  </policy>
+	$extra
+	</busconfig>
+	XML
+	dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address=3 \
+		3>"$TEST_TMP/bus.address" >"$TEST_TMP/bus.log" 2>&1 &
+	SPAWNED[bus]=$!
+	wait_until 5 test -s "$TEST_TMP/bus.address" || { log "dbus-daemon did not start"; cat "$TEST_TMP/bus.log" >&2; exit 1; }
+	DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$TEST_TMP/bus.address")
+	export DBUS_SYSTEM_BUS_ADDRESS
+	# Tools that only know the session bus (gdbus --session) use the same one.
+	export DBUS_SESSION_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
+}
+
+# has_name NAME: the bus has an owner for NAME.
+has_name() {
+	busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+		NameHasOwner s "$1" 2>/dev/null | grep -q true
+}
