@@ -87,32 +87,8 @@ write_programme() { # file name
 	PROG
 }
 
-# ---- the simulator ----
-
-SIM=$BUILD_DIR/sim/massage-sim
-SIM_LOG=$TEST_TMP/sim.jsonl
-
-# start_sim args...: massage-sim owning org.bluez, logging every write to $SIM_LOG.
-start_sim() {
-	spawn sim "$SIM" --log "$SIM_LOG" "$@"
-	if ! wait_until 10 has_name org.bluez || ! wait_until 5 has_name org.massaged.Sim; then
-		log "massage-sim did not start; its log:"
-		cat "$TEST_TMP/sim.log" >&2
-		return 1
-	fi
-}
-
-# sim_call METHOD [SIGNATURE ARGS...]: the simulator's control interface.
-sim_call() {
-	local method=$1
-	shift
-	busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 "$method" "$@"
-}
-
-# sim_state ADDRESS KEY: one value of Sim1.GetState.
-sim_state() {
-	sim_call GetState s "$1" | jq -c ".data[0][\"$2\"].data"
-}
+# ---- the simulator: tests/lib-sim.sh (start_sim NAME args, sim_call, sim_state, SIM_LOG) ----
+. "$SOURCE_DIR/tests/lib-sim.sh"
 
 # simlog JQ_FILTER: the command log through jq (-c, one result per line).
 simlog() { jq -c "$1" "$SIM_LOG" 2>/dev/null; }
