@@ -118,3 +118,34 @@ has_object() {
 	busctl --system --json=short call org.massaged /org/massaged org.freedesktop.DBus.ObjectManager \
 		GetManagedObjects | jq -e --arg p "$1" '.data[0] | has($p)' >/dev/null
 }
+
+# ---- sessions ----
+
+# monitor_signals: records massaged's signals in $TEST_TMP/signals.log.
+monitor_signals() {
+	spawn monitor gdbus monitor --system --dest org.massaged
+	sleep 0.3
+}
+
+# wait_finished TIMEOUT_S SESSION_PATH REASON: Finished(REASON) was emitted by it.
+wait_finished() {
+	wait_until "$1" grep -q "^$2: org.massaged.Session1.Finished ('$3',)" "$TEST_TMP/monitor.log"
+}
+
+# start_session DEVICE_PATH PROGRAMME [OPTIONS_ARGS...]: prints the session path.
+start_session() {
+	local dev=$1 prog=$2
+	shift 2
+	if [ $# -eq 0 ]; then set -- 0; fi
+	mgr Start osa{sv} "$dev" "$prog" "$@" | jq -r '.data[0]'
+}
+
+# session_cmds ADDRESS SINCE_NS: commands (no keepalives) after SINCE_NS, "t_ms kind value" with
+# t_ms relative to the first of them.
+session_cmds() {
+	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\" and .cmd != \"status\" and .t_ns > $2)" |
+		jq -r -s 'if length == 0 then empty else (.[0].t_ns) as $t0 | .[] | "\(((.t_ns - $t0) / 1000000) | floor) \(.cmd) \(.value // "")" end'
+}
+
+# log_mark: the time of the sim log's last line (t_ns), to read only what follows.
+log_mark() { simlog '.t_ns' | tail -n1 | grep . || echo 0; }
