@@ -29,7 +29,8 @@ typedef enum {
 } MpWriteType;
 
 typedef enum {
-    MP_CMD_START,     /* start at the current (or the driver's lowest) intensity */
+    MP_CMD_START,     /* value 0: start at the driver's default (lowest running) level;
+                       * value 1..100: start at that intensity percent */
     MP_CMD_STOP,      /* stop now; must always encode */
     MP_CMD_INTENSITY, /* value: 0..100 percent, the product's unit; 0 means stopped */
     MP_CMD_SPEED,     /* value: device units (RPM, level), within speed_min..speed_max */
@@ -88,7 +89,11 @@ typedef gboolean (*MpDecodeFunc)(const MpDriver *driver, const char *char_uuid, 
 /* The device's side, for the simulator, the sim's command log and round-trip
  * tests: what command a written frame carries (and its sequence number, 0 if
  * the protocol has none), and the notification frame that reports a reading
- * (or NULL with MP_ERROR_UNSUPPORTED for fields the device cannot report). */
+ * (or NULL with MP_ERROR_UNSUPPORTED for fields the device cannot report).
+ * encode_reading builds ONE frame: the driver picks the frame kind for the
+ * most urgent field present (each driver's comment says its order) and
+ * leaves out fields that frame cannot carry; it fails only when no frame
+ * carries any field asked for. */
 typedef gboolean (*MpParseCommandFunc)(const MpDriver *driver, const guint8 *data, gsize len,
                                        MpCommand *out, guint8 *seq, GError **error);
 typedef GBytes *(*MpEncodeReadingFunc)(const MpDriver *driver, const MpReading *reading,

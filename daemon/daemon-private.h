@@ -1,0 +1,40 @@
+/* The daemon's shared state, for its own files only. */
+#pragma once
+
+#include "daemon/bluez.h"
+#include "daemon/msd-config.h"
+#include "daemon/daemon.h"
+#include "daemon/device.h"
+#include "daemon/programme-store.h"
+#include "massaged-api.h"
+#include "daemon/driver-set.h"
+
+struct _MsdDaemon {
+    MsdOptions opts;
+    MsdConfig config;
+    double time_scale;
+    MsdDriverSet *drivers;
+    MsdProgrammeStore *store;
+
+    GDBusConnection *conn;
+    GDBusObjectManagerServer *om; /* /org/massaged */
+    MsdManager1 *manager;
+    MsdBluez *bluez;
+    GHashTable *devices;   /* BlueZ device path -> MsdDevice* (owned) */
+    GHashTable *unmatched; /* BlueZ device paths no driver matched (set) */
+    GHashTable *sessions;  /* our path -> MsdSession* (owned) */
+    guint next_session;
+    gboolean discovery_wanted; /* a client asked for discovery */
+    gboolean reconnect_scan;   /* the daemon scans for a lost device */
+    gboolean scan_pending;
+    gboolean shutting_down;
+};
+
+/* manager.c */
+void msd_manager_export(MsdDaemon *d);
+void msd_manager_update_discovering(MsdDaemon *d);
+
+/* daemon.c */
+MsdDevice *msd_daemon_find_device(MsdDaemon *d, const char *our_path);
+void msd_daemon_remove_session(MsdDaemon *d, MsdSession *s);
+void msd_daemon_update_scan(MsdDaemon *d);

@@ -1,0 +1,1129 @@
+#include "daemon/device.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/daemon-private.h"
+#include "daemon/log.h"
+#include "daemon/msd-error.h"
+#include "daemon/session.h"
+
+/* How long to wait after Connect returns for ServicesResolved and the
+ * driver's characteristics (BlueZ exports them after ServicesResolved in
+ * some versions, before it in others: bluez#1489). */
+#define READY_TIMEOUT_MS       10000
+#define CONNECT_TIMEOUT_MS     30000
+#define CONNECT_RETRY_DELAY_MS 300
+
+struct _MsdDevice {
+    MsdDaemon *daemon;
+    char *path;
+    char *bluez_path;
+    char *address;
+    GDBusProxy *proxy; /* org.bluez.Device1, NULL while BlueZ has no object */
+    MpDriver *driver;
+    GDBusObjectSkeleton *object;
+    MsdDevice1 *skel;
+    MsdDeviceState state;
+
+    /* Connecting. */
+    GList *waiters; /* GTask* */
+    guint connect_attempt;
+    gboolean connect_in_flight;
+    guint ready_timeout_id;
+    guint retry_id;
+    gboolean want_connected; /* a drop is unexpected: reconnect */
+    guint reconnect_id;
+    guint64 backoff_ms;
+    gint64 dropped_at_us;
+
+    /* Transport. */
+    GDBusProxy *write_char;
+    GDBusProxy *notify_char;
+    int write_fd;
+    int notify_fd;
+    guint notify_source;
+    guint16 notify_mtu;
+    gulong notify_changed_id;
+    gboolean write_in_flight;
+    guint8 seq;
+    gint64 last_write_us; /* for the driver's minimum gap and the keepalive */
+    guint gap_timer_id;
+    guint keepalive_id;
+
+    /* The command queue: stop first, else the latest command. */
+    GQueue queue; /* QueuedCmd* */
+
+    MsdSession *session;
+    GCancellable *cancel;
+};
+
+typedef struct {
+    MpCommand cmd;
+    MsdWriteDone done;
+    gpointer user_data;
+} QueuedCmd;
+
+static void device_drain(MsdDevice *dev);
+static void device_teardown_transport(MsdDevice *dev);
+static void device_try_connect(MsdDevice *dev);
+static void device_check_ready(MsdDevice *dev);
+
+const char *msd_device_state_to_string(MsdDeviceState state)
+{
+    static const char *const names[] = {"discovered",    "connecting",   "ready", "running",
+                                        "disconnecting", "reconnecting", "lost"};
+    return names[state];
+}
+
+gboolean msd_device_needs_scan(MsdDevice *dev)
+{
+    return dev->state == MSD_DEVICE_RECONNECTING && !dev->proxy;
+}
+
+static void set_state(MsdDevice *dev, MsdDeviceState state)
+{
+    if (dev->state == state)
+        return;
+    msd_dev_info(dev->address, "state %s -> %s", msd_device_state_to_string(dev->state),
+                 msd_device_state_to_string(state));
+    dev->state = state;
+    msd_device1_set_state(dev->skel, msd_device_state_to_string(state));
+    msd_device1_set_connected(dev->skel, state == MSD_DEVICE_READY || state == MSD_DEVICE_RUNNING);
+}
+
+const char *msd_device_get_path(MsdDevice *dev)
+{
+    return dev->path;
+}
+const char *msd_device_get_address(MsdDevice *dev)
+{
+    return dev->address;
+}
+MpDriver *msd_device_get_driver(MsdDevice *dev)
+{
+    return dev->driver;
+}
+MsdDeviceState msd_device_get_state(MsdDevice *dev)
+{
+    return dev->state;
+}
+gboolean msd_device_is_ready(MsdDevice *dev)
+{
+    return dev->state == MSD_DEVICE_READY || dev->state == MSD_DEVICE_RUNNING;
+}
+GDBusObjectSkeleton *msd_device_get_object(MsdDevice *dev)
+{
+    return dev->object;
+}
+MsdSession *msd_device_get_session(MsdDevice *dev)
+{
+    return dev->session;
+}
+
+void msd_device_set_session(MsdDevice *dev, MsdSession *session, const char *session_path)
+{
+    dev->session = session;
+    msd_device1_set_session(dev->skel, session_path ? session_path : "/");
+}
+
+void msd_device_set_intensity(MsdDevice *dev, double percent)
+{
+    msd_device1_set_intensity(dev->skel, percent);
+    if (dev->state == MSD_DEVICE_READY && percent > 0)
+        set_state(dev, MSD_DEVICE_RUNNING);
+    else if (dev->state == MSD_DEVICE_RUNNING && percent <= 0)
+        set_state(dev, MSD_DEVICE_READY);
+}
+
+/* ---- waiters ---- */
+
+static void finish_waiters(MsdDevice *dev, const GError *error)
+{
+    GList *waiters = g_steal_pointer(&dev->waiters);
+    for (GList *l = waiters; l; l = l->next) {
+        GTask *t = l->data;
+        if (error)
+            g_task_return_error(t, g_error_copy(error));
+        else
+            g_task_return_boolean(t, TRUE);
+        g_object_unref(t);
+    }
+    g_list_free(waiters);
+}
+
+/* ---- notifications ---- */
+
+static void handle_notification(MsdDevice *dev, const char *char_uuid, const guint8 *data,
+                                gsize len)
+{
+    MpReading r;
+    memset(&r, 0, sizeof(r));
+    g_autoptr(GError) error = NULL;
+    if (!mp_driver_decode(dev->driver, char_uuid, data, len, &r, &error)) {
+        /* A bad frame from a device is logged and dropped, never fatal. */
+        g_autofree char *hex = mp_hex_format(data, len);
+        msd_dev_warning(dev->address, "ignoring a notification that does not decode (%s): %s", hex,
+                        error->message);
+        return;
+    }
+    g_autofree char *text = mp_reading_to_string(&r);
+    msd_dev_debug(dev->address, "notification: %s", text);
+    if (r.fields & MP_READING_BATTERY)
+        msd_device1_set_battery(dev->skel, (gint)MIN(r.battery, 100u));
+    if (r.fields & MP_READING_SPEED)
+        msd_device1_set_speed(dev->skel, r.speed);
+    if (r.fields & MP_READING_ERROR)
+        msd_dev_warning(dev->address, "the device reports error code %u", r.error_code);
+}
+
+static gboolean on_notify_fd(gint fd, GIOCondition cond, gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    if (cond & G_IO_IN) {
+        guint8 buf[520];
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n > 0) {
+            handle_notification(dev, dev->driver->notify_uuid, buf, (gsize)n);
+            return G_SOURCE_CONTINUE;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return G_SOURCE_CONTINUE;
+    }
+    /* HUP/ERR or EOF: bluetoothd closed the notify socket (disconnect or
+     * restart); the Device1 Connected property tells the rest. */
+    msd_dev_info(dev->address, "notification socket closed");
+    dev->notify_source = 0;
+    close(dev->notify_fd);
+    dev->notify_fd = -1;
+    return G_SOURCE_REMOVE;
+}
+
+static void on_char_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
+                                       gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    g_autoptr(GVariant) value = g_variant_lookup_value(changed, "Value", G_VARIANT_TYPE_BYTESTRING);
+    if (!value)
+        return;
+    gsize len = 0;
+    const guint8 *data = g_variant_get_fixed_array(value, &len, 1);
+    handle_notification(dev, dev->driver->notify_uuid, data, len);
+}
+
+static void on_start_notify(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    if (!r) {
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            return;
+        MsdDevice *dev = user_data;
+        g_autoptr(GError) e = NULL;
+        msd_bluez_error_propagate(&e, error, "StartNotify");
+        msd_dev_warning(dev->address, "no notifications: %s", e->message);
+    }
+}
+
+static void on_acquire_notify(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GUnixFDList) fds = NULL;
+    g_autoptr(GVariant) r =
+        g_dbus_proxy_call_with_unix_fd_list_finish(G_DBUS_PROXY(src), &fds, res, &error);
+    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    MsdDevice *dev = user_data;
+    if (!r || !fds || g_unix_fd_list_get_length(fds) < 1) {
+        g_autoptr(GError) e = NULL;
+        if (error)
+            msd_bluez_error_propagate(&e, error, "AcquireNotify");
+        msd_dev_warning(dev->address, "AcquireNotify failed (%s); using StartNotify",
+                        e ? e->message : "no descriptor");
+        dev->notify_changed_id = g_signal_connect(dev->notify_char, "g-properties-changed",
+                                                  G_CALLBACK(on_char_properties_changed), dev);
+        g_dbus_proxy_call(dev->notify_char, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, 10000,
+                          dev->cancel, on_start_notify, dev);
+        return;
+    }
+    gint32 handle = 0;
+    guint16 mtu = 0;
+    g_variant_get(r, "(hq)", &handle, &mtu);
+    int fd = g_unix_fd_list_get(fds, handle, &error);
+    if (fd < 0) {
+        msd_dev_warning(dev->address, "AcquireNotify: %s", error->message);
+        return;
+    }
+    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+    dev->notify_fd = fd;
+    dev->notify_mtu = mtu;
+    dev->notify_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_notify_fd, dev);
+    msd_dev_debug(dev->address, "notifications through a descriptor (mtu %u)", mtu);
+}
+
+static void subscribe_notifications(MsdDevice *dev)
+{
+    if (!dev->notify_char)
+        return;
+    g_autoptr(GVariant) acquired =
+        g_dbus_proxy_get_cached_property(dev->notify_char, "NotifyAcquired");
+    if (acquired) {
+        g_dbus_proxy_call_with_unix_fd_list(dev->notify_char, "AcquireNotify",
+                                            g_variant_new("(a{sv})", NULL), G_DBUS_CALL_FLAGS_NONE,
+                                            10000, NULL, dev->cancel, on_acquire_notify, dev);
+    } else {
+        dev->notify_changed_id = g_signal_connect(dev->notify_char, "g-properties-changed",
+                                                  G_CALLBACK(on_char_properties_changed), dev);
+        g_dbus_proxy_call(dev->notify_char, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, 10000,
+                          dev->cancel, on_start_notify, dev);
+    }
+}
+
+typedef struct {
+    MsdDevice *dev;
+    char *uuid;
+} ReadOp;
+
+static void on_read_value(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    ReadOp *op = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    if (r) {
+        g_autoptr(GVariant) v = g_variant_get_child_value(r, 0);
+        gsize len = 0;
+        const guint8 *data = g_variant_get_fixed_array(v, &len, 1);
+        handle_notification(op->dev, op->uuid, data, len);
+    } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        g_autoptr(GError) e = NULL;
+        msd_bluez_error_propagate(&e, error, "ReadValue");
+        msd_dev_warning(op->dev->address, "reading %s: %s", op->uuid, e->message);
+    }
+    g_free(op->uuid);
+    g_free(op);
+}
+
+static void read_initial_values(MsdDevice *dev)
+{
+    for (guint i = 0; dev->driver->read_uuids && dev->driver->read_uuids[i]; i++) {
+        const char *uuid = dev->driver->read_uuids[i];
+        g_autoptr(GDBusProxy) c =
+            msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path, uuid);
+        if (!c)
+            continue;
+        ReadOp *op = g_new0(ReadOp, 1);
+        op->dev = dev;
+        op->uuid = g_strdup(uuid);
+        g_dbus_proxy_call(c, "ReadValue", g_variant_new("(a{sv})", NULL), G_DBUS_CALL_FLAGS_NONE,
+                          10000, dev->cancel, on_read_value, op);
+    }
+}
+
+/* ---- writing ---- */
+
+static gboolean char_has_flag(GDBusProxy *c, const char *flag)
+{
+    g_auto(GStrv) flags = msd_proxy_get_strv(c, "Flags");
+    return flags && g_strv_contains((const char *const *)flags, flag);
+}
+
+/* Devices with a watchdog stop by themselves when the host goes quiet; the
+ * keepalive keeps a connected device listening. Any write resets the
+ * device's watchdog, so a keepalive goes out only after a quiet half period. */
+static gboolean on_keepalive(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    gint64 quiet_us = g_get_monotonic_time() - dev->last_write_us;
+    if (msd_device_is_ready(dev) && g_queue_is_empty(&dev->queue) && !dev->write_in_flight &&
+        quiet_us >= (gint64)dev->driver->keepalive_ms * 500) {
+        MpCommand ka = {.kind = MP_CMD_KEEPALIVE};
+        msd_device_send(dev, &ka, NULL, NULL);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* The transport is set up: the device is ready for commands. */
+static void transport_complete(MsdDevice *dev)
+{
+    /* Ready either way: WriteValue works without the descriptor. */
+    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
+        return;
+    gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
+    set_state(dev, MSD_DEVICE_READY);
+    dev->backoff_ms = 0;
+    if (dev->driver->keepalive_ms && !dev->keepalive_id)
+        dev->keepalive_id =
+            g_timeout_add(MAX(dev->driver->keepalive_ms / 2, 10), on_keepalive, dev);
+    finish_waiters(dev, NULL);
+    if (was_reconnecting && dev->session)
+        msd_session_device_returned(dev->session);
+    device_drain(dev);
+}
+
+static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GUnixFDList) fds = NULL;
+    g_autoptr(GVariant) r =
+        g_dbus_proxy_call_with_unix_fd_list_finish(G_DBUS_PROXY(src), &fds, res, &error);
+    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    MsdDevice *dev = user_data;
+    if (r && fds && g_unix_fd_list_get_length(fds) > 0) {
+        gint32 handle = 0;
+        guint16 mtu = 0;
+        g_variant_get(r, "(hq)", &handle, &mtu);
+        int fd = g_unix_fd_list_get(fds, handle, NULL);
+        if (fd >= 0) {
+            dev->write_fd = fd;
+            msd_dev_debug(dev->address, "writes through a descriptor (mtu %u)", mtu);
+        }
+    } else {
+        g_autoptr(GError) e = NULL;
+        if (error)
+            msd_bluez_error_propagate(&e, error, "AcquireWrite");
+        msd_dev_warning(dev->address, "AcquireWrite failed (%s); using WriteValue",
+                        e ? e->message : "no descriptor");
+    }
+    transport_complete(dev);
+}
+
+static void transport_ready(MsdDevice *dev)
+{
+    subscribe_notifications(dev);
+    read_initial_values(dev);
+    if (dev->driver->write_type == MP_WRITE_WITHOUT_RESPONSE &&
+        char_has_flag(dev->write_char, "write-without-response")) {
+        g_dbus_proxy_call_with_unix_fd_list(dev->write_char, "AcquireWrite",
+                                            g_variant_new("(a{sv})", NULL), G_DBUS_CALL_FLAGS_NONE,
+                                            10000, NULL, dev->cancel, on_acquire_write, dev);
+        return;
+    }
+    transport_complete(dev);
+}
+
+typedef struct {
+    MsdDevice *dev;
+    MsdWriteDone done;
+    gpointer user_data;
+    GCancellable *cancel;
+} WriteOp;
+
+static void on_write_value(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    WriteOp *op = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    gboolean cancelled = g_cancellable_is_cancelled(op->cancel);
+    g_object_unref(op->cancel);
+    if (cancelled) {
+        /* The device was freed or torn down; only the callback is owed. */
+        if (op->done)
+            op->done(NULL, error, op->user_data);
+        g_free(op);
+        return;
+    }
+    MsdDevice *dev = op->dev;
+    dev->write_in_flight = FALSE;
+    g_autoptr(GError) e = NULL;
+    if (!r) {
+        msd_bluez_error_propagate(&e, error, "WriteValue");
+        msd_dev_warning(dev->address, "write failed: %s", e->message);
+    }
+    if (op->done)
+        op->done(dev, e, op->user_data);
+    g_free(op);
+    device_drain(dev);
+}
+
+gboolean msd_device_write_busy(MsdDevice *dev)
+{
+    return dev->write_in_flight;
+}
+
+static gboolean write_done_idle(gpointer data)
+{
+    WriteOp *op = data;
+    if (op->done)
+        op->done(g_cancellable_is_cancelled(op->cancel) ? NULL : op->dev, NULL, op->user_data);
+    g_object_unref(op->cancel);
+    g_free(op);
+    return G_SOURCE_REMOVE;
+}
+
+void msd_device_write_frame(MsdDevice *dev, GBytes *frame, MsdWriteDone done, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    gsize len = 0;
+    const guint8 *data = g_bytes_get_data(frame, &len);
+    g_autofree char *hex = mp_hex_format(data, len);
+    if (!dev->write_char || !msd_device_is_ready(dev)) {
+        g_set_error(&error, MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected",
+                    dev->address);
+        if (done)
+            done(dev, error, user_data);
+        return;
+    }
+    if (dev->write_fd >= 0) {
+        ssize_t n = write(dev->write_fd, data, len);
+        if (n == (ssize_t)len) {
+            msd_dev_debug(dev->address, "wrote %s (descriptor)", hex);
+            WriteOp *op = g_new0(WriteOp, 1);
+            op->dev = dev;
+            op->done = done;
+            op->user_data = user_data;
+            op->cancel = g_object_ref(dev->cancel);
+            g_idle_add_full(G_PRIORITY_HIGH, write_done_idle, op, NULL);
+            return;
+        }
+        int err = errno;
+        msd_dev_warning(dev->address, "write through the descriptor failed (%s); using WriteValue",
+                        n < 0 ? g_strerror(err) : "short write");
+        close(dev->write_fd);
+        dev->write_fd = -1;
+    }
+    if (dev->write_in_flight) {
+        g_set_error(&error, MSD_ERROR, MSD_ERROR_BUSY, "a write to %s is in flight", dev->address);
+        if (done)
+            done(dev, error, user_data);
+        return;
+    }
+    GVariantBuilder opts;
+    g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+    g_variant_builder_add(&opts, "{sv}", "type",
+                          g_variant_new_string(dev->driver->write_type == MP_WRITE_WITH_RESPONSE
+                                                   ? "request"
+                                                   : "command"));
+    GVariant *value = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1);
+    WriteOp *op = g_new0(WriteOp, 1);
+    op->dev = dev;
+    op->done = done;
+    op->user_data = user_data;
+    op->cancel = g_object_ref(dev->cancel);
+    dev->write_in_flight = TRUE;
+    msd_dev_debug(dev->address, "writing %s (WriteValue)", hex);
+    g_dbus_proxy_call(dev->write_char, "WriteValue", g_variant_new("(@aya{sv})", value, &opts),
+                      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_write_value, op);
+}
+
+/* ---- the command queue ---- */
+
+static void queued_free(QueuedCmd *q)
+{
+    g_free(q);
+}
+
+static void fail_queue(MsdDevice *dev, const GError *error)
+{
+    QueuedCmd *q;
+    while ((q = g_queue_pop_head(&dev->queue))) {
+        if (q->done)
+            q->done(dev, error, q->user_data);
+        queued_free(q);
+    }
+}
+
+static gboolean on_gap_timer(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    dev->gap_timer_id = 0;
+    device_drain(dev);
+    return G_SOURCE_REMOVE;
+}
+
+static void device_drain(MsdDevice *dev)
+{
+    while (!dev->write_in_flight && msd_device_is_ready(dev) && !g_queue_is_empty(&dev->queue)) {
+        QueuedCmd *head = g_queue_peek_head(&dev->queue);
+        /* The driver's minimum gap between writes; a stop does not wait. */
+        gint64 next_ok = dev->last_write_us + (gint64)dev->driver->min_gap_ms * 1000;
+        gint64 now = g_get_monotonic_time();
+        if (head->cmd.kind != MP_CMD_STOP && dev->last_write_us && now < next_ok) {
+            if (!dev->gap_timer_id) {
+                GSource *src = g_timeout_source_new(0);
+                g_source_set_ready_time(src, next_ok);
+                g_source_set_callback(src, on_gap_timer, dev, NULL);
+                g_source_set_priority(src, G_PRIORITY_HIGH);
+                dev->gap_timer_id = g_source_attach(src, NULL);
+                g_source_unref(src);
+            }
+            return;
+        }
+        QueuedCmd *q = g_queue_pop_head(&dev->queue);
+        dev->last_write_us = now;
+        g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+        g_autoptr(GError) error = NULL;
+        if (!mp_driver_encode(dev->driver, &q->cmd, dev->seq++, frames, &error)) {
+            msd_dev_warning(dev->address, "cannot encode %s %g: %s",
+                            mp_command_kind_to_string(q->cmd.kind), q->cmd.value, error->message);
+            if (q->done)
+                q->done(dev, error, q->user_data);
+            queued_free(q);
+            continue;
+        }
+        if (q->cmd.kind == MP_CMD_STOP)
+            msd_device_set_intensity(dev, 0);
+        else if (q->cmd.kind == MP_CMD_INTENSITY || q->cmd.kind == MP_CMD_START)
+            msd_device_set_intensity(dev, q->cmd.value);
+        /* Every frame but the last is fire-and-forget; the last one reports. */
+        for (guint i = 0; i < frames->len; i++) {
+            gboolean last = i + 1 == frames->len;
+            msd_device_write_frame(dev, frames->pdata[i], last ? q->done : NULL,
+                                   last ? q->user_data : NULL);
+        }
+        queued_free(q);
+    }
+}
+
+void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gpointer user_data)
+{
+    if (!msd_device_is_ready(dev)) {
+        g_autoptr(GError) error =
+            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
+        if (done)
+            done(dev, error, user_data);
+        return;
+    }
+    QueuedCmd *q = g_new0(QueuedCmd, 1);
+    q->cmd = *cmd;
+    q->done = done;
+    q->user_data = user_data;
+    if (cmd->kind == MP_CMD_STOP) {
+        /* A stop makes everything queued moot and goes next. */
+        g_autoptr(GError) superseded =
+            g_error_new_literal(MSD_ERROR, MSD_ERROR_FAILED, "superseded by a stop");
+        fail_queue(dev, superseded);
+        g_queue_push_head(&dev->queue, q);
+    } else {
+        /* Latest wins: an unsent intensity is replaced by a newer one. */
+        for (GList *l = dev->queue.head; l; l = l->next) {
+            QueuedCmd *old = l->data;
+            if (old->cmd.kind == cmd->kind && old->cmd.kind != MP_CMD_STOP) {
+                if (old->done) {
+                    g_autoptr(GError) superseded = g_error_new_literal(
+                        MSD_ERROR, MSD_ERROR_FAILED, "superseded by a newer command");
+                    old->done(dev, superseded, old->user_data);
+                }
+                queued_free(old);
+                g_queue_delete_link(&dev->queue, l);
+                break;
+            }
+        }
+        g_queue_push_tail(&dev->queue, q);
+    }
+    device_drain(dev);
+}
+
+void msd_device_stop(MsdDevice *dev, const char *reason, MsdWriteDone done, gpointer user_data)
+{
+    msd_dev_info(dev->address, "stop (%s)", reason);
+    if (dev->session)
+        msd_session_end(dev->session, reason);
+    MpCommand stop = {.kind = MP_CMD_STOP, .value = 0};
+    msd_device_send(dev, &stop, done, user_data);
+}
+
+/* ---- connecting ---- */
+
+static void device_teardown_transport(MsdDevice *dev)
+{
+    g_cancellable_cancel(dev->cancel);
+    g_clear_object(&dev->cancel);
+    dev->cancel = g_cancellable_new();
+    dev->write_in_flight = FALSE;
+    if (dev->notify_source) {
+        g_source_remove(dev->notify_source);
+        dev->notify_source = 0;
+    }
+    if (dev->notify_fd >= 0) {
+        close(dev->notify_fd);
+        dev->notify_fd = -1;
+    }
+    if (dev->write_fd >= 0) {
+        close(dev->write_fd);
+        dev->write_fd = -1;
+    }
+    if (dev->notify_changed_id && dev->notify_char)
+        g_signal_handler_disconnect(dev->notify_char, dev->notify_changed_id);
+    dev->notify_changed_id = 0;
+    g_clear_object(&dev->write_char);
+    g_clear_object(&dev->notify_char);
+    g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    g_clear_handle_id(&dev->gap_timer_id, g_source_remove);
+    g_clear_handle_id(&dev->keepalive_id, g_source_remove);
+}
+
+static void connect_failed(MsdDevice *dev, GError *error);
+
+static gboolean on_ready_timeout(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    dev->ready_timeout_id = 0;
+    g_autoptr(GError) e = g_error_new(
+        MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+        "%s connected but its services or the characteristics %s / %s did not appear within %u s",
+        dev->address, dev->driver->write_uuid,
+        dev->driver->notify_uuid ? dev->driver->notify_uuid : "-", READY_TIMEOUT_MS / 1000);
+    if (dev->proxy)
+        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
+                          NULL);
+    connect_failed(dev, g_steal_pointer(&e));
+    return G_SOURCE_REMOVE;
+}
+
+static void device_check_ready(MsdDevice *dev)
+{
+    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
+        return;
+    if (dev->connect_in_flight || !dev->proxy || dev->write_char)
+        return;
+    if (!msd_proxy_get_bool(dev->proxy, "Connected") ||
+        !msd_proxy_get_bool(dev->proxy, "ServicesResolved"))
+        return;
+    g_autoptr(GDBusProxy) w =
+        msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path, dev->driver->write_uuid);
+    g_autoptr(GDBusProxy) n = NULL;
+    if (dev->driver->notify_uuid)
+        n = msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path,
+                                          dev->driver->notify_uuid);
+    if (!w || (dev->driver->notify_uuid && !n)) {
+        msd_dev_debug(dev->address, "services resolved; waiting for the driver's characteristics");
+        return;
+    }
+    g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    dev->write_char = g_steal_pointer(&w);
+    dev->notify_char = g_steal_pointer(&n);
+    transport_ready(dev);
+}
+
+static gboolean on_reconnect_timer(gpointer user_data);
+
+static void schedule_reconnect(MsdDevice *dev)
+{
+    g_clear_handle_id(&dev->reconnect_id, g_source_remove);
+    gint64 waited_ms = (g_get_monotonic_time() - dev->dropped_at_us) / 1000;
+    guint64 window = dev->daemon->config.reconnect_window_ms;
+    if ((guint64)waited_ms >= window) {
+        msd_dev_warning(dev->address,
+                        "did not come back within %" G_GUINT64_FORMAT " ms: giving up", window);
+        dev->want_connected = FALSE;
+        set_state(dev, MSD_DEVICE_LOST);
+        if (dev->session)
+            msd_session_end(dev->session, "device-lost");
+        return;
+    }
+    MsdConfig *c = &dev->daemon->config;
+    dev->backoff_ms =
+        dev->backoff_ms ? MIN(dev->backoff_ms * 2, c->backoff_max_ms) : c->backoff_initial_ms;
+    guint64 delay = MIN(dev->backoff_ms, window - (guint64)waited_ms);
+    msd_dev_info(dev->address, "reconnecting in %" G_GUINT64_FORMAT " ms", delay);
+    dev->reconnect_id = g_timeout_add((guint)delay, on_reconnect_timer, dev);
+}
+
+static void connect_failed(MsdDevice *dev, GError *error)
+{
+    g_autoptr(GError) e = error;
+    device_teardown_transport(dev);
+    if (dev->state == MSD_DEVICE_RECONNECTING) {
+        msd_dev_info(dev->address, "reconnect attempt failed: %s", e->message);
+        schedule_reconnect(dev);
+        return;
+    }
+    msd_dev_warning(dev->address, "connect failed: %s", e->message);
+    set_state(dev, MSD_DEVICE_DISCOVERED);
+    dev->want_connected = FALSE;
+    finish_waiters(dev, e);
+}
+
+static gboolean on_connect_retry(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    dev->retry_id = 0;
+    device_try_connect(dev);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    MsdDevice *dev = user_data;
+    dev->connect_in_flight = FALSE;
+    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
+        return;
+    if (!r) {
+        g_autofree char *remote = msd_error_remote_name(error);
+        if (remote && g_str_equal(remote, "org.bluez.Error.AlreadyConnected")) {
+            device_check_ready(dev);
+            return;
+        }
+        GError *e = NULL;
+        msd_bluez_error_propagate(&e, error, "Connect");
+        e->code = MSD_ERROR_NOT_CONNECTED;
+        /* One retry: a connect that lands while the peripheral rotates its
+         * advertisement fails at once and works a moment later. */
+        if (dev->connect_attempt == 1 && dev->state == MSD_DEVICE_CONNECTING) {
+            msd_dev_info(dev->address, "connect failed (%s); retrying once", e->message);
+            g_error_free(e);
+            dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+            return;
+        }
+        connect_failed(dev, e);
+        return;
+    }
+    dev->ready_timeout_id = g_timeout_add(READY_TIMEOUT_MS, on_ready_timeout, dev);
+    device_check_ready(dev);
+}
+
+static void device_try_connect(MsdDevice *dev)
+{
+    if (!dev->proxy) {
+        GError *e = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                "%s is not known to bluetoothd right now", dev->address);
+        connect_failed(dev, e);
+        return;
+    }
+    dev->connect_attempt++;
+    dev->connect_in_flight = TRUE;
+    msd_dev_info(dev->address, "connecting (attempt %u)", dev->connect_attempt);
+    g_dbus_proxy_call(dev->proxy, "Connect", NULL, G_DBUS_CALL_FLAGS_NONE, CONNECT_TIMEOUT_MS,
+                      dev->cancel, on_connect_reply, dev);
+}
+
+static gboolean on_reconnect_timer(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    dev->reconnect_id = 0;
+    if (dev->state != MSD_DEVICE_RECONNECTING)
+        return G_SOURCE_REMOVE;
+    if (!dev->proxy) {
+        schedule_reconnect(dev); /* wait for bluetoothd to show it again */
+        return G_SOURCE_REMOVE;
+    }
+    dev->connect_attempt = 0;
+    device_try_connect(dev);
+    return G_SOURCE_REMOVE;
+}
+
+void msd_device_connect(MsdDevice *dev, GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    if (msd_device_is_ready(dev)) {
+        g_task_return_boolean(task, TRUE);
+        g_object_unref(task);
+        return;
+    }
+    if (dev->state == MSD_DEVICE_DISCONNECTING) {
+        g_task_return_new_error(task, MSD_ERROR, MSD_ERROR_BUSY, "%s is disconnecting",
+                                dev->address);
+        g_object_unref(task);
+        return;
+    }
+    dev->waiters = g_list_append(dev->waiters, task);
+    dev->want_connected = TRUE;
+    if (dev->state == MSD_DEVICE_CONNECTING || dev->state == MSD_DEVICE_RECONNECTING)
+        return;
+    set_state(dev, MSD_DEVICE_CONNECTING);
+    dev->connect_attempt = 0;
+    device_try_connect(dev);
+}
+
+gboolean msd_device_connect_finish(MsdDevice *dev, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* The link dropped without us asking. */
+static void device_dropped(MsdDevice *dev, const char *why)
+{
+    MsdDeviceState was = dev->state;
+    device_teardown_transport(dev);
+    g_autoptr(GError) gone =
+        g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s disconnected (%s)", dev->address, why);
+    fail_queue(dev, gone);
+    if (was == MSD_DEVICE_DISCONNECTING || !dev->want_connected) {
+        set_state(dev, MSD_DEVICE_DISCOVERED);
+        finish_waiters(dev, gone);
+        return;
+    }
+    if (was == MSD_DEVICE_CONNECTING) {
+        connect_failed(dev, g_steal_pointer(&gone));
+        return;
+    }
+    if (was == MSD_DEVICE_RECONNECTING) {
+        if (!dev->reconnect_id)
+            schedule_reconnect(dev);
+        return;
+    }
+    msd_dev_warning(dev->address, "connection lost (%s)", why);
+    dev->dropped_at_us = g_get_monotonic_time();
+    dev->backoff_ms = 0;
+    set_state(dev, MSD_DEVICE_RECONNECTING);
+    msd_device1_set_intensity(dev->skel, 0);
+    if (dev->session)
+        msd_session_device_lost(dev->session);
+    schedule_reconnect(dev);
+}
+
+void msd_device_bluez_changed(MsdDevice *dev, GDBusProxy *proxy, GVariant *changed)
+{
+    if (g_str_equal(g_dbus_proxy_get_interface_name(proxy), BLUEZ_BATTERY_IFACE)) {
+        g_autoptr(GVariant) pct = g_dbus_proxy_get_cached_property(proxy, "Percentage");
+        if (pct && g_variant_is_of_type(pct, G_VARIANT_TYPE_BYTE))
+            msd_device1_set_battery(dev->skel, MIN(g_variant_get_byte(pct), 100));
+        return;
+    }
+    g_autofree char *name = msd_proxy_get_string(proxy, "Name");
+    if (name)
+        msd_device1_set_name(dev->skel, name);
+    gboolean connected = msd_proxy_get_bool(proxy, "Connected");
+    g_autoptr(GVariant) connected_changed = g_variant_lookup_value(changed, "Connected", NULL);
+    if (!connected && connected_changed) {
+        if (dev->state == MSD_DEVICE_READY || dev->state == MSD_DEVICE_RUNNING ||
+            dev->state == MSD_DEVICE_DISCONNECTING ||
+            (dev->state == MSD_DEVICE_CONNECTING && !dev->connect_in_flight) ||
+            (dev->state == MSD_DEVICE_RECONNECTING && !dev->connect_in_flight))
+            device_dropped(dev, "Connected became false");
+        return;
+    }
+    device_check_ready(dev);
+}
+
+void msd_device_gatt_changed(MsdDevice *dev)
+{
+    device_check_ready(dev);
+    /* A characteristic we use vanished while connected: bluetoothd is
+     * re-resolving or the device changed; treat it as a drop. */
+    if (msd_device_is_ready(dev) && dev->write_char) {
+        g_autoptr(GDBusProxy) w = msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path,
+                                                                dev->driver->write_uuid);
+        if (!w)
+            device_dropped(dev, "its characteristics vanished");
+    }
+}
+
+void msd_device_set_bluez_proxy(MsdDevice *dev, GDBusProxy *proxy)
+{
+    if (proxy == dev->proxy)
+        return;
+    g_clear_object(&dev->proxy);
+    if (proxy) {
+        dev->proxy = g_object_ref(proxy);
+        g_autofree char *name = msd_proxy_get_string(proxy, "Name");
+        if (name)
+            msd_device1_set_name(dev->skel, name);
+        msd_dev_info(dev->address, "present in bluetoothd (%s)",
+                     g_dbus_proxy_get_object_path(proxy));
+        if (dev->state == MSD_DEVICE_RECONNECTING && !dev->connect_in_flight) {
+            /* It is back: try now instead of waiting out the backoff. */
+            g_clear_handle_id(&dev->reconnect_id, g_source_remove);
+            dev->connect_attempt = 0;
+            device_try_connect(dev);
+        } else if (dev->state == MSD_DEVICE_LOST) {
+            set_state(dev, MSD_DEVICE_DISCOVERED);
+        }
+        return;
+    }
+    msd_dev_info(dev->address, "gone from bluetoothd");
+    dev->connect_in_flight = FALSE;
+    if (dev->state != MSD_DEVICE_DISCOVERED && dev->state != MSD_DEVICE_LOST)
+        device_dropped(dev, "bluetoothd removed it");
+    msd_daemon_update_scan(dev->daemon);
+}
+
+/* ---- D-Bus methods ---- */
+
+static void on_connect_method(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    GDBusMethodInvocation *inv = user_data;
+    MsdDevice *dev = (MsdDevice *)src;
+    (void)dev;
+    g_autoptr(GError) error = NULL;
+    if (!g_task_propagate_boolean(G_TASK(res), &error))
+        msd_error_return(inv, error);
+    else
+        g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+static gboolean handle_connect(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
+{
+    msd_device_connect(user_data, on_connect_method, inv);
+    return TRUE;
+}
+
+static void on_disconnect_reply(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    if (!r)
+        g_debug("Disconnect: %s", error->message);
+}
+
+static void after_stop_disconnect(MsdDevice *dev, const GError *error, gpointer user_data)
+{
+    if (!dev)
+        return;
+    if (dev->proxy)
+        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                          on_disconnect_reply, NULL);
+    else
+        set_state(dev, MSD_DEVICE_DISCOVERED);
+}
+
+static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    dev->want_connected = FALSE;
+    g_clear_handle_id(&dev->reconnect_id, g_source_remove);
+    g_clear_handle_id(&dev->retry_id, g_source_remove);
+    if (dev->session)
+        msd_session_end(dev->session, "stopped");
+    if (msd_device_is_ready(dev)) {
+        MpCommand stop = {.kind = MP_CMD_STOP};
+        msd_device_send(dev, &stop, after_stop_disconnect, NULL);
+        set_state(dev, MSD_DEVICE_DISCONNECTING);
+    } else {
+        g_autoptr(GError) e =
+            g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "disconnect requested");
+        finish_waiters(dev, e);
+        device_teardown_transport(dev);
+        if (dev->state != MSD_DEVICE_DISCOVERED && dev->proxy)
+            after_stop_disconnect(dev, NULL, NULL);
+        set_state(dev, MSD_DEVICE_DISCOVERED);
+    }
+    g_dbus_method_invocation_return_value(inv, NULL);
+    return TRUE;
+}
+
+static void on_method_write_done(MsdDevice *dev, const GError *error, gpointer user_data)
+{
+    GDBusMethodInvocation *inv = user_data;
+    if (error)
+        msd_error_return(inv, error);
+    else
+        g_dbus_method_invocation_return_value(inv, NULL);
+}
+
+static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *inv, gdouble pct,
+                                     gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    double cap = dev->daemon->config.safety.max_intensity;
+    if (!(pct >= 0 && pct <= 100)) {
+        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                                              "intensity %g is outside 0..100", pct);
+        return TRUE;
+    }
+    if (pct > cap) {
+        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                                              "intensity %g%% is above the safety cap of %g%%", pct,
+                                              cap);
+        return TRUE;
+    }
+    if (dev->session) {
+        g_dbus_method_invocation_return_error_literal(
+            inv, MSD_ERROR, MSD_ERROR_BUSY, "a session is playing on this device; use Adjust");
+        return TRUE;
+    }
+    if (!msd_device_is_ready(dev)) {
+        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                              "%s is not connected", dev->address);
+        return TRUE;
+    }
+    /* A motor at rest is started; a running one is adjusted; 0 stops it. */
+    MpCommand cmd = {.kind = pct <= 0                           ? MP_CMD_STOP
+                             : dev->state == MSD_DEVICE_RUNNING ? MP_CMD_INTENSITY
+                                                                : MP_CMD_START,
+                     .value = pct};
+    msd_device_send(dev, &cmd, on_method_write_done, inv);
+    return TRUE;
+}
+
+static gboolean handle_stop(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    if (!msd_device_is_ready(dev)) {
+        if (dev->session)
+            msd_session_end(dev->session, "stopped");
+        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                              "%s is not connected", dev->address);
+        return TRUE;
+    }
+    msd_device_stop(dev, "stopped", on_method_write_done, inv);
+    return TRUE;
+}
+
+/* ---- life ---- */
+
+static char *object_path_for(MsdDaemon *d, const char *bluez_path)
+{
+    const char *base = strrchr(bluez_path, '/');
+    return g_strdup_printf("/org/massaged/%s/%s", d->config.adapter, base ? base + 1 : "dev");
+}
+
+MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver *driver)
+{
+    MsdDevice *dev = g_new0(MsdDevice, 1);
+    dev->daemon = daemon;
+    dev->bluez_path = g_strdup(g_dbus_proxy_get_object_path(bluez_device));
+    dev->path = object_path_for(daemon, dev->bluez_path);
+    dev->address = msd_proxy_get_string(bluez_device, "Address");
+    if (!dev->address)
+        dev->address = g_strdup(strrchr(dev->bluez_path, '/') + 1);
+    dev->driver = mp_driver_ref(driver);
+    dev->write_fd = -1;
+    dev->notify_fd = -1;
+    dev->cancel = g_cancellable_new();
+    g_queue_init(&dev->queue);
+
+    dev->skel = msd_device1_skeleton_new();
+    msd_device1_set_address(dev->skel, dev->address);
+    g_autofree char *name = msd_proxy_get_string(bluez_device, "Name");
+    msd_device1_set_name(dev->skel, name ? name : dev->address);
+    msd_device1_set_driver(dev->skel, driver->name);
+    msd_device1_set_kind(dev->skel, mp_device_kind_to_string(driver->kind));
+    msd_device1_set_state(dev->skel, "discovered");
+    msd_device1_set_battery(dev->skel, -1);
+    msd_device1_set_session(dev->skel, "/");
+    g_signal_connect(dev->skel, "handle-connect", G_CALLBACK(handle_connect), dev);
+    g_signal_connect(dev->skel, "handle-disconnect", G_CALLBACK(handle_disconnect), dev);
+    g_signal_connect(dev->skel, "handle-set-intensity", G_CALLBACK(handle_set_intensity), dev);
+    g_signal_connect(dev->skel, "handle-stop", G_CALLBACK(handle_stop), dev);
+    dev->object = g_dbus_object_skeleton_new(dev->path);
+    g_dbus_object_skeleton_add_interface(dev->object, G_DBUS_INTERFACE_SKELETON(dev->skel));
+
+    msd_device_set_bluez_proxy(dev, bluez_device);
+    msd_dev_info(dev->address, "new device \"%s\", driver %s, at %s", name ? name : "",
+                 driver->name, dev->path);
+    if (msd_proxy_get_bool(bluez_device, "Connected"))
+        msd_dev_info(dev->address, "already connected in bluetoothd; Connect will reuse it");
+    return dev;
+}
+
+void msd_device_free(MsdDevice *dev)
+{
+    if (!dev)
+        return;
+    g_autoptr(GError) gone =
+        g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_FOUND, "the device was removed");
+    finish_waiters(dev, gone);
+    fail_queue(dev, gone);
+    device_teardown_transport(dev);
+    g_cancellable_cancel(dev->cancel);
+    g_clear_object(&dev->cancel);
+    g_clear_handle_id(&dev->reconnect_id, g_source_remove);
+    g_clear_handle_id(&dev->retry_id, g_source_remove);
+    g_signal_handlers_disconnect_by_data(dev->skel, dev);
+    g_clear_object(&dev->skel);
+    g_clear_object(&dev->object);
+    g_clear_object(&dev->proxy);
+    mp_driver_unref(dev->driver);
+    g_free(dev->path);
+    g_free(dev->bluez_path);
+    g_free(dev->address);
+    g_free(dev);
+}

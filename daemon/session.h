@@ -1,0 +1,42 @@
+/* A session: one programme playing on one device, exported as
+ * org.massaged.Session1 at /org/massaged/session/<N>. The playback itself
+ * (deadlines, pause/resume/next/previous/adjust, safety at play time, the
+ * device-lost window) is the engine's (daemon/engine.h); this file binds it
+ * to D-Bus, to the device and to an attached caller. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "daemon/device.h"
+#include "daemon/programme-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    gboolean attach; /* end when the caller's bus name vanishes */
+    double scale;    /* percent, 10..100 */
+    int side;        /* MpSide: only that side's pass; MP_SIDE_NONE: all */
+} MsdSessionOptions;
+
+/* Parses Start's a{sv}; unknown keys and bad values are MSD_ERROR_INVALID_ARGS. */
+gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GError **error);
+
+MsdSession *msd_session_new(MsdDaemon *daemon, guint id, MsdDevice *device,
+                            MsdProgrammeEntry *programme, const MsdSessionOptions *options,
+                            const char *caller, GError **error);
+void msd_session_free(MsdSession *session);
+
+const char *msd_session_get_path(MsdSession *session);
+const char *msd_session_get_programme_id(MsdSession *session);
+GDBusObjectSkeleton *msd_session_get_object(MsdSession *session);
+
+/* Begins playback once the device is ready (connecting it first if needed). */
+void msd_session_start(MsdSession *session);
+/* Ends the session (idempotent): the device is told to stop, Finished(reason)
+ * is emitted and the object is removed shortly after. */
+void msd_session_end(MsdSession *session, const char *reason);
+/* The device dropped / came back (reported by the device). */
+void msd_session_device_lost(MsdSession *session);
+void msd_session_device_returned(MsdSession *session);
+
+G_END_DECLS

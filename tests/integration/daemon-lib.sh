@@ -1,0 +1,151 @@
+# Helpers for the daemon's integration tests; source after tests/lib.sh.
+
+MASSAGED=$BUILD_DIR/daemon/massaged
+
+# massaged's own directories for this test.
+MSD_DATA=$TEST_TMP/data
+MSD_STATE=$TEST_TMP/state
+MSD_CONF=$TEST_TMP/massaged.conf
+mkdir -p "$MSD_DATA/programmes" "$MSD_DATA/devices" "$MSD_STATE" "$MSD_CONF.d"
+: >"$MSD_CONF"
+# Shipped device files, so the daemon matches what the simulator offers.
+if [ -d "$SOURCE_DIR/data/devices" ]; then
+	cp "$SOURCE_DIR"/data/devices/*.device "$MSD_DATA/devices/" 2>/dev/null || true
+fi
+
+# start_massaged [args...]: starts the daemon and waits for its bus name.
+start_massaged() {
+	spawn massaged "$MASSAGED" --verbose --config "$MSD_CONF" --config-dir "$MSD_CONF.d" \
+		--data-dir "$MSD_DATA" --state-dir "$MSD_STATE" "$@"
+	if ! wait_until 10 has_name org.massaged; then
+		log "massaged did not claim org.massaged; its log:"
+		cat "$TEST_TMP/massaged.log" >&2
+		return 1
+	fi
+}
+
+# msd_call PATH INTERFACE METHOD [SIGNATURE ARGS...]: busctl, JSON output.
+msd_call() {
+	local path=$1 iface=$2 method=$3
+	shift 3
+	busctl --system --json=short call org.massaged "$path" "org.massaged.$iface" "$method" "$@"
+}
+
+# mgr METHOD [SIGNATURE ARGS...]
+mgr() { msd_call /org/massaged Manager1 "$@"; }
+
+# msd_prop PATH INTERFACE PROPERTY: the value as JSON.
+msd_prop() {
+	busctl --system --json=short get-property org.massaged "$1" "org.massaged.$2" "$3" | jq -c .data
+}
+
+# msd_error PATH IFACE METHOD ARGS...: runs a call expected to fail; prints busctl's
+# error text (which holds the D-Bus error message).
+msd_error() {
+	if msd_call "$@" >/dev/null 2>"$TEST_TMP/call.err"; then
+		echo "UNEXPECTED SUCCESS"
+	else
+		cat "$TEST_TMP/call.err"
+	fi
+}
+
+# gdbus_error ... : like msd_error but through gdbus, which prints the error *name*.
+gdbus_error() {
+	local path=$1 method=$2
+	shift 2
+	gdbus call --system --dest org.massaged --object-path "$path" --method "$method" "$@" 2>&1 >/dev/null || true
+}
+
+# A gentle programme in the design's format: 3 steps, 2 sides.
+write_programme() { # file name
+	cat >"$1" <<-PROG
+	# A short test programme.
+	[Programme]
+	Name=$2
+	Summary=Test programme
+	Kind=any
+	Sides=left,right
+
+	[Step warm]
+	Muscle=hamstrings
+	Zone=full-length
+	Duration=4s
+	Intensity=20%
+	Prompt=Warm up.
+
+	[Step work]
+	Muscle=biceps-femoris
+	Zone=mid
+	Duration=4s
+	Intensity=30%
+	Prompt=Work the middle.
+
+	[Step rest]
+	Duration=2s
+	Intensity=0%
+	Prompt=Rest.
+	PROG
+}
+
+# ---- the simulator: tests/lib-sim.sh (start_sim NAME args, sim_call, sim_state, SIM_LOG) ----
+. "$SOURCE_DIR/tests/lib-sim.sh"
+
+# simlog JQ_FILTER: the command log through jq (-c, one result per line).
+simlog() { jq -c "$1" "$SIM_LOG" 2>/dev/null; }
+
+# wait_simlog TIMEOUT_S JQ_FILTER: until the filter yields something.
+wait_simlog() {
+	local timeout=$1 filter=$2
+	wait_until "$timeout" bash -c "jq -e -c '$filter' '$SIM_LOG' 2>/dev/null | grep -q ."
+}
+
+# cmds ADDRESS: the commands the device received, "kind value" per line.
+cmds() {
+	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\") | \"\\(.cmd) \\(.value // \"\")\"" | tr -d '"'
+}
+
+# devpath ADDRESS [ADAPTER]: our Device1 object path.
+devpath() { echo "/org/massaged/${2:-hci0}/dev_${1//:/_}"; }
+
+# wait_prop TIMEOUT_S PATH IFACE PROP JSON_VALUE
+wait_prop() {
+	local timeout=$1 path=$2 iface=$3 prop=$4 want=$5
+	wait_until "$timeout" bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$path' 'org.massaged.$iface' '$prop' | jq -c .data)\" = '$want' ]"
+}
+
+# has_object PATH: massaged exports PATH (through its ObjectManager).
+has_object() {
+	busctl --system --json=short call org.massaged /org/massaged org.freedesktop.DBus.ObjectManager \
+		GetManagedObjects | jq -e --arg p "$1" '.data[0] | has($p)' >/dev/null
+}
+
+# ---- sessions ----
+
+# monitor_signals: records massaged's signals in $TEST_TMP/signals.log.
+monitor_signals() {
+	spawn monitor gdbus monitor --system --dest org.massaged
+	sleep 0.3
+}
+
+# wait_finished TIMEOUT_S SESSION_PATH REASON: Finished(REASON) was emitted by it.
+wait_finished() {
+	wait_until "$1" grep -q "^$2: org.massaged.Session1.Finished ('$3',)" "$TEST_TMP/monitor.log"
+}
+
+# start_session DEVICE_PATH PROGRAMME [OPTIONS_ARGS...]: prints the session path.
+start_session() {
+	local dev=$1 prog=$2
+	shift 2
+	if [ $# -eq 0 ]; then set -- 0; fi
+	mgr Start osa{sv} "$dev" "$prog" "$@" | jq -r '.data[0]'
+}
+
+# session_cmds ADDRESS SINCE_NS: commands (no keepalives) after SINCE_NS, "t_ms kind value" with
+# t_ms relative to the first of them.
+session_cmds() {
+	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\" and .cmd != \"status\" and .t_ns > $2)" |
+		jq -r -s 'if length == 0 then empty else (.[0].t_ns) as $t0 | .[] | "\(((.t_ns - $t0) / 1000000) | floor) \(.cmd) \(.value // "")" end'
+}
+
+# log_mark: the time of the sim log's last line (t_ns), to read only what follows.
+log_mark() { simlog '.t_ns' | tail -n1 | grep . || echo 0; }

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# massaged against massage-sim's fake org.bluez: discovery restricted to the
+# configured adapter, driver matching, connect (with bluez#1489's race), the
+# transport (AcquireWrite/AcquireNotify), manual intensity and stop reaching
+# the device, notifications (battery, garbage), a refused connect, a drop and
+# the reconnect, and Disconnect. Real dbus-daemon, real sim, real massaged;
+# what the device received is read from the sim's command log.
+. "$SOURCE_DIR/tests/lib.sh"
+. "$SOURCE_DIR/tests/integration/daemon-lib.sh"
+
+A=AA:BB:CC:00:00:01 # reference device on hci0
+B=AA:BB:CC:00:00:02 # theragun on hci0 (write with response, no descriptor)
+C=AA:BB:CC:00:00:03 # reference device on hci1: not ours
+start_bus
+start_sim sim --adapter hci0 --adapter hci1 --race-1489 \
+	--device "reference,name=Pulse,address=$A" \
+	--device "theragun,name=Theragun PRO,address=$B" \
+	--device "reference,name=Other,address=$C,adapter=hci1" || exit 1
+printf '[Reconnect]\nWindow=10s\nInitialDelay=200ms\nMaxDelay=1s\n' >"$MSD_CONF"
+start_massaged || exit 1
+
+# --- discovery
+check "StartDiscovery" mgr StartDiscovery
+check "Discovering becomes true" wait_prop 5 /org/massaged Manager1 Discovering true
+check "the hci0 reference device appears" wait_until 10 has_object "$(devpath $A)"
+check "the hci0 theragun appears" wait_until 10 has_object "$(devpath $B)"
+# Another client scans on hci1, so BlueZ shows the device there too.
+busctl --system call org.bluez /org/bluez/hci1 org.bluez.Adapter1 StartDiscovery
+check "BlueZ shows the hci1 device" wait_until 5 busctl --system introspect org.bluez /org/bluez/hci1/dev_${C//:/_}
+sleep 0.3
+if has_object "$(devpath $C hci1)" || has_object "$(devpath $C)"; then
+	fail "a device under another adapter is ignored"
+else
+	pass "a device under another adapter is ignored"
+fi
+assert_eq "Driver chosen by the registry" '"reference"' "$(msd_prop "$(devpath $A)" Device1 Driver)"
+assert_eq "Kind" '"percussion"' "$(msd_prop "$(devpath $A)" Device1 Kind)"
+assert_eq "Name" '"Pulse"' "$(msd_prop "$(devpath $A)" Device1 Name)"
+assert_eq "State before connecting" '"discovered"' "$(msd_prop "$(devpath $A)" Device1 State)"
+check "StopDiscovery" mgr StopDiscovery
+check "Discovering becomes false" wait_prop 5 /org/massaged Manager1 Discovering false
+
+# --- not connected: clear errors
+assert_contains "SetIntensity before Connect: NotConnected" "org.massaged.Error.NotConnected" \
+	"$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 30.0)"
+
+# --- connect, with ServicesResolved before the characteristics (bluez#1489)
+check "Connect returns" msd_call "$(devpath $A)" Device1 Connect
+assert_eq "State ready" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
+assert_eq "Connected" 'true' "$(msd_prop "$(devpath $A)" Device1 Connected)"
+check "battery read after connecting" wait_until 3 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Battery | jq .data)\" -ge 0 ]"
+
+# --- manual intensity and stop reach the device
+check "SetIntensity 30" msd_call "$(devpath $A)" Device1 SetIntensity d 30
+check "the device got a start" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | grep -q '^start'"
+# Reference protocol frame: version, op, seq, length, payload..., CRC: the payload is the percent.
+assert_eq "... at 30 % (0x1e on the wire)" '"1e"' \
+	"$(simlog "select(.dev==\"$A\" and .cmd==\"start\") | (.hex | split(\" \"))[4]" | head -n1)"
+assert_eq "State running" '"running"' "$(msd_prop "$(devpath $A)" Device1 State)"
+assert_eq "Intensity 30" '30' "$(msd_prop "$(devpath $A)" Device1 Intensity)"
+assert_eq "the sim's device runs" "true" "$(sim_state $A running)"
+check "SetIntensity 45" msd_call "$(devpath $A)" Device1 SetIntensity d 45
+assert_contains "SetIntensity 150: InvalidArgs" "org.massaged.Error.InvalidArgs" \
+	"$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 150.0)"
+check "Stop" msd_call "$(devpath $A)" Device1 Stop
+check "the device got stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -qx 'stop '"
+assert_eq "commands in order" "start,intensity 45,stop" "$(cmds $A | sed 's/ $//' | paste -sd,)"
+assert_eq "the sim's device stopped" "false" "$(sim_state $A running)"
+assert_eq "State ready after Stop" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
+
+# --- write with response (WriteValue) on the theragun
+check "Connect the theragun" msd_call "$(devpath $B)" Device1 Connect
+check "SetIntensity on the theragun" msd_call "$(devpath $B)" Device1 SetIntensity d 50
+check "Stop the theragun" msd_call "$(devpath $B)" Device1 Stop
+check "the theragun got a speed and a stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $B | tail -n1 | grep -q '^stop'"
+
+# --- notifications: battery, and garbage that must not hurt
+check "SetBattery 42" sim_call SetBattery su "$A" 42
+check "Battery follows the device" wait_prop 5 "$(devpath $A)" Device1 Battery 42
+check "garbage notification" sim_call SendGarbage say "$A" 3 0xde 0xad 0xbe
+sleep 0.3
+assert_contains "garbage is logged" "does not decode (de ad be)" "$(cat "$TEST_TMP/massaged.log")"
+assert_eq "still ready after garbage" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
+
+# --- a drop: reconnect with backoff
+check "DropConnection" sim_call DropConnection su "$A" 0
+check "State reconnecting" wait_prop 3 "$(devpath $A)" Device1 State '"reconnecting"'
+check "back to ready by itself" wait_prop 10 "$(devpath $A)" Device1 State '"ready"'
+assert_eq "two connects in the sim log" 2 "$(simlog "select(.dev==\"$A\" and .event==\"connect\")" | wc -l)"
+
+# --- Disconnect: no reconnect afterwards
+check "Disconnect" msd_call "$(devpath $A)" Device1 Disconnect
+check "State discovered" wait_prop 5 "$(devpath $A)" Device1 State '"discovered"'
+sleep 1.5
+assert_eq "no reconnect after Disconnect" '"discovered"' "$(msd_prop "$(devpath $A)" Device1 State)"
+
+# --- a refused connect: the error names the cause; one retry
+check "SetRefuseConnect" sim_call SetRefuseConnect sb "$A" true
+before=$(simlog "select(.dev==\"$A\" and .event==\"connect-refused\")" | wc -l)
+err=$(gdbus_error "$(devpath $A)" org.massaged.Device1.Connect)
+assert_contains "refused connect: NotConnected" "org.massaged.Error.NotConnected" "$err"
+assert_contains "... naming BlueZ's error" "org.bluez.Error" "$err"
+check "SetRefuseConnect false" sim_call SetRefuseConnect sb "$A" false
+check "Connect works again" msd_call "$(devpath $A)" Device1 Connect
+
+# --- StopAll reaches every running device
+check "SetIntensity A" msd_call "$(devpath $A)" Device1 SetIntensity d 20
+check "SetIntensity B" msd_call "$(devpath $B)" Device1 SetIntensity d 20
+check "StopAll" mgr StopAll
+check "A stopped" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -q '^stop'"
+check "B stopped" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $B | tail -n1 | grep -q '^stop'"
+
+check "massaged still runs" is_running massaged
+assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
+finish

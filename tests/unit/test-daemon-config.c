@@ -1,0 +1,152 @@
+/* The daemon's configuration parser, duration parser, programme-id slugs and
+ * the error table, table-driven. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "daemon/msd-config.h"
+#include "daemon/msd-error.h"
+#include "daemon/programme-store.h"
+
+static void test_durations(void **state)
+{
+    static const struct {
+        const char *text;
+        gboolean ok;
+        guint64 ms;
+    } cases[] = {
+        {"90s", TRUE, 90000},  {"2min", TRUE, 120000}, {"1m30s", TRUE, 90000}, {"500ms", TRUE, 500},
+        {"1h", TRUE, 3600000}, {"30", TRUE, 30000},    {" 5s ", TRUE, 5000},   {"", FALSE, 0},
+        {"s", FALSE, 0},       {"5 s", FALSE, 0},      {"-5s", FALSE, 0},      {"5x", FALSE, 0},
+        {"1.5s", FALSE, 0},    {"5s5", FALSE, 0},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        guint64 ms = 0;
+        gboolean ok = msd_parse_duration_ms(cases[i].text, &ms);
+        if (ok != cases[i].ok)
+            fail_msg("\"%s\": expected %s", cases[i].text, cases[i].ok ? "ok" : "an error");
+        if (ok)
+            assert_int_equal(ms, cases[i].ms);
+    }
+}
+
+static void test_config_good(void **state)
+{
+    MsdConfig c;
+    msd_config_init(&c);
+    MpSafetyLimits ceil;
+    mp_safety_limits_init(&ceil);
+    g_autoptr(GError) error = NULL;
+    const char *text = "[Safety]\nMaxIntensity=50%\nMaxSessionTime=10min\n"
+                       "[Reconnect]\nWindow=20s\nInitialDelay=250ms\nMaxDelay=2s\n"
+                       "[Devices]\nDirectory=/srv/devices\n[Bluetooth]\nAdapter=hci1\n";
+    assert_true(msd_config_load_data(&c, text, "a.conf", &error));
+    assert_true(c.safety.max_intensity == 50.0);
+    assert_int_equal(c.safety.max_session_ms, 600000);
+    assert_true(c.safety.max_rise_per_s == ceil.max_rise_per_s); /* untouched */
+    assert_int_equal(c.reconnect_window_ms, 20000);
+    assert_int_equal(c.backoff_initial_ms, 250);
+    assert_int_equal(c.backoff_max_ms, 2000);
+    assert_string_equal(c.device_dir, "/srv/devices");
+    assert_string_equal(c.adapter, "hci1");
+    /* A later drop-in overrides one key and keeps the rest. */
+    assert_true(msd_config_load_data(&c, "[Safety]\nMaxIntensity=40\n", "b.conf", &error));
+    assert_true(c.safety.max_intensity == 40.0);
+    assert_int_equal(c.safety.max_session_ms, 600000);
+    msd_config_clear(&c);
+}
+
+static void test_config_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *message; /* a part of the error message */
+    } cases[] = {
+        {"[Safety]\nMaxIntensity=150%\n",
+         "x.conf: [Safety] MaxIntensity: 150 is above the hard ceiling"},
+        {"[Safety]\nMaxIntensity=lots\n", "[Safety] MaxIntensity: \"lots\" is not a percentage"},
+        {"[Safety]\nMaxSessionTime=forever\n",
+         "[Safety] MaxSessionTime: \"forever\" is not a duration"},
+        {"[Safety]\nMaxIntensty=50%\n", "[Safety] MaxIntensty: unknown key"},
+        {"[Safty]\n", "[Safty]: unknown group"},
+        {"[Reconnect]\nInitialDelay=0s\n", "[Reconnect] InitialDelay: must be above 0"},
+        {"[Reconnect]\nInitialDelay=5s\nMaxDelay=1s\n", "[Reconnect] MaxDelay: must not be below"},
+        {"[Reconnect]\nWindow=2h\n", "[Reconnect] Window: 2h is above the hard ceiling"},
+        {"[Bluetooth]\nAdapter=wlan0\n", "[Bluetooth] Adapter: \"wlan0\" is not an adapter name"},
+        {"[Devices]\nDirectory=relative/dir\n",
+         "[Devices] Directory: \"relative/dir\" is not an absolute"},
+        {"not a key file", "x.conf:"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MsdConfig c;
+        msd_config_init(&c);
+        double before = c.safety.max_intensity;
+        g_autoptr(GError) error = NULL;
+        assert_false(msd_config_load_data(&c, cases[i].text, "x.conf", &error));
+        assert_non_null(error);
+        assert_true(g_error_matches(error, MSD_ERROR, MSD_ERROR_CONFIG));
+        if (!strstr(error->message, cases[i].message))
+            fail_msg("case %zu: \"%s\" does not contain \"%s\"", i, error->message,
+                     cases[i].message);
+        assert_true(c.safety.max_intensity == before); /* nothing applied */
+        msd_config_clear(&c);
+    }
+}
+
+static void test_slugs(void **state)
+{
+    static const struct {
+        const char *name, *slug;
+    } cases[] = {
+        {"Hamstring release", "hamstring-release"},
+        {"My Own: Release!", "my-own-release"},
+        {"  --Spaces--  ", "spaces"},
+        {"Ischio-jambiers (étirement)", "ischio-jambiers-tirement"},
+        {"", "programme"},
+        {"!!!", "programme"},
+        {"A1 b2", "a1-b2"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *s = msd_programme_slug(cases[i].name);
+        assert_string_equal(s, cases[i].slug);
+    }
+}
+
+static void test_error_names(void **state)
+{
+    static const struct {
+        MsdError code;
+        const char *name;
+    } cases[] = {
+        {MSD_ERROR_FAILED, "org.massaged.Error.Failed"},
+        {MSD_ERROR_NOT_CONNECTED, "org.massaged.Error.NotConnected"},
+        {MSD_ERROR_BUSY, "org.massaged.Error.Busy"},
+        {MSD_ERROR_INVALID_PROGRAMME, "org.massaged.Error.InvalidProgramme"},
+        {MSD_ERROR_NOT_FOUND, "org.massaged.Error.NotFound"},
+        {MSD_ERROR_PERMISSION_DENIED, "org.massaged.Error.PermissionDenied"},
+        {MSD_ERROR_INVALID_ARGS, "org.massaged.Error.InvalidArgs"},
+        {MSD_ERROR_NOT_SUPPORTED, "org.massaged.Error.NotSupported"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) e = g_error_new_literal(MSD_ERROR, cases[i].code, "x");
+        g_autofree char *name = g_dbus_error_encode_gerror(e);
+        assert_string_equal(name, cases[i].name);
+        /* And back: a client's GError gets our domain and code. */
+        g_autoptr(GError) back = g_dbus_error_new_for_dbus_error(cases[i].name, "y");
+        assert_true(g_error_matches(back, MSD_ERROR, cases[i].code));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_durations),     cmocka_unit_test(test_config_good),
+        cmocka_unit_test(test_config_errors), cmocka_unit_test(test_slugs),
+        cmocka_unit_test(test_error_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
