@@ -45,6 +45,34 @@ gboolean mp_reference_seq_is_newer(guint8 seq, guint8 last)
     return diff >= 1 && diff <= 127;
 }
 
+void mp_reference_seq_reset(MpRefSeqWindow *window)
+{
+    window->have_last = FALSE;
+    window->last = 0;
+}
+
+guint8 mp_reference_seq_accept(MpRefSeqWindow *w, MpCommandKind kind, guint8 seq)
+{
+    gboolean newer = !w->have_last || mp_reference_seq_is_newer(seq, w->last);
+    switch (kind) {
+    case MP_CMD_STATUS:
+    case MP_CMD_KEEPALIVE:
+    case MP_CMD_BATTERY:
+        return MP_REF_OK;
+    case MP_CMD_STOP:
+        break; /* stopping is always safe */
+    default:
+        if (!newer)
+            return MP_REF_ERR_STALE;
+        break;
+    }
+    if (newer) {
+        w->have_last = TRUE;
+        w->last = seq;
+    }
+    return MP_REF_OK;
+}
+
 static void put_le16(guint8 *p, guint16 v)
 {
     p[0] = (guint8)(v & 0xFF);
@@ -418,8 +446,9 @@ static gboolean ref_parse_command(const MpDriver *driver, const guint8 *data, gs
 
 /* One notification per call, chosen by the most urgent field present:
  * ACK, then ERROR, then STATE (running/intensity/speed, battery rides
- * along), then FORCE. The header's SEQ byte is reading->ack_seq: the
- * sequence number of the last control frame the device applied. */
+ * along), then FORCE. The header's SEQ byte is reading->ack_seq: in an ACK
+ * the acknowledged frame's SEQ, otherwise the SEQ of the last control frame
+ * the device applied (informative; hosts do not depend on it). */
 static GBytes *ref_encode_reading(const MpDriver *driver, const MpReading *r, GError **error)
 {
     (void)driver;

@@ -145,4 +145,20 @@ gboolean mp_reference_parse_control(const guint8 *data, gsize len, MpCommand *ou
  * `seq` comes after `last`, i.e. (seq - last) mod 256 is in 1..127. */
 gboolean mp_reference_seq_is_newer(guint8 seq, guint8 last);
 
+/* The device's sequence rule (docs/protocol.md section 5), for firmware
+ * models such as the simulator. Zero-initialise (or reset) at each
+ * connection. */
+typedef struct {
+    gboolean have_last;
+    guint8 last; /* SEQ of the last applied state-changing frame */
+} MpRefSeqWindow;
+
+void mp_reference_seq_reset(MpRefSeqWindow *window);
+/* MP_REF_OK if a parsed control frame is to be applied, MP_REF_ERR_STALE if
+ * not; updates the window. START, INTENSITY, SPEED and MODE apply only when
+ * newer; STOP always applies; STATUS and KEEPALIVE always apply and never
+ * move the window, so a keepalive overtaking an intensity cannot make it
+ * stale. */
+guint8 mp_reference_seq_accept(MpRefSeqWindow *window, MpCommandKind kind, guint8 seq);
+
 G_END_DECLS

@@ -76,7 +76,7 @@ static void test_decode_notifications(void **state)
     assert_int_equal(r.ack_seq, 5);
     assert_int_equal(r.ack_status, MP_REF_OK);
 
-    const guint8 stale[] = {0x01, 0x84, 0x05, 0x02, 0x04, 0x05, 0x22, 0xae};
+    const guint8 stale[] = {0x01, 0x84, 0x04, 0x02, 0x04, 0x05, 0x96, 0xd8};
     assert_true(mp_driver_decode(d, MP_REF_STATUS_UUID, stale, sizeof stale, &r, &error));
     assert_int_equal(r.ack_seq, 4);
     assert_int_equal(r.ack_status, MP_REF_ERR_STALE);
@@ -318,6 +318,10 @@ static void test_reading_round_trips(void **state)
     g_autoptr(GBytes) ack_frame = mp_driver_encode_reading(d, &ack, NULL);
     assert_bytes(ack_frame, FRAME(0x01, 0x84, 0x05, 0x02, 0x05, 0x00, 0xb6, 0xcd));
 
+    MpReading stale = {.fields = MP_READING_ACK, .ack_seq = 4, .ack_status = MP_REF_ERR_STALE};
+    g_autoptr(GBytes) stale_frame = mp_driver_encode_reading(d, &stale, NULL);
+    assert_bytes(stale_frame, FRAME(0x01, 0x84, 0x04, 0x02, 0x04, 0x05, 0x96, 0xd8));
+
     MpReading force = {.fields = MP_READING_FORCE, .force = 12.5, .ack_seq = 3};
     g_autoptr(GBytes) force_frame = mp_driver_encode_reading(d, &force, NULL);
     assert_bytes(force_frame, FRAME(0x01, 0x82, 0x03, 0x02, 0x7d, 0x00, 0x5a, 0xa6));
@@ -406,6 +410,42 @@ static void test_spec_examples_are_valid(void **state)
     assert_true(frames >= 18);
 }
 
+/* The device's acceptance rule, section 5 of the spec. */
+static void test_sequence_window(void **state)
+{
+    (void)state;
+    MpRefSeqWindow w = {0};
+    const struct {
+        MpCommandKind kind;
+        guint8 seq;
+        guint8 status;
+        guint8 last_after;
+    } steps[] = {
+        {MP_CMD_INTENSITY, 200, MP_REF_OK, 200}, /* first frame: accepted whatever its SEQ */
+        {MP_CMD_INTENSITY, 199, MP_REF_ERR_STALE, 200},
+        {MP_CMD_INTENSITY, 200, MP_REF_ERR_STALE, 200}, /* duplicate */
+        {MP_CMD_KEEPALIVE, 202, MP_REF_OK, 200},        /* does not move the window */
+        {MP_CMD_INTENSITY, 201, MP_REF_OK, 201},        /* so this is still newer */
+        {MP_CMD_STATUS, 150, MP_REF_OK, 201},           /* always answered */
+        {MP_CMD_STOP, 100, MP_REF_OK, 201},             /* old STOP: applied, window kept */
+        {MP_CMD_SPEED, 255, MP_REF_OK, 255},
+        {MP_CMD_MODE, 0, MP_REF_OK, 0}, /* across the wrap */
+        {MP_CMD_START, 255, MP_REF_ERR_STALE, 0},
+        {MP_CMD_STOP, 1, MP_REF_OK, 1},           /* newer STOP moves it */
+        {MP_CMD_START, 129, MP_REF_ERR_STALE, 1}, /* exactly half the space away */
+        {MP_CMD_START, 128, MP_REF_OK, 128},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+        guint8 status = mp_reference_seq_accept(&w, steps[i].kind, steps[i].seq);
+        if (status != steps[i].status || w.last != steps[i].last_after)
+            fail_msg("step %zu (%s seq %u): status %u last %u, want %u / %u", i,
+                     mp_command_kind_to_string(steps[i].kind), steps[i].seq, status, w.last,
+                     steps[i].status, steps[i].last_after);
+    }
+    mp_reference_seq_reset(&w);
+    assert_int_equal(mp_reference_seq_accept(&w, MP_CMD_INTENSITY, 3), MP_REF_OK);
+}
+
 static void test_driver_description(void **state)
 {
     const MpDriver *d = *state;
@@ -439,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_command_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reading_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sequence_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spec_examples_are_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_driver_description, setup, teardown),
     };

@@ -12,7 +12,7 @@ A=AA:BB:CC:00:00:01 # reference device on hci0
 B=AA:BB:CC:00:00:02 # theragun on hci0 (write with response, no descriptor)
 C=AA:BB:CC:00:00:03 # reference device on hci1: not ours
 start_bus
-start_sim --adapter hci0 --adapter hci1 --race-1489 \
+start_sim sim --adapter hci0 --adapter hci1 --race-1489 \
 	--device "reference,name=Pulse,address=$A" \
 	--device "theragun,name=Theragun PRO,address=$B" \
 	--device "reference,name=Other,address=$C,adapter=hci1" || exit 1

@@ -1,0 +1,85 @@
+# Helpers for tests of massage-sim. Source after lib.sh:
+#
+#   . "$SOURCE_DIR/tests/lib.sh"; . "$SOURCE_DIR/tests/lib-sim.sh"
+#   start_bus
+#   start_sim sim --device reference      # massage-sim, log in $TEST_TMP/sim.jsonl
+#   client discover AA:BB:CC:DD:EE:FF -- connect AA:BB:CC:DD:EE:FF
+#   sim_state AA:BB:CC:DD:EE:FF running   # → true
+#   sim_call SetBattery su AA:BB:CC:DD:EE:FF 3
+#
+# Processes started here are spawn()ed, so lib.sh's trap kills them.
+
+SIM_BIN=$BUILD_DIR/sim/massage-sim
+CLIENT_BIN=$BUILD_DIR/tests/tools/bluez-test-client
+REF_SVC=e9150001-8561-4594-b206-6dd46f942e75
+REF_CAPS=e9150002-8561-4594-b206-6dd46f942e75
+REF_CONTROL=e9150003-8561-4594-b206-6dd46f942e75
+REF_STATUS=e9150004-8561-4594-b206-6dd46f942e75
+BATTERY_LEVEL=00002a19-0000-1000-8000-00805f9b34fb
+TG_NOTIFY=0000ffe1-0000-1000-8000-00805f9b34fb
+TG_WRITE=0000ffe2-0000-1000-8000-00805f9b34fb
+LV_WRITE=6e400002-b5a3-f393-e0a9-e50e24dcca9e
+LV_NOTIFY=6e400003-b5a3-f393-e0a9-e50e24dcca9e
+DEV1=AA:BB:CC:DD:EE:FF
+DEV1_PATH=/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF
+
+# Sanitizer builds: leaks in GLib's type system are not ours.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SOURCE_DIR/tests/lsan.supp}
+
+# start_sim NAME [massage-sim args...]: starts it with --log $TEST_TMP/NAME.jsonl
+# and waits until it owns org.bluez and org.massaged.Sim.
+start_sim() {
+	local name=$1
+	shift
+	SIM_LOG=$TEST_TMP/$name.jsonl
+	spawn "$name" "$SIM_BIN" --log "$SIM_LOG" "$@"
+	if ! wait_until 10 sim_ready; then
+		log "massage-sim did not come up:"
+		cat "$TEST_TMP/$name.log" >&2
+		return 1
+	fi
+}
+
+sim_ready() { has_name org.bluez && has_name org.massaged.Sim; }
+
+# client STEP ARGS [-- STEP ARGS]...: the long-lived test client (see tests/tools).
+client() { "$CLIENT_BIN" "$@" 2>>"$TEST_TMP/client.err"; }
+
+# sim_call METHOD SIGNATURE ARGS...: a call on org.massaged.Sim1.
+sim_call() {
+	local method=$1
+	shift
+	busctl --system call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 "$method" "$@"
+}
+
+# sim_state ADDR KEY: one field of GetState, as JSON (true, 40, ...).
+sim_state() {
+	busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 \
+		GetState s "$1" | jq -c ".data[0][\"$2\"].data"
+}
+
+# bluez_prop PATH INTERFACE PROPERTY: a property as busctl prints it ("b true").
+bluez_prop() {
+	busctl --system get-property org.bluez "$1" "org.bluez.$2" "$3" 2>&1
+}
+
+# bluez_call PATH INTERFACE METHOD SIGNATURE ARGS...: prints the reply or the error.
+bluez_call() {
+	local path=$1 iface=$2
+	shift 2
+	busctl --system call org.bluez "$path" "org.bluez.$iface" "$@" 2>&1
+}
+
+# bluez_paths: every object path under /org/bluez, sorted.
+bluez_paths() { busctl --system --list tree org.bluez 2>/dev/null | sort; }
+
+# log_count JQ_FILTER: how many lines of the sim's command log match (select).
+log_count() { jq -c "select($1)" "$SIM_LOG" | wc -l; }
+
+# stop_sim NAME: SIGTERM, and checks it exits cleanly (status 0: no crash, no
+# sanitizer report).
+stop_sim() {
+	stop_spawned "$1"
+	assert_eq "massage-sim ($1) exits cleanly on SIGTERM" 0 "$SPAWN_RC"
+	[ "$SPAWN_RC" = 0 ] || tail -n 40 "$TEST_TMP/$1.log" >&2
+}
