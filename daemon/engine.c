@@ -189,7 +189,7 @@ static double target_at(const MsdEngine *e, guint64 t)
     if (!(base > 0))
         return 0;
     double v = base * e->cfg.scale + e->adjust;
-    v = round(v / e->cfg.quantum) * e->cfg.quantum;
+    v = mp_quantise(v, e->cfg.quantum) * e->cfg.quantum; /* as the timeline quantises */
     return CLAMP(v, 0, e->cap);
 }
 

@@ -29,8 +29,8 @@ static gboolean test_encode(const MpDriver *driver, const MpCommand *cmd, guint8
 }
 
 /* stop_frames: 1 or 2 frames per stop. */
-static MpDriver *test_driver_new(MpWriteType type, guint min_gap_ms, guint keepalive_ms,
-                                 guint stop_frames)
+G_GNUC_UNUSED static MpDriver *test_driver_new(MpWriteType type, guint min_gap_ms,
+                                               guint keepalive_ms, guint stop_frames)
 {
     MpDriver *d = mp_driver_new();
     d->name = g_strdup("test");
@@ -106,7 +106,7 @@ static void ft_clear(FakeTransport *ft)
 }
 
 /* Completes the oldest outstanding write (manual mode). */
-static void ft_complete(FakeTransport *ft, const char *error_message)
+G_GNUC_UNUSED static void ft_complete(FakeTransport *ft, const char *error_message)
 {
     assert_true(ft->pending->len > 0);
     PendingWrite p = g_array_index(ft->pending, PendingWrite, 0);
@@ -116,7 +116,7 @@ static void ft_complete(FakeTransport *ft, const char *error_message)
     p.done(e, p.data);
 }
 
-static const Rec *ft_rec(FakeTransport *ft, guint i)
+G_GNUC_UNUSED static const Rec *ft_rec(FakeTransport *ft, guint i)
 {
     assert_true(i < ft->log->len);
     return &g_array_index(ft->log, Rec, i);
