@@ -64,7 +64,7 @@ assert_contains "SetIntensity 150: InvalidArgs" "org.massaged.Error.InvalidArgs"
 	"$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 150.0)"
 check "Stop" msd_call "$(devpath $A)" Device1 Stop
 check "the device got stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -qx 'stop '"
-assert_eq "commands in order" "start,intensity 45,stop" "$(cmds $A | sed 's/ $//' | paste -sd,)"
+assert_eq "commands in order (a stop on connect first)" "stop,start,intensity 45,stop" "$(cmds $A | sed 's/ $//' | paste -sd,)"
 assert_eq "the sim's device stopped" "false" "$(sim_state $A running)"
 assert_eq "State ready after Stop" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
 

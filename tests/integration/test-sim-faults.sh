@@ -60,8 +60,8 @@ assert_eq "writes work again" "" "$(bluez_call $TGW GattCharacteristic1 WriteVal
 assert_eq "... and reach the device" "2400" "$(sim_state $TG speed)"
 
 # Delayed writes: one write with response at a time (InProgress otherwise).
-sim_call SetWriteDelay su $TG 800
-assert_eq "GetState shows the delay" "800" "$(sim_state $TG write-delay-ms)"
+sim_call SetWriteDelay su $TG 1500
+assert_eq "GetState shows the delay" "1500" "$(sim_state $TG write-delay-ms)"
 stopf=$(enc theragun stop)
 sbytes=$(for b in $stopf; do printf '%d ' "0x$b"; done)
 busctl --system call org.bluez $TGW org.bluez.GattCharacteristic1 WriteValue 'aya{sv}' \
@@ -79,7 +79,7 @@ sim_call SetWriteDelay su $TG 0
 # Garbage notifications.
 client notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 3000 >"$TEST_TMP/garbage.out" 2>&1 &
 cl=$!
-sleep 0.5
+check "the client subscribed" wait_until 5 notifying $TG_PATH/service000a/char000d
 sim_call SendGarbage say $TG 3 0xde 0xad 0xbe
 wait $cl
 assert_contains "SendGarbage: the client gets exactly those bytes" "notified de ad be" "$(cat "$TEST_TMP/garbage.out")"
