@@ -151,7 +151,7 @@ static int cmd_validate(MctlContext *ctx, int argc, char **argv)
                             "Checks programme files against the format and the default "
                             "safety limits. Prints one line per valid file, or every problem "
                             "found (FILE:LINE: [GROUP] KEY: message); exits 6 if any file is "
-                            "invalid.",
+                            "invalid, 3 if files are only missing.",
                             &rc))
         return rc;
     if (!want_args(ctx, argc, argv, 1, -1, &rc))
@@ -163,12 +163,16 @@ static int cmd_validate(MctlContext *ctx, int argc, char **argv)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "files");
     json_builder_begin_array(b);
-    gboolean all_valid = TRUE;
+    gboolean all_valid = TRUE, any_invalid = FALSE;
     for (int i = 1; i < argc; i++) {
         g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+        /* A missing file is reported like any other problem, but exits 3
+         * (not found) when nothing else is wrong. */
+        gboolean missing = !g_file_test(argv[i], G_FILE_TEST_EXISTS);
         g_autoptr(MpProgramme) p = mp_programme_load_file(argv[i], &limits, diags);
         g_autoptr(MpTimeline) tl = p ? mp_timeline_new(p) : NULL;
         all_valid = all_valid && p != NULL;
+        any_invalid = any_invalid || (!p && !missing);
         if (ctx->json) {
             json_builder_begin_object(b);
             add_string(b, "file", argv[i]);
@@ -199,7 +203,7 @@ static int cmd_validate(MctlContext *ctx, int argc, char **argv)
     json_builder_end_object(b);
     if (ctx->json)
         mctl_print_json_builder(b);
-    return all_valid ? MCTL_EXIT_OK : MCTL_EXIT_INVALID;
+    return all_valid ? MCTL_EXIT_OK : any_invalid ? MCTL_EXIT_INVALID : MCTL_EXIT_NOT_FOUND;
 }
 
 /* --------------------------------------------------------------------- show */
