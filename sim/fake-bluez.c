@@ -442,6 +442,12 @@ static FbDevice *find_device(FakeBluez *fb, const char *address)
     return NULL;
 }
 
+const char *fake_bluez_device_adapter(FakeBluez *fb, const char *address)
+{
+    FbDevice *dev = find_device(fb, address);
+    return dev ? dev->ad->name : NULL;
+}
+
 SimDevice *fake_bluez_lookup_device(FakeBluez *fb, const char *address)
 {
     FbDevice *dev = find_device(fb, address);
