@@ -432,12 +432,13 @@ double msd_engine_adjust(MsdEngine *e, double delta)
 {
     if (isfinite(delta))
         e->adjust = CLAMP(e->adjust + delta, -e->cfg.max_adjust, e->cfg.max_adjust);
+    double adjust = e->adjust; /* evaluate() may finish, and finished() may free e */
     if (e->state == MSD_ENGINE_PLAYING) {
         guint64 t = position_now(e);
         msd_clock_clear(e->clock, &e->timer);
         evaluate(e, t, CAUSE_USER);
     }
-    return e->adjust;
+    return adjust;
 }
 
 void msd_engine_stop(MsdEngine *e)
