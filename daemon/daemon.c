@@ -320,10 +320,11 @@ void msd_daemon_shutdown(MsdDaemon *d, const char *reason, guint timeout_ms, GSo
     g_hash_table_iter_init(&it, d->devices);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         MsdDevice *dev = v;
-        if (msd_device_get_session(dev))
-            msd_session_end(msd_device_get_session(dev), reason);
-        if (!msd_device_is_ready(dev))
+        if (!msd_device_is_ready(dev)) {
+            if (msd_device_get_session(dev))
+                msd_session_end(msd_device_get_session(dev), reason);
             continue;
+        }
         s->pending++;
         s->refs++;
         msd_device_stop(dev, reason, on_shutdown_stop_sent, s);

@@ -356,6 +356,11 @@ static void transport_complete(MsdDevice *dev)
     if (dev->driver->keepalive_ms && !dev->keepalive_id)
         dev->keepalive_id =
             g_timeout_add(MAX(dev->driver->keepalive_ms / 2, 10), on_keepalive, dev);
+    /* A device found running (a previous daemon died, a session ended while
+     * it was out of reach) is stopped first. A session about to resume sends
+     * its level right after; the stop goes first either way. */
+    MpCommand stop = {.kind = MP_CMD_STOP};
+    msd_device_send(dev, &stop, NULL, NULL);
     finish_waiters(dev, NULL);
     if (was_reconnecting && dev->session)
         msd_session_device_returned(dev->session);
@@ -619,8 +624,13 @@ void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gp
 void msd_device_stop(MsdDevice *dev, const char *reason, MsdWriteDone done, gpointer user_data)
 {
     msd_dev_info(dev->address, "stop (%s)", reason);
-    if (dev->session)
-        msd_session_end(dev->session, reason);
+    if (dev->session) {
+        /* Detach first: the session's end then leaves the stop to us, so the
+         * device gets exactly one stop and `done` reports it. */
+        MsdSession *s = dev->session;
+        msd_device_set_session(dev, NULL, NULL);
+        msd_session_end(s, reason);
+    }
     MpCommand stop = {.kind = MP_CMD_STOP, .value = 0};
     msd_device_send(dev, &stop, done, user_data);
 }
@@ -980,13 +990,12 @@ static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, 
     dev->want_connected = FALSE;
     g_clear_handle_id(&dev->reconnect_id, g_source_remove);
     g_clear_handle_id(&dev->retry_id, g_source_remove);
-    if (dev->session)
-        msd_session_end(dev->session, "stopped");
     if (msd_device_is_ready(dev)) {
-        MpCommand stop = {.kind = MP_CMD_STOP};
-        msd_device_send(dev, &stop, after_stop_disconnect, NULL);
+        msd_device_stop(dev, "stopped", after_stop_disconnect, NULL);
         set_state(dev, MSD_DEVICE_DISCONNECTING);
     } else {
+        if (dev->session)
+            msd_session_end(dev->session, "stopped");
         g_autoptr(GError) e =
             g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "disconnect requested");
         finish_waiters(dev, e);

@@ -31,7 +31,8 @@ static gboolean on_list(SimSim1 *skel, GDBusMethodInvocation *inv, SimControl *c
     for (guint i = 0; i < devs->len; i++) {
         SimDevice *d = devs->pdata[i];
         g_variant_builder_add(&b, "(ssss)", sim_device_get_address(d), sim_device_get_name(d),
-                              sim_device_get_driver(d)->name, "");
+                              sim_device_get_driver(d)->name,
+                              fake_bluez_device_adapter(ctl->fb, sim_device_get_address(d)));
     }
     sim_sim1_complete_list_devices(skel, inv, g_variant_builder_end(&b));
     return TRUE;

@@ -211,8 +211,8 @@ void fb_device_export(FbDevice *dev)
                  "name", "", "alias", alias, "icon", "", "class", 0u, "appearance", 0, "uuids",
                  sim_device_get_uuids(dev->model), "paired", FALSE, "bonded", FALSE, "connected",
                  FALSE, "trusted", FALSE, "blocked", FALSE, "wake-allowed", FALSE, "adapter",
-                 dev->ad->path, "legacy-pairing", FALSE, "modalias", "", "rssi", cfg->rssi,
-                 "tx-power", 0, "manufacturer-data",
+                 dev->ad->path, "legacy-pairing", FALSE, "cable-pairing", FALSE, "modalias", "",
+                 "rssi", cfg->rssi, "tx-power", 0, "manufacturer-data",
                  g_variant_new_array(G_VARIANT_TYPE("{qv}"), NULL, 0), "service-data",
                  g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0), "services-resolved", FALSE,
                  "advertising-flags", fb_bytes_variant((const guint8 *)"\x06", 1),
@@ -232,6 +232,19 @@ void fb_device_export(FbDevice *dev)
     else
         on_name(dev);
     sim_log_event(fb->log, sim_device_get_address(dev->model), "discovered", NULL);
+}
+
+/* The reason name of Device1.Disconnected for our link-down reasons. */
+static const char *disconnect_reason(const char *reason)
+{
+    if (g_str_equal(reason, "local") || g_str_equal(reason, "removed") ||
+        g_str_equal(reason, "adapter-power-off"))
+        return "org.bluez.Reason.Local";
+    if (g_str_equal(reason, "link-loss"))
+        return "org.bluez.Reason.Timeout";
+    if (g_str_equal(reason, "power-off") || g_str_equal(reason, "battery-empty"))
+        return "org.bluez.Reason.Remote";
+    return "org.bluez.Reason.Unknown";
 }
 
 void fb_device_link_down(FbDevice *dev, const char *reason)
@@ -255,6 +268,8 @@ void fb_device_link_down(FbDevice *dev, const char *reason)
         flush(dev->skel);
         bluez_device1_set_connected(dev->skel, FALSE);
         flush(dev->skel);
+        const char *why = disconnect_reason(reason);
+        bluez_device1_emit_disconnected(dev->skel, why, reason);
     }
     sim_device_link_down(dev->model, reason);
 }

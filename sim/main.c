@@ -51,6 +51,15 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The bus went away (dbus-daemon stopped): nothing left to simulate for. */
+static void on_bus_closed(GDBusConnection *conn, gboolean remote_peer_vanished, GError *error,
+                          gpointer user_data)
+{
+    Sim *sim = user_data;
+    g_printerr("massage-sim: the system bus connection closed; exiting\n");
+    g_main_loop_quit(sim->loop);
+}
+
 static void on_bluez_name(FakeBluez *fb, gboolean ok, gpointer user_data)
 {
     Sim *sim = user_data;
@@ -199,6 +208,7 @@ int main(int argc, char **argv)
         return 1;
     }
     g_dbus_connection_set_exit_on_close(control_conn, FALSE);
+    g_signal_connect(control_conn, "closed", G_CALLBACK(on_bus_closed), &sim);
     fake_bluez_set_name_callback(fb, on_bluez_name, &sim);
     if (!fake_bluez_start(fb, &error)) {
         g_printerr("massage-sim: %s\n", error->message);

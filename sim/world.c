@@ -325,10 +325,12 @@ gboolean sim_world_finish(SimWorld *w, GError **error)
 {
     if (w->adapters->len == 0 && !sim_world_add_adapter(w, "hci0", error))
         return FALSE;
+    guint unaddressed = 0;
     for (guint i = 0; i < w->devices->len; i++) {
         SimDeviceSpec *d = w->devices->pdata[i];
+        /* Devices without an address get AA:BB:CC:DD:EE:FF, …:FE, … in order. */
         if (!d->cfg.address)
-            d->cfg.address = g_strdup_printf("AA:BB:CC:DD:EE:%02X", 0xFF - (i & 0xff));
+            d->cfg.address = g_strdup_printf("AA:BB:CC:DD:EE:%02X", 0xFF - (unaddressed++ & 0xff));
         if (d->adapter) {
             gboolean found = FALSE;
             for (guint j = 0; j < w->adapters->len; j++)

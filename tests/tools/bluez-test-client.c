@@ -25,6 +25,8 @@
  *   wait-prop ADDR PROPERTY VALUE [TIMEOUT_MS]   a Device1 property, printed form
  *   sleep MS
  *   encode DRIVER COMMAND [VALUE] [SEQ]          prints the frames (no bus)
+ *   shape PATH...                  the org.bluez.* interfaces at PATH, one line
+ *                                  per method, signal and property (introspection)
  * A step written with a leading '!' must fail: its D-Bus error name is
  * printed ("error NAME") and the script goes on; one that succeeds fails the run.
  * Output: one line per step result; exit status 0 when all went as asked. */
@@ -42,9 +44,10 @@ typedef struct {
     GDBusConnection *conn;
     GDBusObjectManager *om;
     char *adapter_path;
-    GQueue notified;  /* GBytes* Values seen, from PropertiesChanged */
-    char *watch_char; /* object path whose Value changes we collect */
-    int held_fd;      /* an acquired write socket kept open until "release" */
+    GQueue notified;      /* GBytes* Values seen, from PropertiesChanged */
+    char *watch_char;     /* object path whose Value changes we collect */
+    int held_fd;          /* an acquired write socket kept open until "release" */
+    gboolean discovering; /* this client holds a discovery session */
 } Client;
 
 static GMainContext *ctx;
@@ -192,6 +195,51 @@ static GVariant *empty_dict(void)
     return g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
 }
 
+static void print_args(GDBusArgInfo **args)
+{
+    for (int i = 0; args && args[i]; i++)
+        printf("%s%s", i ? "," : "", args[i]->signature);
+}
+
+/* The shape bluetoothd's documents give an interface, from introspection:
+ * method names and signatures, signals, property types and access. */
+static gboolean print_shape(Client *c, const char *path, GError **error)
+{
+    g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+        c->conn, "org.bluez", path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+        G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
+    if (!r)
+        return FALSE;
+    const char *xml;
+    g_variant_get(r, "(&s)", &xml);
+    g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml(xml, error);
+    if (!node)
+        return FALSE;
+    static const char *const access[] = {"none", "read", "write", "readwrite"};
+    for (int i = 0; node->interfaces && node->interfaces[i]; i++) {
+        GDBusInterfaceInfo *in = node->interfaces[i];
+        if (!g_str_has_prefix(in->name, "org.bluez."))
+            continue;
+        printf("interface %s\n", in->name);
+        for (int m = 0; in->methods && in->methods[m]; m++) {
+            printf("%s method %s(", in->name, in->methods[m]->name);
+            print_args(in->methods[m]->in_args);
+            printf(")->(");
+            print_args(in->methods[m]->out_args);
+            printf(")\n");
+        }
+        for (int s = 0; in->signals && in->signals[s]; s++) {
+            printf("%s signal %s(", in->name, in->signals[s]->name);
+            print_args(in->signals[s]->args);
+            printf(")\n");
+        }
+        for (int p = 0; in->properties && in->properties[p]; p++)
+            printf("%s property %s %s %s\n", in->name, in->properties[p]->name,
+                   in->properties[p]->signature, access[in->properties[p]->flags & 3]);
+    }
+    return TRUE;
+}
+
 #define NEED(n)                                                                                    \
     do {                                                                                           \
         if (argc < (n)) {                                                                          \
@@ -229,6 +277,12 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
         printf("released\n");
         return TRUE;
     }
+    if (g_str_equal(step, "shape")) {
+        for (int i = 0; i < argc; i++)
+            if (!print_shape(c, argv[i], error))
+                return FALSE;
+        return TRUE;
+    }
     if (g_str_equal(step, "encode")) {
         NEED(2);
         g_autoptr(SimDrivers) drivers = sim_drivers_new(NULL);
@@ -254,8 +308,10 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
             call(c, c->adapter_path, "org.bluez.Adapter1",
                  step[1] == 't' && step[2] == 'a' ? "StartDiscovery" : "StopDiscovery", NULL, NULL,
                  NULL, error);
-        if (r)
+        if (r) {
+            c->discovering = step[2] == 'a';
             printf("ok %s\n", step);
+        }
         return r != NULL;
     }
     if (g_str_equal(step, "filter")) {
@@ -272,10 +328,13 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
     }
     if (g_str_equal(step, "discover")) {
         NEED(1);
-        g_autoptr(GVariant) r = call(c, c->adapter_path, "org.bluez.Adapter1", "StartDiscovery",
-                                     NULL, NULL, NULL, error);
-        if (!r)
-            return FALSE;
+        if (!c->discovering) {
+            g_autoptr(GVariant) r = call(c, c->adapter_path, "org.bluez.Adapter1", "StartDiscovery",
+                                         NULL, NULL, NULL, error);
+            if (!r)
+                return FALSE;
+            c->discovering = TRUE;
+        }
         if (!wait_for(c, cond_device, argv[0], arg_uint(argv, argc, 1, 5000))) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "device %s not found", argv[0]);
             return FALSE;

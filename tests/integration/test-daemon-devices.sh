@@ -12,7 +12,7 @@ A=AA:BB:CC:00:00:01 # reference device on hci0
 B=AA:BB:CC:00:00:02 # theragun on hci0 (write with response, no descriptor)
 C=AA:BB:CC:00:00:03 # reference device on hci1: not ours
 start_bus
-start_sim --adapter hci0 --adapter hci1 --race-1489 \
+start_sim sim --adapter hci0 --adapter hci1 --race-1489 \
 	--device "reference,name=Pulse,address=$A" \
 	--device "theragun,name=Theragun PRO,address=$B" \
 	--device "reference,name=Other,address=$C,adapter=hci1" || exit 1
@@ -64,7 +64,7 @@ assert_contains "SetIntensity 150: InvalidArgs" "org.massaged.Error.InvalidArgs"
 	"$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 150.0)"
 check "Stop" msd_call "$(devpath $A)" Device1 Stop
 check "the device got stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -qx 'stop '"
-assert_eq "commands in order" "start,intensity 45,stop" "$(cmds $A | sed 's/ $//' | paste -sd,)"
+assert_eq "commands in order (a stop on connect first)" "stop,start,intensity 45,stop" "$(cmds $A | sed 's/ $//' | paste -sd,)"
 assert_eq "the sim's device stopped" "false" "$(sim_state $A running)"
 assert_eq "State ready after Stop" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
 

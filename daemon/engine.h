@@ -1,0 +1,126 @@
+/* MsdEngine: plays one programme timeline on absolute monotonic deadlines,
+ * with the safety limits enforced again at play time. Pure GLib, no D-Bus, no
+ * device: it emits "set intensity" and "stop" to a sink (normally the
+ * device's MsdWriter) and step/state/finish events to the session, through
+ * callbacks with user data. See docs/engine.md.
+ *
+ * Time: programme time t (ms) maps to the clock as anchor + t / time_scale.
+ * The engine sleeps until mp_timeline_next_change(t, quantum) (or the next
+ * level of a softening ramp), never polls, and computes every deadline from
+ * the anchor, never from the last wake-up, so it does not drift.
+ *
+ * Output: out(t) = min(cap, max(0, programme(t) * scale + adjust)), where cap
+ * = min(limits.max_intensity, the programme's MaxIntensity), then softened:
+ * an upward jump caused by start, resume, device-back, Adjust, Next or
+ * Previous is ramped at limits.max_rise_per_s (per programme second) from
+ * the current output (from 0 after a stop, with the first
+ * limits.max_start_intensity points allowed at once, as the validator allows
+ * for a programme's first intensity); an upward jump at a programme edge
+ * larger than limits.max_jump is ramped too. Decreases are never delayed. */
+#pragma once
+
+#include <glib.h>
+
+#include "daemon/clock.h"
+#include "protocol/timeline.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    MSD_ENGINE_IDLE, /* created, not started */
+    MSD_ENGINE_PLAYING,
+    MSD_ENGINE_PAUSED,         /* by the user; the device was told to stop */
+    MSD_ENGINE_WAITING_DEVICE, /* the device dropped; the reconnect window runs */
+    MSD_ENGINE_FINISHED,
+} MsdEngineState;
+
+const char *msd_engine_state_to_string(MsdEngineState state); /* "idle", "playing", ... */
+
+typedef enum {
+    MSD_FINISH_COMPLETED,   /* "completed": the programme ran to its end */
+    MSD_FINISH_STOPPED,     /* "stopped": msd_engine_stop() */
+    MSD_FINISH_DEVICE_LOST, /* "device-lost": the reconnect window passed */
+    MSD_FINISH_ERROR,       /* "error": msd_engine_fail() */
+} MsdFinishReason;
+
+const char *msd_finish_reason_to_string(MsdFinishReason reason);
+
+typedef struct _MsdEngine MsdEngine;
+
+typedef struct {
+    /* The sink. Required. `set_intensity` is called only when the output
+     * changes (and once at start); `stop` on pause, device loss, device back
+     * (before the soft restart) and finish. */
+    void (*set_intensity)(MsdEngine *engine, double percent, gpointer user_data);
+    void (*stop)(MsdEngine *engine, gpointer user_data);
+    /* Optional. A new timeline entry plays (also at start, after Next and
+     * Previous, and while paused when Next/Previous moves the position). */
+    void (*step_changed)(MsdEngine *engine, const MpTimelineEntry *entry, gpointer user_data);
+    void (*state_changed)(MsdEngine *engine, MsdEngineState state, gpointer user_data);
+    /* Called once, after the sink's stop; the engine may be freed inside. */
+    void (*finished)(MsdEngine *engine, MsdFinishReason reason, const char *message,
+                     gpointer user_data);
+} MsdEngineCallbacks;
+
+typedef struct {
+    MpSafetyLimits limits;       /* max_intensity, max_rise_per_s, max_jump, max_start_intensity */
+    double time_scale;           /* programme ms per real ms: 1 real time, 10 ten times faster */
+    double quantum;              /* percent; the output resolution (default 1) */
+    double scale;                /* the user's intensity scale 0.1..1 (default 1) */
+    double max_adjust;           /* |Adjust offset| cap, percentage points (default 20) */
+    guint64 reconnect_window_ms; /* real ms the engine waits for a lost device (default 30000) */
+    guint64 range_start_ms;      /* the played part of the timeline (default 0..end; */
+    guint64 range_end_ms;        /* 0 = the timeline's end), e.g. one side's pass */
+} MsdEngineConfig;
+
+/* Defaults as documented above; limits from mp_safety_limits_init(). */
+void msd_engine_config_init(MsdEngineConfig *config);
+
+/* The engine keeps references to clock and its own copy of config and
+ * callbacks; it borrows `timeline`, which must outlive it. `destroy` (may be
+ * NULL) frees user_data with the engine. Refuses (NULL + error) a config out
+ * of range or an empty range. */
+MsdEngine *msd_engine_new(MsdClock *clock, const MpTimeline *timeline,
+                          const MsdEngineConfig *config, const MsdEngineCallbacks *callbacks,
+                          gpointer user_data, GDestroyNotify destroy, GError **error);
+void msd_engine_free(MsdEngine *engine);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsdEngine, msd_engine_free)
+
+/* Idle -> playing from range_start_ms. */
+void msd_engine_start(MsdEngine *engine);
+/* Playing -> paused (programme time frozen, sink stop). FALSE if not playing. */
+gboolean msd_engine_pause(MsdEngine *engine);
+/* Paused -> playing from the same programme time, with a soft restart. */
+gboolean msd_engine_resume(MsdEngine *engine);
+/* Jump to the next entry's start (the end of the range: finish "completed")
+ * or to the previous entry's start (the first entry: its own start). Allowed
+ * while playing, paused or waiting for the device. */
+gboolean msd_engine_next(MsdEngine *engine);
+gboolean msd_engine_previous(MsdEngine *engine);
+/* Adds `delta` percentage points to the user offset, capped at
+ * ±max_adjust; returns the offset now in force. */
+double msd_engine_adjust(MsdEngine *engine, double delta);
+/* Finish with "stopped" (sink stop first). Idempotent. */
+void msd_engine_stop(MsdEngine *engine);
+/* Finish with "error" and `message`. */
+void msd_engine_fail(MsdEngine *engine, const char *message);
+
+/* The device dropped: freeze programme time and start the reconnect window.
+ * Playing or paused -> waiting-device. */
+void msd_engine_device_lost(MsdEngine *engine);
+/* It came back within the window: play on from the same programme time with
+ * a soft restart (or stay paused if the user had paused). */
+void msd_engine_device_back(MsdEngine *engine);
+
+MsdEngineState msd_engine_get_state(MsdEngine *engine);
+/* Programme time now (ms), frozen while not playing. */
+guint64 msd_engine_get_position(MsdEngine *engine);
+const MpTimelineEntry *msd_engine_get_entry(MsdEngine *engine); /* NULL before start / at end */
+/* Monotonic µs at which the current entry started (or would have, at this
+ * time scale, given the time frozen by pauses); 0 if none. */
+gint64 msd_engine_get_entry_started_at(MsdEngine *engine);
+double msd_engine_get_intensity(MsdEngine *engine); /* the last value sent to the sink */
+double msd_engine_get_adjust(MsdEngine *engine);
+gboolean msd_engine_user_paused(MsdEngine *engine);
+
+G_END_DECLS
