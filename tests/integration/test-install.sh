@@ -283,6 +283,10 @@ assert_eq "completion: --side values" "left right " "$(complete_words massagectl
 assert_eq "completion: stop options" "--all --help --json " "$(complete_words massagectl stop -)"
 assert_eq "completion: export options" "--help --json --output " \
 	"$(complete_words massagectl programme export --)"
+assert_eq "completion: plot options" "--ascii --height --help --json --width " \
+	"$(complete_words massagectl programme plot --)"
+assert_eq "completion: plot's FILE|ID after --width N" "$(complete_words massagectl programme show '')" \
+	"$(complete_words massagectl programme plot --width 60 '')"
 assert_eq "completion: encode commands after the driver" "intensity speed start status stop " \
 	"$(complete_words massagectl device encode theragun '')"
 # Programme ids come from massagectl itself; checked when it can list them.
