@@ -144,4 +144,17 @@ assert_contains "after the restart a device connects again" "ok resolved" "$out"
 assert_eq "bluetoothd exits are logged" "2" "$(log_count '.event == "bluetoothd-exit"')"
 
 stop_sim sim
+
+# Faults from the start: garbage notifications every 200 ms, a bluetoothd
+# restart 2 s after start.
+start_sim sim2 --device reference,garbage-every=200 --restart-bluez-at 2000 --bluez-down 300 \
+	--discovery-delay 50 --connect-delay 50 --resolve-delay 50
+out=$(client discover $DEV1 -- connect $DEV1 -- wait-resolved $DEV1 -- notify $DEV1 $REF_STATUS -- \
+	expect-notify $DEV1 $REF_STATUS 2 3000)
+assert_eq "garbage-every: unsolicited notifications arrive" "2" "$(grep -c '^notified' <<<"$out")"
+assert_eq "... each one logged with its bytes" "yes" "$([ "$(log_count '.event == "garbage"')" -ge 2 ] && echo yes || echo no)"
+check "--restart-bluez-at: bluetoothd exits by itself" wait_until 5 log_count_above '.event == "bluetoothd-exit"' 0
+check "... and comes back" wait_until 5 log_count_above '.event == "bluetoothd-ready"' 1
+check "... owning org.bluez again" wait_until 5 has_name org.bluez
+stop_sim sim2
 finish

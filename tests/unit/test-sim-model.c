@@ -282,6 +282,31 @@ static void test_battery_and_power(void **state)
     assert_true(st.powered);
 }
 
+static void test_battery_drains_while_running(void **state)
+{
+    Fixture *f = *state;
+    /* Re-link so the tick runs every 100 ms; one percent per second. */
+    sim_device_link_down(f->dev, "test");
+    sim_device_get_config_mut(f->dev)->drain_s_per_pct = 1;
+    sim_device_get_config_mut(f->dev)->force_period_ms = 100;
+    sim_device_link_up(f->dev);
+    write3(f, MP_CMD_INTENSITY, 50, 1);
+    for (guint8 i = 2; i < 50; i++) { /* 2.4 s, keepalive frames every 50 ms */
+        spin(50);
+        write3(f, MP_CMD_KEEPALIVE, 0, i);
+    }
+    SimDeviceState st;
+    sim_device_get_state(f->dev, &st);
+    assert_true(st.running);
+    assert_true(st.battery <= 49 && st.battery >= 47);
+    /* Idle, it does not drain. */
+    write3(f, MP_CMD_STOP, 0, 60);
+    guint before = st.battery;
+    spin(1300);
+    sim_device_get_state(f->dev, &st);
+    assert_int_equal(st.battery, before);
+}
+
 static void test_garbage_notification(void **state)
 {
     Fixture *f = *state;
@@ -307,6 +332,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_link_down_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_battery_and_power, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_notification, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_battery_drains_while_running, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
