@@ -359,7 +359,8 @@ static void on_name_acquired(GDBusConnection *conn, const char *name, gpointer u
 static void on_name_lost(GDBusConnection *conn, const char *name, gpointer user_data)
 {
     FakeBluez *fb = user_data;
-    if (!fb->running)
+    /* A closed connection (the bus itself went away) is not a refusal. */
+    if (!fb->running || !conn || g_dbus_connection_is_closed(conn))
         return;
     g_warning("massage-sim: could not own org.bluez on the system bus (is bluetoothd running, "
               "or does the bus policy deny it?)");

@@ -142,6 +142,8 @@ static gboolean set_device_key(SimDeviceSpec *d, const char *where, const char *
         return parse_uint(where, key, value, 600000, &c->write_delay_ms, error);
     if (g_str_equal(key, "drop-after"))
         return parse_uint(where, key, value, 86400000, &c->drop_after_ms, error);
+    if (g_str_equal(key, "garbage-every"))
+        return parse_uint(where, key, value, 86400000, &c->garbage_every_ms, error);
     if (g_str_equal(key, "powered"))
         return parse_bool(where, key, value, &c->powered, error);
     if (g_str_equal(key, "refuse-connect"))
@@ -151,7 +153,7 @@ static gboolean set_device_key(SimDeviceSpec *d, const char *where, const char *
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "%s: unknown key '%s' (known: name, address, adapter, rssi, battery, drain, "
                 "keepalive-timeout, force-period, powered, refuse-connect, write-delay, "
-                "fail-writes, drop-after)",
+                "fail-writes, drop-after, garbage-every)",
                 where, key);
     return FALSE;
 }

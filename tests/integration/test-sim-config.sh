@@ -84,6 +84,12 @@ long=$(printf '00 %.0s' $(seq 1 21))
 out=$(client --adapter hci1 !write $REF $REF_CONTROL "$long" command)
 assert_contains "a command longer than MTU-3 fails" "error org.bluez.Error.Failed" "$out"
 
+# org.bluez taken (bluetoothd, or another sim): a clear error, exit status 1.
+rc=0
+out=$(timeout 10 "$SIM_BIN" --device reference 2>&1) || rc=$?
+assert_eq "a second sim cannot own org.bluez: exit status 1" 1 "$rc"
+assert_contains "... and says why" "could not own org.bluez" "$out"
+
 stop_sim sim
 # --log - writes the log to stdout.
 out=$(timeout 3 "$SIM_BIN" --log - --device reference --discovery-delay 0 2>&1 & sleep 1; busctl --system call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 SetBattery su AA:BB:CC:DD:EE:FF 50 >/dev/null; wait)
