@@ -229,6 +229,7 @@ static void finish(MsdEngine *e, MsdFinishReason reason, const char *message)
 {
     if (e->state == MSD_ENGINE_FINISHED)
         return;
+    e->pos_ms = position_now(e); /* where it ended, for Elapsed */
     msd_clock_clear(e->clock, &e->timer);
     msd_clock_clear(e->clock, &e->window_timer);
     sink_stop(e);

@@ -575,9 +575,10 @@ static void test_stop_and_fail(void **state)
 {
     Fx *fx = fx_new(basic_text);
     msd_engine_start(fx->e);
-    advance_s(fx, 2);
+    advance_s(fx, 2.5);
     msd_engine_stop(fx->e);
     assert_true(fx->finished);
+    assert_int_equal(msd_engine_get_position(fx->e), 2500); /* where it stopped */
     assert_int_equal(fx->reason, MSD_FINISH_STOPPED);
     guint n = fx->ev->len;
     msd_engine_stop(fx->e);
