@@ -262,6 +262,8 @@ complete_words() {
 	PATH="$root/usr/bin:$PATH" MASSAGED_DATA_DIR="$root/usr/share/massaged" \
 		bash --norc --noprofile -c '
 		. "$1"; . "$2"; shift 2
+		# NO_JQ=1: the completion must do without jq (it asks `type -P jq`).
+		[ "${NO_JQ:-0}" = 1 ] && type() { [[ $2 == jq ]] && return 1; builtin type "$@"; }
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 		_massagectl massagectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
@@ -296,6 +298,8 @@ if ids=$(PATH="$root/usr/bin:$PATH" MASSAGED_DATA_DIR="$root/usr/share/massaged"
 	assert_eq "completion: start offers the programme ids" "$want_ids" "$(complete_words massagectl start '')"
 	assert_eq "completion: programme remove offers the ids" "$want_ids" \
 		"$(complete_words massagectl programme remove '')"
+	assert_eq "completion: start offers the programme ids without jq too" "$want_ids" \
+		"$(NO_JQ=1 complete_words massagectl start '')"
 else
 	log "'massagectl programme list' cannot list programmes in this tree: id completion not checked"
 fi
