@@ -67,6 +67,11 @@ static int device_list(MctlContext *ctx, int argc, char **argv)
             add_string(b, "origin", d->origin);
             add_string(b, "description", d->description);
             add_string(b, "service", d->service_uuid);
+            json_builder_set_member_name(b, "speed_min");
+            json_builder_add_int_value(b, d->speed_min);
+            json_builder_set_member_name(b, "speed_max");
+            json_builder_add_int_value(b, d->speed_max);
+            add_string(b, "speed_unit", d->speed_unit);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);

@@ -308,8 +308,14 @@ static gboolean df_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
         /* Start with a value: the Start frames (if any), then that intensity. */
         if (!mp_value_percent(driver, cmd, &percent, error))
             return FALSE;
-        if (percent == 0.0 || !df->commands[MP_CMD_INTENSITY])
+        if (!df->commands[MP_CMD_INTENSITY] || (percent == 0.0 && df->commands[MP_CMD_START]))
             return append_frames(driver, cmd->kind, values, frames, error);
+        if (percent == 0.0) {
+            /* No Start frame and no value: the lowest level that runs the motor
+             * (MIN is "off" unless ZeroLevel says otherwise). */
+            values[MP_SLOT_LEVEL] = df->has_zero_level ? df->level_min : df->level_min + 1;
+            return append_frames(driver, MP_CMD_INTENSITY, values, frames, error);
+        }
         if (df->commands[MP_CMD_START] &&
             !append_frames(driver, MP_CMD_START, values, frames, error))
             return FALSE;

@@ -149,7 +149,6 @@ static void test_encode_refuses(void **state)
     assert_encode_fails(mm, MP_CMD_MODE, 1, MP_ERROR_UNSUPPORTED);
     assert_encode_fails(mm, MP_CMD_STATUS, 0, MP_ERROR_UNSUPPORTED);
     assert_encode_fails(mm, MP_CMD_KEEPALIVE, 0, MP_ERROR_UNSUPPORTED);
-    assert_encode_fails(mm, MP_CMD_START, 0, MP_ERROR_UNSUPPORTED);
     assert_encode_fails(mm, MP_CMD_INTENSITY, 100.01, MP_ERROR_RANGE);
 }
 
@@ -170,6 +169,9 @@ static void test_shipped_files(void **state)
          FRAME(0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x64, 0x64, 0x00)},
         {MP_CMD_START, 30, 0,
          FRAME(0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x1e, 0x64, 0x00)},
+        /* No Start frame, no value: the lowest running level, 1. */
+        {MP_CMD_START, 0, 0,
+         FRAME(0x0b, 0xff, 0x04, 0x0a, 0x32, 0x32, 0x00, 0x04, 0x08, 0x01, 0x64, 0x00)},
     };
     check_encode_vectors(mm, mv, G_N_ELEMENTS(mv));
 
