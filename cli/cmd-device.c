@@ -84,17 +84,20 @@ static int device_list(MctlContext *ctx, int argc, char **argv)
         mctl_print_json_builder(b);
         return MCTL_EXIT_OK;
     }
-    gsize wname = 4, wkind = 4;
+    /* One line per driver, the name first: the bash completion reads it. */
+    gsize wname = 4, wkind = 4, worigin = 6;
     for (guint i = 0; i < list->len; i++) {
         const MpDriver *d = list->pdata[i];
         wname = MAX(wname, strlen(d->name));
         wkind = MAX(wkind, strlen(mp_device_kind_to_string(d->kind)));
+        worigin = MAX(worigin, strlen(d->origin));
     }
-    printf("%-*s  %-*s  %s\n", (int)wname, "NAME", (int)wkind, "KIND", "ORIGIN / DESCRIPTION");
+    printf("%-*s  %-*s  %-*s  %s\n", (int)wname, "NAME", (int)wkind, "KIND", (int)worigin, "ORIGIN",
+           "DESCRIPTION");
     for (guint i = 0; i < list->len; i++) {
         const MpDriver *d = list->pdata[i];
-        printf("%-*s  %-*s  %s\n%*s    %s\n", (int)wname, d->name, (int)wkind,
-               mp_device_kind_to_string(d->kind), d->origin, (int)(wname + wkind), "",
+        printf("%-*s  %-*s  %-*s  %s\n", (int)wname, d->name, (int)wkind,
+               mp_device_kind_to_string(d->kind), (int)worigin, d->origin,
                d->description ? d->description : "");
     }
     /* A broken file must not hide the others: warn and go on. */

@@ -287,7 +287,7 @@ assert_eq "completion: plot options" "--ascii --height --help --json --width " \
 	"$(complete_words massagectl programme plot --)"
 assert_eq "completion: plot's FILE|ID after --width N" "$(complete_words massagectl programme show '')" \
 	"$(complete_words massagectl programme plot --width 60 '')"
-assert_eq "completion: encode commands after the driver" "intensity speed start status stop " \
+assert_eq "completion: encode commands after the driver" "battery intensity keepalive mode speed start status stop " \
 	"$(complete_words massagectl device encode theragun '')"
 # Programme ids come from massagectl itself; checked when it can list them.
 if ids=$(PATH="$root/usr/bin:$PATH" MASSAGED_DATA_DIR="$root/usr/share/massaged" \
