@@ -486,6 +486,21 @@ static const char jump_text[] = "[Programme]\nName=J\nKind=percussion\n\n"
                                 "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
                                 "Intensity=constant 95%\n";
 
+static const char steep_text[] = "[Programme]\nName=St\nKind=percussion\n\n"
+                                 "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                 "Intensity=constant 20%\n\n"
+                                 "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=2s\n"
+                                 "Intensity=ramp 20% 80%\n\n"
+                                 "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
+                                 "Intensity=constant 80%\n";
+static const char at_limit_text[] = "[Programme]\nName=L\nKind=percussion\n\n"
+                                    "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                    "Intensity=constant 20%\n\n"
+                                    "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=6s\n"
+                                    "Intensity=ramp 20% 80%\n\n"
+                                    "[Step w]\nMuscle=hamstrings\nZone=mid\nDuration=40s\n"
+                                    "Intensity=wave 20% 50% period=10s\n";
+
 static void test_programme_jump_limit(void **state)
 {
     Fx *fx = fx_new(jump_text);
@@ -747,10 +762,11 @@ static void cb_intensity_checked(MsdEngine *e, double v, gpointer d)
 
 static void test_random_actions(void **state)
 {
-    const char *texts[] = {basic_text, high_text, jump_text, capped_text, sided_text};
+    const char *texts[] = {basic_text, high_text,  jump_text,    capped_text,
+                           sided_text, steep_text, at_limit_text};
     MsdEngineCallbacks cb = callbacks;
     cb.set_intensity = cb_intensity_checked;
-    for (guint32 seed = 1; seed <= 60; seed++) {
+    for (guint32 seed = 1; seed <= 100; seed++) {
         GRand *rand = g_rand_new_with_seed(seed);
         MsdEngineConfig cfg;
         msd_engine_config_init(&cfg);
@@ -855,6 +871,30 @@ static void test_ramp_across_jumps(void **state)
     fx_free(fx);
 }
 
+/* A ramp steeper than max_rise_per_s (a programme validated against looser
+ * limits, or not at all) is held to the limit, and the lag it leaves is not
+ * turned into a jump at the next step's edge; a ramp at the limit plays
+ * exactly as written. */
+static void test_slope_guard(void **state)
+{
+    Fx *fx = fx_new(steep_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 20);
+    assert_rise_limited(fx, 0, 10, 20);
+    /* 20 -> 80 at 10 %/s from 5 s: 80 reached at 11 s, not at 7 s. */
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
+    Ev *last = &g_array_index(sent, Ev, sent->len - 1);
+    assert_true(last->v == 80);
+    assert_true(last->t >= T0 + 11 * S - 100 * MS && last->t <= T0 + 11 * S);
+    fx_free(fx);
+
+    fx = fx_new(at_limit_text); /* 10 %/s, and a wave at 30 * pi / 10 = 9.4 %/s */
+    msd_engine_start(fx->e);
+    advance_s(fx, 60);
+    check_against_walk(fx, 1.0);
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_real_clock_smoke),
         cmocka_unit_test(test_random_actions),
         cmocka_unit_test(test_ramp_across_jumps),
+        cmocka_unit_test(test_slope_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
