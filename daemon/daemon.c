@@ -172,6 +172,7 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
     g_autoptr(MsdDaemon) d = g_new0(MsdDaemon, 1);
     options_copy(&d->opts, options);
     msd_config_init(&d->config);
+    d->clock = msd_clock_new_real();
     d->devices =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)msd_device_free);
     d->unmatched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -356,6 +357,7 @@ void msd_daemon_free(MsdDaemon *d)
     g_clear_object(&d->conn);
     msd_programme_store_free(d->store);
     msd_driver_set_free(d->drivers);
+    g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);
     g_free(d->opts.config_file);
     g_free(d->opts.config_dir);

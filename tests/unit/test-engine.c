@@ -682,6 +682,55 @@ static void test_engine_through_writer(void **state)
     fx_free(fx);
 }
 
+/* The real clock on a main loop, 100 times faster: the same steps in the
+ * same order, none before its deadline, and a completed finish. Checked for
+ * order and "not early", never for how late. */
+static GMainLoop *real_loop;
+
+static void real_finished(MsdEngine *e, MsdFinishReason r, const char *msg, gpointer d)
+{
+    cb_finished(e, r, msg, d);
+    g_main_loop_quit(real_loop);
+}
+
+static gboolean real_timeout(gpointer data)
+{
+    fail_msg("the session did not finish within 20 s on the real clock");
+    return G_SOURCE_REMOVE;
+}
+
+static void test_real_clock_smoke(void **state)
+{
+    Fx *fx = g_new0(Fx, 1);
+    fx->clock = msd_clock_new_real();
+    fx->p = parse_ok(basic_text);
+    fx->tl = mp_timeline_new(fx->p);
+    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    cfg.time_scale = 100;
+    MsdEngineCallbacks cb = callbacks;
+    cb.finished = real_finished;
+    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    real_loop = g_main_loop_new(NULL, FALSE);
+    guint to = g_timeout_add_seconds(20, real_timeout, NULL);
+    gint64 start = msd_clock_now(fx->clock);
+    msd_engine_start(fx->e);
+    g_main_loop_run(real_loop);
+    g_source_remove(to);
+    g_main_loop_unref(real_loop);
+    assert_int_equal(fx->reason, MSD_FINISH_COMPLETED);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, 0);
+    const gint64 want_ms[] = {0, 10000, 30000, 35000};
+    assert_int_equal(steps->len, 4);
+    for (guint i = 0; i < 4; i++) {
+        assert_int_equal((guint)g_array_index(steps, Ev, i).v, i);
+        assert_true(g_array_index(steps, Ev, i).t - start >= want_ms[i] * 1000 / 100);
+    }
+    assert_true(last_ev(fx)->t - start >= 45000 * 1000 / 100);
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_stop_and_fail),
         cmocka_unit_test(test_range_and_time_scale),
         cmocka_unit_test(test_engine_through_writer),
+        cmocka_unit_test(test_real_clock_smoke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
