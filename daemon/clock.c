@@ -1,5 +1,8 @@
-/* MsdClock: the real monotonic clock over GSources, and a fake one for tests.
- * Both keep their timers in one table by id, so cancel is the same code. */
+/* MsdClock: the real monotonic clock over one GSource, and a fake one for
+ * tests. Both keep their timers in one table by id and fire due timers in
+ * (deadline, schedule order) — the real clock's single source has its ready
+ * time set to the earliest deadline, so several overdue timers still fire in
+ * deadline order (separate GSources would fire in attachment order). */
 #include "daemon/clock.h"
 
 typedef struct {
@@ -9,26 +12,28 @@ typedef struct {
     guint64 order; /* schedule order: ties fire first-scheduled first */
     MsdClockFunc func;
     gpointer user_data;
-    GSource *source; /* real clock only */
 } Timer;
 
 struct _MsdClock {
     gint ref_count;
     gboolean fake;
     gint64 fake_now_us;
-    GMainContext *context; /* real clock: where the GSources are attached */
+    GMainContext *context; /* real clock: where its GSource is attached */
+    GSource *source;       /* real clock: one source, ready at the earliest deadline */
     GHashTable *timers;    /* id -> Timer*, owned */
     guint next_id;
     guint64 next_order;
 };
 
-static void timer_free(Timer *t)
+static Timer *earliest(MsdClock *clock);
+
+/* Real clock: the source wakes at the earliest deadline, or never. */
+static void rearm(MsdClock *clock)
 {
-    if (t->source) {
-        g_source_destroy(t->source);
-        g_source_unref(t->source);
-    }
-    g_free(t);
+    if (!clock->source)
+        return;
+    Timer *t = earliest(clock);
+    g_source_set_ready_time(clock->source, t ? MAX(t->deadline_us, 0) : -1);
 }
 
 MsdClock *msd_clock_new_real(void)
@@ -36,8 +41,7 @@ MsdClock *msd_clock_new_real(void)
     MsdClock *c = g_new0(MsdClock, 1);
     c->ref_count = 1;
     c->context = g_main_context_ref_thread_default();
-    c->timers =
-        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)timer_free);
+    c->timers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     c->next_id = 1;
     return c;
 }
@@ -62,6 +66,10 @@ void msd_clock_unref(MsdClock *clock)
 {
     if (!clock || !g_atomic_int_dec_and_test(&clock->ref_count))
         return;
+    if (clock->source) {
+        g_source_destroy(clock->source);
+        g_source_unref(clock->source);
+    }
     g_hash_table_destroy(clock->timers);
     if (clock->context)
         g_main_context_unref(clock->context);
@@ -78,29 +86,40 @@ gint64 msd_clock_now(MsdClock *clock)
     return clock->fake ? clock->fake_now_us : g_get_monotonic_time();
 }
 
-/* Takes the timer out of the table without destroying it, then runs it. The
- * GSource (real clock) is unreffed here; returning G_SOURCE_REMOVE destroys it. */
+/* Takes the timer out of the table, then runs it. */
 static void timer_fire(MsdClock *clock, Timer *t)
 {
     g_hash_table_steal(clock->timers, GUINT_TO_POINTER(t->id));
     MsdClockFunc func = t->func;
     gpointer data = t->user_data;
-    if (t->source)
-        g_source_unref(t->source);
     g_free(t);
     func(data);
 }
 
-static gboolean timer_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+/* Fires every timer due now, earliest first. Timers scheduled by those
+ * callbacks wait for the next dispatch even if already due, so a callback
+ * that keeps rescheduling "now" cannot starve the main loop. */
+static gboolean clock_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
 {
-    Timer *t = user_data;
-    /* Only a ready time makes this source ready, so dispatch means "due". */
-    timer_fire(t->clock, t);
-    return G_SOURCE_REMOVE;
+    MsdClock *clock = user_data;
+    gint64 now = g_get_monotonic_time();
+    guint64 bound = clock->next_order;
+    msd_clock_ref(clock);
+    for (;;) {
+        Timer *t = earliest(clock);
+        if (!t || t->deadline_us > now || t->order >= bound)
+            break;
+        timer_fire(clock, t);
+        if (g_atomic_int_get(&clock->ref_count) == 1)
+            break; /* the last user let go inside the callback */
+    }
+    rearm(clock);
+    msd_clock_unref(clock);
+    return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs timer_source_funcs = {
-    .dispatch = timer_dispatch,
+static GSourceFuncs clock_source_funcs = {
+    .dispatch = clock_dispatch,
 };
 
 guint msd_clock_schedule(MsdClock *clock, gint64 deadline_us, MsdClockFunc func, gpointer user_data)
@@ -115,22 +134,23 @@ guint msd_clock_schedule(MsdClock *clock, gint64 deadline_us, MsdClockFunc func,
     t->order = clock->next_order++;
     t->func = func;
     t->user_data = user_data;
-    if (!clock->fake) {
-        t->source = g_source_new(&timer_source_funcs, sizeof(GSource));
-        g_source_set_name(t->source, "msd-clock-timer");
-        g_source_set_callback(t->source, NULL, t, NULL);
-        /* Absolute: GLib wakes at this monotonic time, whatever happened before. */
-        g_source_set_ready_time(t->source, MAX(deadline_us, 0));
-        g_source_attach(t->source, clock->context);
-    }
     g_hash_table_insert(clock->timers, GUINT_TO_POINTER(t->id), t);
+    if (!clock->fake && !clock->source) {
+        clock->source = g_source_new(&clock_source_funcs, sizeof(GSource));
+        g_source_set_name(clock->source, "msd-clock");
+        /* Not a reference: the clock destroys its source before it goes. */
+        g_source_set_callback(clock->source, NULL, clock, NULL);
+        g_source_attach(clock->source, clock->context);
+    }
+    /* Absolute: GLib wakes at this monotonic time, whatever happened before. */
+    rearm(clock);
     return t->id;
 }
 
 void msd_clock_cancel(MsdClock *clock, guint id)
 {
-    if (id)
-        g_hash_table_remove(clock->timers, GUINT_TO_POINTER(id));
+    if (id && g_hash_table_remove(clock->timers, GUINT_TO_POINTER(id)))
+        rearm(clock);
 }
 
 void msd_clock_clear(MsdClock *clock, guint *id)

@@ -195,7 +195,8 @@ static double target_at(const MsdEngine *e, guint64 t)
 
 static double ramp_ceiling(const MsdEngine *e, guint64 t)
 {
-    return e->ramp_v0 + e->cfg.limits.max_rise_per_s * (double)(t - e->ramp_t0) / 1000.0;
+    double dt = t > e->ramp_t0 ? (double)(t - e->ramp_t0) : 0.0;
+    return e->ramp_v0 + e->cfg.limits.max_rise_per_s * dt / 1000.0;
 }
 
 static void start_ramp(MsdEngine *e, guint64 t, double v0)
@@ -390,6 +391,9 @@ static void move_to(MsdEngine *e, guint64 t)
     if (e->state == MSD_ENGINE_PLAYING) {
         msd_clock_clear(e->clock, &e->timer);
         anchor_at(e, t);
+        /* A ramp's line is in programme time, which just jumped: restart it
+         * from the current output (evaluate() does, if still rising). */
+        e->ramp_active = FALSE;
         evaluate(e, t, CAUSE_USER);
         return;
     }

@@ -76,6 +76,26 @@ assert_eq "the delayed write then succeeds" "" "$(cat "$TEST_TMP/slow.out")"
 assert_eq "... and reaches the device" "false" "$(sim_state $TG running)"
 sim_call SetWriteDelay su $TG 0
 
+# Writes keep their order even when the delay changes while some are held.
+bluez_call $DEV1_PATH Device1 Connect >/dev/null
+client wait-resolved $DEV1 >/dev/null
+CTL=$DEV1_PATH/service000a/char000b
+wcmd() { # HEX: a write without response through busctl
+	local b
+	b=$(for x in $1; do printf '%d ' "0x$x"; done)
+	bluez_call $CTL GattCharacteristic1 WriteValue 'aya{sv}' "$(wc -w <<<"$1")" $b 1 type s command
+}
+A=$(enc reference intensity 11 101)
+B=$(enc reference intensity 12 102)
+sim_call SetWriteDelay su $DEV1 600
+wcmd "$A" >/dev/null
+sim_call SetWriteDelay su $DEV1 0
+wcmd "$B" >/dev/null
+check "both writes arrive" wait_until 5 log_count_above '.cmd == "intensity" and (.seq == 101 or .seq == 102)' 1
+assert_eq "in the order they were written" "101 102" \
+	"$(jq -r 'select(.cmd == "intensity" and (.seq == 101 or .seq == 102)) | .seq' "$SIM_LOG" | xargs)"
+bluez_call $DEV1_PATH Device1 Disconnect >/dev/null
+
 # Garbage notifications.
 client notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 3000 >"$TEST_TMP/garbage.out" 2>&1 &
 cl=$!

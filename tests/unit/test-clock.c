@@ -178,6 +178,34 @@ static void test_real_clock(void **state)
     log_free(l);
 }
 
+/* The loop wakes late (here: it is not even running until every deadline
+ * has passed): the overdue timers still fire in deadline order, and a
+ * cancelled one not at all. */
+static void test_real_clock_overdue_in_order(void **state)
+{
+    g_autoptr(MsdClock) c = msd_clock_new_real();
+    Log *l = log_new(c);
+    l->loop = g_main_loop_new(NULL, FALSE);
+    l->expect = 4;
+    Tag t[5] = {{l, 0}, {l, 1}, {l, 2}, {l, 3}, {l, 4}};
+    gint64 now = msd_clock_now(c);
+    gint64 d[5] = {now + 4000, now + 1000, now + 3000, now + 2000, now + 500};
+    guint ids[5];
+    for (int i = 0; i < 5; i++)
+        ids[i] = msd_clock_schedule(c, d[i], on_fire, &t[i]);
+    msd_clock_cancel(c, ids[4]);
+    g_usleep(20000);
+    guint to = g_timeout_add_seconds(5, loop_timeout, NULL);
+    g_main_loop_run(l->loop);
+    g_source_remove(to);
+    gint order[4] = {1, 3, 2, 0};
+    assert_int_equal(l->fired->len, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(FIRED(l, i), order[i]);
+    g_main_loop_unref(l->loop);
+    log_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_fake_chain_in_one_advance),
         cmocka_unit_test(test_unref_cancels),
         cmocka_unit_test(test_real_clock),
+        cmocka_unit_test(test_real_clock_overdue_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
