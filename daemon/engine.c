@@ -473,6 +473,19 @@ double msd_engine_adjust(MsdEngine *e, double delta)
     return adjust;
 }
 
+double msd_engine_set_scale(MsdEngine *e, double scale)
+{
+    if (isfinite(scale) && scale >= 0.1 && scale <= 1.0)
+        e->cfg.scale = scale;
+    double in_force = e->cfg.scale; /* evaluate() may finish, and finished() may free e */
+    if (e->state == MSD_ENGINE_PLAYING) {
+        guint64 t = position_now(e);
+        msd_clock_clear(e->clock, &e->timer);
+        evaluate(e, t, CAUSE_USER);
+    }
+    return in_force;
+}
+
 void msd_engine_stop(MsdEngine *e)
 {
     finish(e, MSD_FINISH_STOPPED, NULL);

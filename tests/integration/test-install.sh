@@ -98,7 +98,8 @@ else
 	log "daemon/main.c is not in this tree: /usr/sbin/massaged not expected"
 fi
 if [ -f "$SOURCE_DIR/sim/CMakeLists.txt" ]; then
-	expected+=(/usr/bin/massage-sim /usr/share/dbus-1/interfaces/org.massaged.Sim1.xml)
+	expected+=(/usr/bin/massage-sim /usr/share/dbus-1/interfaces/org.massaged.Sim1.xml
+		/usr/share/man/man1/massage-sim.1)
 	executables+=(/usr/bin/massage-sim)
 else
 	log "sim/ is not in this tree: /usr/bin/massage-sim not expected"
