@@ -895,6 +895,37 @@ static void test_slope_guard(void **state)
     fx_free(fx);
 }
 
+/* msd_engine_set_scale (Session1.Adjust's unit): a lower scale applies at
+ * once, a higher one is softened like Adjust, out-of-range values are
+ * ignored, and the caps still hold. */
+static void test_set_scale(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 5);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_true(msd_engine_set_scale(fx->e, 0.5) == 0.5);
+    assert_int_equal(last_intensity(fx), 30); /* down: at once */
+    guint mark = fx->ev->len;
+    assert_true(msd_engine_set_scale(fx->e, 1.0) == 1.0);
+    assert_int_equal(last_intensity(fx), 30); /* up: ramped */
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 45);
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 0);
+    assert_true(msd_engine_set_scale(fx->e, 0.05) == 1.0); /* ignored */
+    assert_true(msd_engine_set_scale(fx->e, NAN) == 1.0);
+    assert_true(msd_engine_set_scale(fx->e, 1.5) == 1.0);
+    assert_int_equal(last_intensity(fx), 60);
+    /* Paused: stored, applied (softly) on resume. */
+    msd_engine_pause(fx->e);
+    assert_true(msd_engine_set_scale(fx->e, 0.4) == 0.4);
+    msd_engine_resume(fx->e);
+    assert_int_equal(last_intensity(fx), 24);
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -916,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_random_actions),
         cmocka_unit_test(test_ramp_across_jumps),
         cmocka_unit_test(test_slope_guard),
+        cmocka_unit_test(test_set_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
