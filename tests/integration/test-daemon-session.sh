@@ -51,9 +51,10 @@ assert_contains "Start on a busy device: Busy" "org.massaged.Error.Busy" \
 	"$(gdbus_error /org/massaged org.massaged.Manager1.Start "$DEV" gentle '{}')"
 check "Finished('completed')" wait_finished 10 "$S" completed
 got=$(session_cmds $A "$mark")
-# The end of a session always sends a stop, even after a rest step.
+# A rest is intensity 0 (which stops the motor in every driver's protocol);
+# the end of a session always sends a stop.
 assert_eq "the device got the programme's changes, in order, and a final stop" \
-	"intensity 20|intensity 30|stop|intensity 20|intensity 30|stop|stop" \
+	"intensity 20|intensity 30|intensity 0|intensity 20|intensity 30|intensity 0|stop" \
 	"$(awk '{ print $2 (NF > 2 ? " " $3 : "") }' <<<"$got" | paste -sd'|')"
 expected=(0 4000 8000 10000 14000 18000 20000)
 i=0
