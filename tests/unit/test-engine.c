@@ -926,6 +926,44 @@ static void test_set_scale(void **state)
     fx_free(fx);
 }
 
+/* What a state_changed listener reads inside the callback (the session
+ * publishes Elapsed and StepStartedAt from there) is already right: on
+ * resume, the step's start is shifted by the pause. */
+static gint64 started_in_cb = -1;
+static guint64 position_in_cb;
+
+static void cb_state_reading(MsdEngine *e, MsdEngineState s, gpointer d)
+{
+    cb_state(e, s, d);
+    if (s == MSD_ENGINE_PLAYING) {
+        started_in_cb = msd_engine_get_entry_started_at(e);
+        position_in_cb = msd_engine_get_position(e);
+    }
+}
+
+static void test_state_listener_reads(void **state)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks cb = callbacks;
+    cb.state_changed = cb_state_reading;
+    Fx *fx = g_new0(Fx, 1);
+    fx->clock = msd_clock_new_fake(T0);
+    fx->p = parse_ok(basic_text);
+    fx->tl = mp_timeline_new(fx->p);
+    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12); /* 2 s into b */
+    msd_engine_pause(fx->e);
+    advance_s(fx, 30);
+    msd_engine_resume(fx->e);
+    assert_int_equal(position_in_cb, 12000);
+    assert_int_equal(started_in_cb, T0 + 40 * S); /* resumed at 42 s, 2 s into b */
+    assert_int_equal(msd_engine_get_entry_started_at(fx->e), T0 + 40 * S);
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -948,6 +986,7 @@ int main(void)
         cmocka_unit_test(test_ramp_across_jumps),
         cmocka_unit_test(test_slope_guard),
         cmocka_unit_test(test_set_scale),
+        cmocka_unit_test(test_state_listener_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
