@@ -1,7 +1,593 @@
-/* Placeholder until the programme commands land (issue in progress). */
+/* massagectl programme: list, show, plot and validate work offline, on files
+ * or on the built-ins in <data_dir>/programmes, so a therapist can work on a
+ * programme anywhere; import, export and remove go through the daemon
+ * (cmd-programme-store.c). Offline checks use the default safety limits: the
+ * daemon's configuration can only be stricter. */
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "cli/massagectl.h"
+#include "protocol/plot.h"
+#include "protocol/timeline.h"
+
+#define PROGRAMME_SUFFIX ".programme"
+
+/* ------------------------------------------------------------------ helpers */
+
+/* FILE or ID: a path (has a '/' or ends in .programme) is read as is; anything
+ * else is a built-in id, <data_dir>/programmes/ID.programme. Write ./NAME for
+ * a file without the suffix. */
+static char *resolve(MctlContext *ctx, const char *arg, gboolean *is_id)
+{
+    *is_id = !strchr(arg, '/') && !g_str_has_suffix(arg, PROGRAMME_SUFFIX);
+    if (!*is_id)
+        return g_strdup(arg);
+    g_autofree char *file = g_strconcat(arg, PROGRAMME_SUFFIX, NULL);
+    return g_build_filename(ctx->data_dir, "programmes", file, NULL);
+}
+
+static void print_diagnostics(GPtrArray *diags, FILE *out)
+{
+    for (guint i = 0; i < diags->len; i++) {
+        g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, i));
+        fprintf(out, "%s\n", s);
+    }
+}
+
+/* Loads FILE|ID for show and plot; on failure reports and sets *rc. */
+static MpProgramme *load_one(MctlContext *ctx, const char *arg, int *rc)
+{
+    gboolean is_id;
+    g_autofree char *path = resolve(ctx, arg, &is_id);
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        *rc = is_id ? mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
+                                "Run 'massagectl programme list' for the built-in ids, or give "
+                                "a file (./NAME if it has no .programme suffix).",
+                                "no programme '%s' in %s/programmes", arg, ctx->data_dir)
+                    : mctl_fail(ctx, MCTL_EXIT_NOT_FOUND, NULL, "%s: no such file", path);
+        return NULL;
+    }
+    MpSafetyLimits limits;
+    mp_safety_limits_init(&limits);
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    MpProgramme *p = mp_programme_load_file(path, &limits, diags);
+    if (!p) {
+        if (!ctx->json)
+            print_diagnostics(diags, stderr);
+        g_autofree char *hint = g_strdup_printf("Run 'massagectl programme validate %s'.", path);
+        *rc = mctl_fail(ctx, MCTL_EXIT_INVALID, ctx->json ? NULL : hint,
+                        "%s is not a valid programme (%u problem%s)", path, diags->len,
+                        diags->len == 1 ? "" : "s");
+        return NULL;
+    }
+    return p;
+}
+
+static char *sides_text(const MpProgramme *p)
+{
+    if (p->n_sides == 0)
+        return g_strdup("none");
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < p->n_sides && i < 2; i++)
+        g_string_append_printf(s, "%s%s", i ? "," : "", mp_side_to_string(p->sides[i]));
+    return g_string_free(s, FALSE);
+}
+
+static void add_string(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_int(JsonBuilder *b, const char *name, gint64 value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+static void add_sides(JsonBuilder *b, const MpProgramme *p)
+{
+    json_builder_set_member_name(b, "sides");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < p->n_sides && i < 2; i++)
+        json_builder_add_string_value(b, mp_side_to_string(p->sides[i]));
+    json_builder_end_array(b);
+}
+
+static void add_diagnostics(JsonBuilder *b, GPtrArray *diags)
+{
+    json_builder_set_member_name(b, "diagnostics");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < diags->len; i++) {
+        const MpDiagnostic *d = g_ptr_array_index(diags, i);
+        g_autofree char *text = mp_diagnostic_to_string(d);
+        json_builder_begin_object(b);
+        add_string(b, "severity", d->severity == MP_DIAG_ERROR ? "error" : "warning");
+        add_string(b, "file", d->source);
+        add_int(b, "line", d->line);
+        add_string(b, "group", d->group);
+        add_string(b, "key", d->key);
+        add_string(b, "message", d->message);
+        add_string(b, "text", text);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+/* Names the sub-command in full ("programme plot") for help and usage errors,
+ * which take the command's name from argv[0]. */
+static void name_command(char **argv, const char *full)
+{
+    argv[0] = (char *)full;
+}
+
+/* Rejects stray arguments after the options, and counts the rest. */
+static gboolean want_args(MctlContext *ctx, int argc, char **argv, int min, int max, int *rc)
+{
+    int n = argc - 1;
+    if (n >= min && (max < 0 || n <= max))
+        return TRUE;
+    g_autofree char *hint = g_strdup_printf("Run '%s %s --help'.", ctx->prog, argv[0]);
+    if (n < min)
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "%s: missing %s", argv[0],
+                        min == 1 && max == 1 ? "FILE or ID" : "FILE");
+    else
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "%s: unexpected argument '%s'", argv[0],
+                        argv[max + 1]);
+    return FALSE;
+}
+
+/* ----------------------------------------------------------------- validate */
+
+static int cmd_validate(MctlContext *ctx, int argc, char **argv)
+{
+    int rc = MCTL_EXIT_OK;
+    name_command(argv, "programme validate");
+    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "FILE...",
+                            "Checks programme files against the format and the default "
+                            "safety limits. Prints one line per valid file, or every problem "
+                            "found (FILE:LINE: [GROUP] KEY: message); exits 6 if any file is "
+                            "invalid, 3 if files are only missing.",
+                            &rc))
+        return rc;
+    if (!want_args(ctx, argc, argv, 1, -1, &rc))
+        return rc;
+
+    MpSafetyLimits limits;
+    mp_safety_limits_init(&limits);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "files");
+    json_builder_begin_array(b);
+    gboolean all_valid = TRUE, any_invalid = FALSE;
+    for (int i = 1; i < argc; i++) {
+        g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+        /* A missing file is reported like any other problem, but exits 3
+         * (not found) when nothing else is wrong. */
+        gboolean missing = !g_file_test(argv[i], G_FILE_TEST_EXISTS);
+        g_autoptr(MpProgramme) p = mp_programme_load_file(argv[i], &limits, diags);
+        g_autoptr(MpTimeline) tl = p ? mp_timeline_new(p) : NULL;
+        all_valid = all_valid && p != NULL;
+        any_invalid = any_invalid || (!p && !missing);
+        if (ctx->json) {
+            json_builder_begin_object(b);
+            add_string(b, "file", argv[i]);
+            json_builder_set_member_name(b, "valid");
+            json_builder_add_boolean_value(b, p != NULL);
+            if (p) {
+                add_string(b, "name", p->name);
+                add_int(b, "steps", p->steps->len);
+                add_sides(b, p);
+                add_int(b, "entries", mp_timeline_n_entries(tl));
+                add_int(b, "duration_ms", (gint64)mp_timeline_duration(tl));
+            }
+            add_diagnostics(b, diags);
+            json_builder_end_object(b);
+            continue;
+        }
+        print_diagnostics(diags, stdout);
+        if (p) {
+            g_autofree char *sides = sides_text(p);
+            g_autofree char *total = mp_plot_format_span(mp_timeline_duration(tl));
+            printf("%s: valid: \"%s\", %u step%s, sides %s, %s in all\n", argv[i], p->name,
+                   p->steps->len, p->steps->len == 1 ? "" : "s", sides, total);
+        }
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "valid");
+    json_builder_add_boolean_value(b, all_valid);
+    json_builder_end_object(b);
+    if (ctx->json)
+        mctl_print_json_builder(b);
+    return all_valid ? MCTL_EXIT_OK : any_invalid ? MCTL_EXIT_INVALID : MCTL_EXIT_NOT_FOUND;
+}
+
+/* --------------------------------------------------------------------- show */
+
+/* Time per muscle (rests as "rest") and per side (massage only), over the
+ * timeline: what actually plays, sides expanded. Keys in first-played order. */
+typedef struct {
+    GPtrArray *names; /* borrowed static strings, in order */
+    GHashTable *ms;   /* name -> guint64* */
+} Tally;
+
+static void tally_init(Tally *t)
+{
+    t->names = g_ptr_array_new();
+    t->ms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+}
+
+static void tally_clear(Tally *t)
+{
+    g_ptr_array_unref(t->names);
+    g_hash_table_unref(t->ms);
+}
+
+static void tally_add(Tally *t, const char *name, guint64 ms)
+{
+    guint64 *v = g_hash_table_lookup(t->ms, name);
+    if (!v) {
+        v = g_new0(guint64, 1);
+        g_hash_table_insert(t->ms, (gpointer)name, v);
+        g_ptr_array_add(t->names, (gpointer)name);
+    }
+    *v += ms;
+}
+
+static void tally_print(const Tally *t, const char *title)
+{
+    printf("%s", title);
+    for (guint i = 0; i < t->names->len; i++) {
+        const char *name = g_ptr_array_index(t->names, i);
+        g_autofree char *span = mp_plot_format_span(*(guint64 *)g_hash_table_lookup(t->ms, name));
+        printf("%s%s %s", i ? ", " : "", name, span);
+    }
+    printf("%s\n", t->names->len ? "" : "none");
+}
+
+static void tally_json(JsonBuilder *b, const char *member, const Tally *t)
+{
+    json_builder_set_member_name(b, member);
+    json_builder_begin_object(b);
+    for (guint i = 0; i < t->names->len; i++) {
+        const char *name = g_ptr_array_index(t->names, i);
+        add_int(b, name, (gint64) * (guint64 *)g_hash_table_lookup(t->ms, name));
+    }
+    json_builder_end_object(b);
+}
+
+static void show_json(const char *arg, const MpProgramme *p, const MpTimeline *tl,
+                      const Tally *muscles, const Tally *sides)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_string(b, "programme", arg);
+    add_string(b, "file", p->source);
+    add_string(b, "name", p->name);
+    add_string(b, "summary", p->summary);
+    add_string(b, "description", p->description);
+    add_string(b, "author", p->author);
+    add_string(b, "kind", mp_device_kind_to_string(p->kind));
+    add_sides(b, p);
+    json_builder_set_member_name(b, "references");
+    json_builder_begin_array(b);
+    for (guint i = 0; p->references && p->references[i]; i++)
+        json_builder_add_string_value(b, p->references[i]);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "max_intensity");
+    json_builder_add_double_value(b, p->max_intensity);
+    add_int(b, "duration_ms", (gint64)mp_timeline_duration(tl));
+
+    json_builder_set_member_name(b, "steps");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
+        const MpTimelineEntry *e = mp_timeline_entry(tl, i);
+        const MpStep *s = e->step;
+        g_autofree char *intensity = mp_envelope_to_string(&s->intensity);
+        json_builder_begin_object(b);
+        add_int(b, "index", e->index);
+        add_string(b, "id", s->id);
+        add_string(b, "name", s->name);
+        add_string(b, "muscle", mp_muscle_to_string(s->muscle));
+        add_string(b, "zone", mp_zone_to_string(s->zone));
+        add_string(b, "side", mp_side_to_string(e->side));
+        add_int(b, "start_ms", (gint64)e->start_ms);
+        add_int(b, "duration_ms", (gint64)(e->end_ms - e->start_ms));
+        add_string(b, "intensity", intensity);
+        json_builder_set_member_name(b, "max_intensity");
+        json_builder_add_double_value(b, mp_envelope_max(&s->intensity));
+        json_builder_set_member_name(b, "speed");
+        if (s->speed >= 0)
+            json_builder_add_double_value(b, s->speed);
+        else
+            json_builder_add_null_value(b);
+        add_string(b, "prompt", s->prompt);
+        add_int(b, "line", s->line);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    tally_json(b, "per_muscle_ms", muscles);
+    tally_json(b, "per_side_ms", sides);
+    json_builder_end_object(b);
+    mctl_print_json_builder(b);
+}
+
+static void show_text(const MpProgramme *p, const MpTimeline *tl, const Tally *muscles,
+                      const Tally *sides)
+{
+    g_autofree char *sides_str = sides_text(p);
+    g_autofree char *cap = mp_percent_format(p->max_intensity);
+    printf("%s\n", p->name);
+    if (p->summary)
+        printf("  %s\n", p->summary);
+    printf("File:        %s\n", p->source);
+    printf("Kind:        %s\n", mp_device_kind_to_string(p->kind));
+    printf("Sides:       %s\n", sides_str);
+    printf("Max level:   %s\n", cap);
+    if (p->author)
+        printf("Author:      %s\n", p->author);
+    for (guint i = 0; p->references && p->references[i]; i++)
+        printf("%s %s\n", i ? "            " : "References: ", p->references[i]);
+
+    /* Column widths from the data, so long step ids still line up. */
+    int w_id = 4;
+    for (guint i = 0; i < mp_timeline_n_entries(tl); i++)
+        w_id = MAX(w_id, (int)strlen(mp_timeline_entry(tl, i)->step->id));
+    printf("\n  #  %-7s %-*s %-15s %-11s %-5s %-8s %s\n", "Start", w_id, "Step", "Muscle", "Zone",
+           "Side", "Length", "Intensity");
+    for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
+        const MpTimelineEntry *e = mp_timeline_entry(tl, i);
+        const MpStep *s = e->step;
+        gboolean rest = s->muscle == MP_MUSCLE_NONE;
+        g_autofree char *start = mp_plot_format_span(e->start_ms);
+        g_autofree char *len = mp_plot_format_span(e->end_ms - e->start_ms);
+        g_autofree char *intensity = mp_envelope_to_string(&s->intensity);
+        printf("%3u  %-7s %-*s %-15s %-11s %-5s %-8s %s\n", i + 1, start, w_id, s->id,
+               rest ? "rest" : mp_muscle_to_string(s->muscle),
+               rest ? "-" : mp_zone_to_string(s->zone),
+               e->side == MP_SIDE_NONE ? "-" : mp_side_to_string(e->side), len, intensity);
+    }
+    g_autofree char *total = mp_plot_format_span(mp_timeline_duration(tl));
+    printf("\nTotal:       %s\n", total);
+    tally_print(muscles, "Per muscle:  ");
+    tally_print(sides, "Per side:    ");
+}
+
+static int cmd_show(MctlContext *ctx, int argc, char **argv)
+{
+    int rc = MCTL_EXIT_OK;
+    name_command(argv, "programme show");
+    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "FILE|ID",
+                            "Shows a programme's steps as they play (sides expanded): start, "
+                            "muscle, zone, side, length and intensity, then the total time, "
+                            "the time per muscle and the massage time per side.",
+                            &rc))
+        return rc;
+    if (!want_args(ctx, argc, argv, 1, 1, &rc))
+        return rc;
+    g_autoptr(MpProgramme) p = load_one(ctx, argv[1], &rc);
+    if (!p)
+        return rc;
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+
+    Tally muscles, sides;
+    tally_init(&muscles);
+    tally_init(&sides);
+    for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
+        const MpTimelineEntry *e = mp_timeline_entry(tl, i);
+        guint64 ms = e->end_ms - e->start_ms;
+        gboolean rest = e->step->muscle == MP_MUSCLE_NONE;
+        tally_add(&muscles, rest ? "rest" : mp_muscle_to_string(e->step->muscle), ms);
+        if (!rest && e->side != MP_SIDE_NONE)
+            tally_add(&sides, mp_side_to_string(e->side), ms);
+    }
+    if (ctx->json)
+        show_json(argv[1], p, tl, &muscles, &sides);
+    else
+        show_text(p, tl, &muscles, &sides);
+    tally_clear(&muscles);
+    tally_clear(&sides);
+    return MCTL_EXIT_OK;
+}
+
+/* --------------------------------------------------------------------- plot */
+
+/* The terminal's width when stdout is one, else $COLUMNS, else 80. */
+static guint default_width(MctlContext *ctx)
+{
+    struct winsize ws;
+    if (ctx->is_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *columns = g_getenv("COLUMNS");
+    guint64 n;
+    if (columns && g_ascii_string_to_unsigned(columns, 10, 1, MP_PLOT_MAX_WIDTH, &n, NULL))
+        return (guint)n;
+    return 80;
+}
+
+static int cmd_plot(MctlContext *ctx, int argc, char **argv)
+{
+    int rc = MCTL_EXIT_OK;
+    name_command(argv, "programme plot");
+    gint width = 0, height = 10;
+    gboolean ascii = FALSE;
+    const GOptionEntry entries[] = {
+        {"width", 'w', 0, G_OPTION_ARG_INT, &width,
+         "Width of the chart in columns (default: the terminal's, else 80)", "N"},
+        {"height", 0, 0, G_OPTION_ARG_INT, &height, "Rows of bars (default 10)", "N"},
+        {"ascii", 0, 0, G_OPTION_ARG_NONE, &ascii, "Plain ASCII even on a UTF-8 terminal", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    if (!mctl_parse_options(ctx, &argc, &argv, entries, "FILE|ID",
+                            "Draws a programme's intensity over time: percent up, time across, "
+                            "the step under each stretch of time and the side of each pass. "
+                            "Each column shows the highest level in its stretch.",
+                            &rc))
+        return rc;
+    if (!want_args(ctx, argc, argv, 1, 1, &rc))
+        return rc;
+    if (width != 0 && (width < MP_PLOT_MIN_WIDTH || width > MP_PLOT_MAX_WIDTH))
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--width must be %d to %d", MP_PLOT_MIN_WIDTH,
+                         MP_PLOT_MAX_WIDTH);
+    if (height < 2 || height > MP_PLOT_MAX_HEIGHT)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--height must be 2 to %d",
+                         MP_PLOT_MAX_HEIGHT);
+    g_autoptr(MpProgramme) p = load_one(ctx, argv[1], &rc);
+    if (!p)
+        return rc;
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    MpPlotOptions o = {
+        .width = width ? (guint)width : CLAMP(default_width(ctx), MP_PLOT_MIN_WIDTH, 160),
+        .height = (guint)height,
+        .utf8 = ctx->utf8 && !ascii,
+    };
+    g_autofree char *chart = mp_plot_render(tl, &o);
+    g_autofree char *total = mp_plot_format_span(mp_timeline_duration(tl));
+
+    if (ctx->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        add_string(b, "programme", argv[1]);
+        add_string(b, "name", p->name);
+        add_int(b, "duration_ms", (gint64)mp_timeline_duration(tl));
+        add_int(b, "width", o.width);
+        add_int(b, "height", o.height);
+        json_builder_set_member_name(b, "utf8");
+        json_builder_add_boolean_value(b, o.utf8);
+        add_string(b, "chart", chart);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
+    } else {
+        printf("%s (%s)\n%s", p->name, total, chart);
+    }
+    return MCTL_EXIT_OK;
+}
+
+/* --------------------------------------------------------------------- list */
+
+typedef struct {
+    char *id;
+    MpProgramme *programme;
+    guint64 duration_ms;
+} Listed;
+
+static void listed_free(gpointer data)
+{
+    Listed *l = data;
+    g_free(l->id);
+    if (l->programme)
+        mp_programme_unref(l->programme);
+    g_free(l);
+}
+
+static gint listed_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(Listed *const *)a)->id, (*(Listed *const *)b)->id);
+}
+
+static int cmd_list(MctlContext *ctx, int argc, char **argv)
+{
+    int rc = MCTL_EXIT_OK;
+    name_command(argv, "programme list");
+    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "",
+                            "Lists the built-in programmes (offline, from the data directory): "
+                            "id, total duration, name and summary. Imported programmes live "
+                            "in the daemon.",
+                            &rc))
+        return rc;
+    if (!want_args(ctx, argc, argv, 0, 0, &rc))
+        return rc;
+    g_autofree char *dir_path = g_build_filename(ctx->data_dir, "programmes", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
+    if (!dir)
+        return mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
+                         "Give the data directory with --data-dir or MASSAGED_DATA_DIR.", "%s",
+                         error->message);
+
+    MpSafetyLimits limits;
+    mp_safety_limits_init(&limits);
+    g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func(listed_free);
+    gboolean all_valid = TRUE;
+    for (const char *name; (name = g_dir_read_name(dir));) {
+        if (!g_str_has_suffix(name, PROGRAMME_SUFFIX) || name[0] == '.')
+            continue;
+        g_autofree char *path = g_build_filename(dir_path, name, NULL);
+        g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+        Listed *l = g_new0(Listed, 1);
+        l->id = g_strndup(name, strlen(name) - strlen(PROGRAMME_SUFFIX));
+        l->programme = mp_programme_load_file(path, &limits, diags);
+        if (!l->programme) {
+            /* A broken built-in is a packaging bug: say so, list the rest. */
+            all_valid = FALSE;
+            if (!ctx->json)
+                print_diagnostics(diags, stderr);
+            listed_free(l);
+            continue;
+        }
+        g_autoptr(MpTimeline) tl = mp_timeline_new(l->programme);
+        l->duration_ms = mp_timeline_duration(tl);
+        g_ptr_array_add(listed, l);
+    }
+    g_ptr_array_sort(listed, listed_cmp);
+
+    if (ctx->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "programmes");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < listed->len; i++) {
+            const Listed *l = g_ptr_array_index(listed, i);
+            json_builder_begin_object(b);
+            add_string(b, "id", l->id);
+            add_string(b, "name", l->programme->name);
+            add_string(b, "summary", l->programme->summary);
+            add_int(b, "duration_ms", (gint64)l->duration_ms);
+            add_string(b, "kind", mp_device_kind_to_string(l->programme->kind));
+            add_sides(b, l->programme);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
+    } else {
+        int w_id = 2;
+        for (guint i = 0; i < listed->len; i++)
+            w_id = MAX(w_id, (int)strlen(((Listed *)g_ptr_array_index(listed, i))->id));
+        printf("%-*s  %-7s %s\n", w_id, "ID", "LENGTH", "NAME: SUMMARY");
+        for (guint i = 0; i < listed->len; i++) {
+            const Listed *l = g_ptr_array_index(listed, i);
+            g_autofree char *span = mp_plot_format_span(l->duration_ms);
+            printf("%-*s  %-7s %s%s%s\n", w_id, l->id, span, l->programme->name,
+                   l->programme->summary ? ": " : "",
+                   l->programme->summary ? l->programme->summary : "");
+        }
+    }
+    if (!all_valid)
+        return mctl_fail(ctx, MCTL_EXIT_INVALID, NULL, "some programmes in %s are invalid",
+                         dir_path);
+    return MCTL_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- the table */
+
+static const MctlCommand programme_commands[] = {
+    {"list", "", "Built-in programmes: id, length, name, summary (offline)", cmd_list},
+    {"show", "FILE|ID", "Steps, times per muscle and side (offline)", cmd_show},
+    {"plot", "FILE|ID [--width N] [--ascii]", "Intensity over time as a chart (offline)", cmd_plot},
+    {"validate", "FILE...", "Check files against the format and safety rules (offline)",
+     cmd_validate},
+    {"import", "FILE", "Store a programme in the daemon", mctl_cmd_programme_import},
+    {"export", "ID [-o FILE]", "Print a programme stored in the daemon", mctl_cmd_programme_export},
+    {"remove", "ID", "Remove an imported programme from the daemon", mctl_cmd_programme_remove},
+    {NULL, NULL, NULL, NULL},
+};
 
 int mctl_cmd_programme(MctlContext *ctx, int argc, char **argv)
 {
-    return mctl_fail(ctx, MCTL_EXIT_FAILURE, NULL, "'programme' is not built yet");
+    return mctl_run_table(ctx, "programme", programme_commands, argc, argv);
 }

@@ -6,15 +6,21 @@
 typedef struct {
     MctlContext *ctx;
     GMainLoop *loop;
-    guint found;
+    GHashTable *printed; /* object paths already shown */
 } ScanState;
 
-static void print_device(ScanState *st, MsdDevice1 *d)
+/* A device's name often arrives after the device (in the scan response), so a
+ * device is shown once it has a name, or at the end with whatever it has. */
+static void print_device(ScanState *st, MsdDevice1 *d, gboolean unnamed_too)
 {
-    st->found++;
-    if (st->ctx->json)
-        return; /* one object at the end */
-    printf("found %s %s (%s, %s)\n", msd_device1_get_address(d), msd_device1_get_name(d),
+    const char *path = g_dbus_proxy_get_object_path(G_DBUS_PROXY(d));
+    const char *name = msd_device1_get_name(d);
+    if (st->ctx->json || g_hash_table_contains(st->printed, path))
+        return; /* --json: one object at the end */
+    if ((!name || !*name) && !unnamed_too)
+        return;
+    g_hash_table_add(st->printed, g_strdup(path));
+    printf("found %s %s (%s, %s)\n", msd_device1_get_address(d), name && *name ? name : "(no name)",
            msd_device1_get_driver(d), msd_device1_get_kind(d));
     fflush(stdout);
 }
@@ -23,7 +29,15 @@ static void on_object_added(GDBusObjectManager *m, GDBusObject *obj, gpointer us
 {
     g_autoptr(MsdDevice1) d = msd_object_get_device1(MSD_OBJECT(obj));
     if (d)
-        print_device(user_data, d);
+        print_device(user_data, d, FALSE);
+}
+
+static void on_properties_changed(GDBusObjectManagerClient *m, GDBusObjectProxy *obj,
+                                  GDBusProxy *iface, GVariant *changed,
+                                  const char *const *invalidated, gpointer user_data)
+{
+    if (MSD_IS_DEVICE1(iface))
+        print_device(user_data, MSD_DEVICE1(iface), FALSE);
 }
 
 static gboolean on_done(gpointer user_data)
@@ -53,11 +67,14 @@ int mctl_cmd_scan(MctlContext *ctx, int argc, char **argv)
         return rc;
 
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    ScanState st = {.ctx = ctx, .loop = loop};
+    g_autoptr(GHashTable) printed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    ScanState st = {.ctx = ctx, .loop = loop, .printed = printed};
     g_autoptr(GPtrArray) known = mctl_client_devices(c);
     for (guint i = 0; i < known->len; i++)
-        print_device(&st, known->pdata[i]);
+        print_device(&st, known->pdata[i], FALSE);
     gulong added = g_signal_connect(c->objects, "object-added", G_CALLBACK(on_object_added), &st);
+    gulong changed = g_signal_connect(c->objects, "interface-proxy-properties-changed",
+                                      G_CALLBACK(on_properties_changed), &st);
 
     g_autoptr(GError) error = NULL;
     if (!msd_manager1_call_start_discovery_sync(c->manager, NULL, &error))
@@ -73,10 +90,13 @@ int mctl_cmd_scan(MctlContext *ctx, int argc, char **argv)
     if (g_main_context_find_source_by_id(NULL, t))
         g_source_remove(t);
     g_signal_handler_disconnect(c->objects, added);
+    g_signal_handler_disconnect(c->objects, changed);
 
     if (!msd_manager1_call_stop_discovery_sync(c->manager, NULL, &error))
         return mctl_fail_dbus(ctx, error, "cannot stop scanning");
     g_autoptr(GPtrArray) devices = mctl_client_devices(c);
+    for (guint i = 0; i < devices->len; i++)
+        print_device(&st, devices->pdata[i], TRUE);
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);

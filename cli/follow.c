@@ -153,6 +153,8 @@ static void on_change(Follow *f)
 {
     const char *state = msd_session1_get_state(f->session);
     guint step = msd_session1_get_step(f->session);
+    if (g_strcmp0(state, "finished") == 0)
+        return; /* on_finished shows the end, with its reason */
     const char *event = "update";
     if (g_strcmp0(state, f->last_state) != 0)
         event = "state";

@@ -26,7 +26,8 @@ static const MctlCommand commands[] = {
     {"monitor", "", "Print changes as they happen", mctl_cmd_monitor},
     {"device", "list|encode|decode|check ...", "Device drivers and *.device files (offline)",
      mctl_cmd_device},
-    {"programme", "list|show|plot|validate ...", "Massage programmes", mctl_cmd_programme},
+    {"programme", "list|show|plot|validate|import|export|remove ...", "Massage programmes",
+     mctl_cmd_programme},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -2,10 +2,12 @@
  *
  * Everything in the engine and the writer that waits goes through an MsdClock,
  * so tests replace real time with a fake clock whose time moves only when the
- * test says so. The real clock uses one GSource per timer with
- * g_source_set_ready_time() on the thread-default main context of the caller
- * of msd_clock_new_real(): a deadline is absolute, so a late wake-up never
- * shifts the following deadlines (no drift). Times are microseconds. */
+ * test says so. The real clock uses one GSource whose ready time
+ * (g_source_set_ready_time()) is the earliest deadline, on the thread-default
+ * main context of the caller of msd_clock_new_real(); due timers fire in
+ * deadline order even when the loop wakes late. A deadline is absolute, so a
+ * late wake-up never shifts the following deadlines (no drift). Times are
+ * microseconds. */
 #pragma once
 
 #include <glib.h>

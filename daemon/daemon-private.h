@@ -2,6 +2,7 @@
 #pragma once
 
 #include "daemon/bluez.h"
+#include "daemon/clock.h"
 #include "daemon/msd-config.h"
 #include "daemon/daemon.h"
 #include "daemon/device.h"
@@ -13,6 +14,7 @@ struct _MsdDaemon {
     MsdOptions opts;
     MsdConfig config;
     double time_scale;
+    MsdClock *clock; /* the real monotonic clock, shared by writers and engines */
     MsdDriverSet *drivers;
     MsdProgrammeStore *store;
 

@@ -172,6 +172,7 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
     g_autoptr(MsdDaemon) d = g_new0(MsdDaemon, 1);
     options_copy(&d->opts, options);
     msd_config_init(&d->config);
+    d->clock = msd_clock_new_real();
     d->devices =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)msd_device_free);
     d->unmatched = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -320,10 +321,11 @@ void msd_daemon_shutdown(MsdDaemon *d, const char *reason, guint timeout_ms, GSo
     g_hash_table_iter_init(&it, d->devices);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         MsdDevice *dev = v;
-        if (msd_device_get_session(dev))
-            msd_session_end(msd_device_get_session(dev), reason);
-        if (!msd_device_is_ready(dev))
+        if (!msd_device_is_ready(dev)) {
+            if (msd_device_get_session(dev))
+                msd_session_end(msd_device_get_session(dev), reason);
             continue;
+        }
         s->pending++;
         s->refs++;
         msd_device_stop(dev, reason, on_shutdown_stop_sent, s);
@@ -355,6 +357,7 @@ void msd_daemon_free(MsdDaemon *d)
     g_clear_object(&d->conn);
     msd_programme_store_free(d->store);
     msd_driver_set_free(d->drivers);
+    g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);
     g_free(d->opts.config_file);
     g_free(d->opts.config_dir);

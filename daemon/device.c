@@ -9,6 +9,7 @@
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
 #include "daemon/session.h"
+#include "daemon/writer.h"
 
 /* How long to wait after Connect returns for ServicesResolved and the
  * driver's characteristics (BlueZ exports them after ServicesResolved in
@@ -47,26 +48,15 @@ struct _MsdDevice {
     guint notify_source;
     guint16 notify_mtu;
     gulong notify_changed_id;
-    gboolean write_in_flight;
-    guint8 seq;
-    gint64 last_write_us; /* for the driver's minimum gap and the keepalive */
-    guint gap_timer_id;
-    guint keepalive_id;
-
-    /* The command queue: stop first, else the latest command. */
-    GQueue queue; /* QueuedCmd* */
+    /* Coalescing, minimum gap, keepalive and stop priority (daemon/writer.h);
+     * this file is its transport. */
+    MsdWriter *writer;
+    gboolean freeing;
 
     MsdSession *session;
     GCancellable *cancel;
 };
 
-typedef struct {
-    MpCommand cmd;
-    MsdWriteDone done;
-    gpointer user_data;
-} QueuedCmd;
-
-static void device_drain(MsdDevice *dev);
 static void device_teardown_transport(MsdDevice *dev);
 static void device_try_connect(MsdDevice *dev);
 static void device_check_ready(MsdDevice *dev);
@@ -329,21 +319,6 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
     return flags && g_strv_contains((const char *const *)flags, flag);
 }
 
-/* Devices with a watchdog stop by themselves when the host goes quiet; the
- * keepalive keeps a connected device listening. Any write resets the
- * device's watchdog, so a keepalive goes out only after a quiet half period. */
-static gboolean on_keepalive(gpointer user_data)
-{
-    MsdDevice *dev = user_data;
-    gint64 quiet_us = g_get_monotonic_time() - dev->last_write_us;
-    if (msd_device_is_ready(dev) && g_queue_is_empty(&dev->queue) && !dev->write_in_flight &&
-        quiet_us >= (gint64)dev->driver->keepalive_ms * 500) {
-        MpCommand ka = {.kind = MP_CMD_KEEPALIVE};
-        msd_device_send(dev, &ka, NULL, NULL);
-    }
-    return G_SOURCE_CONTINUE;
-}
-
 /* The transport is set up: the device is ready for commands. */
 static void transport_complete(MsdDevice *dev)
 {
@@ -353,13 +328,15 @@ static void transport_complete(MsdDevice *dev)
     gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
     set_state(dev, MSD_DEVICE_READY);
     dev->backoff_ms = 0;
-    if (dev->driver->keepalive_ms && !dev->keepalive_id)
-        dev->keepalive_id =
-            g_timeout_add(MAX(dev->driver->keepalive_ms / 2, 10), on_keepalive, dev);
+    msd_writer_set_connected(dev->writer, TRUE);
+    /* A device found running (a previous daemon died, a session ended while
+     * it was out of reach) is stopped first. A session about to resume sends
+     * its level right after; the stop goes first either way. */
+    MpCommand stop = {.kind = MP_CMD_STOP};
+    msd_device_send(dev, &stop, NULL, NULL);
     finish_waiters(dev, NULL);
     if (was_reconnecting && dev->session)
         msd_session_device_returned(dev->session);
-    device_drain(dev);
 }
 
 static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -404,11 +381,12 @@ static void transport_ready(MsdDevice *dev)
     transport_complete(dev);
 }
 
+/* ---- the transport under the writer ---- */
+
 typedef struct {
-    MsdDevice *dev;
-    MsdWriteDone done;
-    gpointer user_data;
-    GCancellable *cancel;
+    char *address;
+    MsdTransportDone done;
+    gpointer done_data;
 } WriteOp;
 
 static void on_write_value(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -416,66 +394,37 @@ static void on_write_value(GObject *src, GAsyncResult *res, gpointer user_data)
     WriteOp *op = user_data;
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
-    gboolean cancelled = g_cancellable_is_cancelled(op->cancel);
-    g_object_unref(op->cancel);
-    if (cancelled) {
-        /* The device was freed or torn down; only the callback is owed. */
-        if (op->done)
-            op->done(NULL, error, op->user_data);
-        g_free(op);
-        return;
-    }
-    MsdDevice *dev = op->dev;
-    dev->write_in_flight = FALSE;
     g_autoptr(GError) e = NULL;
     if (!r) {
         msd_bluez_error_propagate(&e, error, "WriteValue");
-        msd_dev_warning(dev->address, "write failed: %s", e->message);
+        msd_dev_warning(op->address, "write failed: %s", e->message);
     }
-    if (op->done)
-        op->done(dev, e, op->user_data);
+    /* Always owed exactly once; the writer ignores completions it detached. */
+    op->done(e, op->done_data);
+    g_free(op->address);
     g_free(op);
-    device_drain(dev);
 }
 
-gboolean msd_device_write_busy(MsdDevice *dev)
+/* One frame: through the AcquireWrite descriptor for write-without-response
+ * when we hold one, else WriteValue with the writer's write type. */
+static void transport_write(gpointer data, GBytes *frame, MpWriteType type, MsdTransportDone done,
+                            gpointer done_data)
 {
-    return dev->write_in_flight;
-}
-
-static gboolean write_done_idle(gpointer data)
-{
-    WriteOp *op = data;
-    if (op->done)
-        op->done(g_cancellable_is_cancelled(op->cancel) ? NULL : op->dev, NULL, op->user_data);
-    g_object_unref(op->cancel);
-    g_free(op);
-    return G_SOURCE_REMOVE;
-}
-
-void msd_device_write_frame(MsdDevice *dev, GBytes *frame, MsdWriteDone done, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
+    MsdDevice *dev = data;
     gsize len = 0;
-    const guint8 *data = g_bytes_get_data(frame, &len);
-    g_autofree char *hex = mp_hex_format(data, len);
-    if (!dev->write_char || !msd_device_is_ready(dev)) {
-        g_set_error(&error, MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected",
-                    dev->address);
-        if (done)
-            done(dev, error, user_data);
+    const guint8 *bytes = g_bytes_get_data(frame, &len);
+    g_autofree char *hex = mp_hex_format(bytes, len);
+    if (!dev->write_char) {
+        g_autoptr(GError) e =
+            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
+        done(e, done_data);
         return;
     }
-    if (dev->write_fd >= 0) {
-        ssize_t n = write(dev->write_fd, data, len);
+    if (dev->write_fd >= 0 && type == MP_WRITE_WITHOUT_RESPONSE) {
+        ssize_t n = write(dev->write_fd, bytes, len);
         if (n == (ssize_t)len) {
             msd_dev_debug(dev->address, "wrote %s (descriptor)", hex);
-            WriteOp *op = g_new0(WriteOp, 1);
-            op->dev = dev;
-            op->done = done;
-            op->user_data = user_data;
-            op->cancel = g_object_ref(dev->cancel);
-            g_idle_add_full(G_PRIORITY_HIGH, write_done_idle, op, NULL);
+            done(NULL, done_data);
             return;
         }
         int err = errno;
@@ -484,143 +433,88 @@ void msd_device_write_frame(MsdDevice *dev, GBytes *frame, MsdWriteDone done, gp
         close(dev->write_fd);
         dev->write_fd = -1;
     }
-    if (dev->write_in_flight) {
-        g_set_error(&error, MSD_ERROR, MSD_ERROR_BUSY, "a write to %s is in flight", dev->address);
-        if (done)
-            done(dev, error, user_data);
-        return;
-    }
     GVariantBuilder opts;
     g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
-    g_variant_builder_add(&opts, "{sv}", "type",
-                          g_variant_new_string(dev->driver->write_type == MP_WRITE_WITH_RESPONSE
-                                                   ? "request"
-                                                   : "command"));
-    GVariant *value = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1);
+    g_variant_builder_add(
+        &opts, "{sv}", "type",
+        g_variant_new_string(type == MP_WRITE_WITH_RESPONSE ? "request" : "command"));
+    GVariant *value = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes, len, 1);
     WriteOp *op = g_new0(WriteOp, 1);
-    op->dev = dev;
+    op->address = g_strdup(dev->address);
     op->done = done;
-    op->user_data = user_data;
-    op->cancel = g_object_ref(dev->cancel);
-    dev->write_in_flight = TRUE;
+    op->done_data = done_data;
     msd_dev_debug(dev->address, "writing %s (WriteValue)", hex);
     g_dbus_proxy_call(dev->write_char, "WriteValue", g_variant_new("(@aya{sv})", value, &opts),
                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_write_value, op);
 }
 
-/* ---- the command queue ---- */
+static const MsdTransport device_transport = {.write = transport_write};
 
-static void queued_free(QueuedCmd *q)
-{
-    g_free(q);
-}
-
-static void fail_queue(MsdDevice *dev, const GError *error)
-{
-    QueuedCmd *q;
-    while ((q = g_queue_pop_head(&dev->queue))) {
-        if (q->done)
-            q->done(dev, error, q->user_data);
-        queued_free(q);
-    }
-}
-
-static gboolean on_gap_timer(gpointer user_data)
+static void on_writer_error(MsdWriter *writer, MpCommandKind kind, const GError *error,
+                            gpointer user_data)
 {
     MsdDevice *dev = user_data;
-    dev->gap_timer_id = 0;
-    device_drain(dev);
-    return G_SOURCE_REMOVE;
+    msd_dev_warning(dev->address, "%s: %s", mp_command_kind_to_string(kind), error->message);
 }
 
-static void device_drain(MsdDevice *dev)
+/* ---- commands ---- */
+
+typedef struct {
+    MsdDevice *dev;
+    MsdWriteDone done;
+    gpointer user_data;
+} StopOp;
+
+static void on_writer_stop(MsdWriter *writer, const GError *error, gpointer data)
 {
-    while (!dev->write_in_flight && msd_device_is_ready(dev) && !g_queue_is_empty(&dev->queue)) {
-        QueuedCmd *head = g_queue_peek_head(&dev->queue);
-        /* The driver's minimum gap between writes; a stop does not wait. */
-        gint64 next_ok = dev->last_write_us + (gint64)dev->driver->min_gap_ms * 1000;
-        gint64 now = g_get_monotonic_time();
-        if (head->cmd.kind != MP_CMD_STOP && dev->last_write_us && now < next_ok) {
-            if (!dev->gap_timer_id) {
-                GSource *src = g_timeout_source_new(0);
-                g_source_set_ready_time(src, next_ok);
-                g_source_set_callback(src, on_gap_timer, dev, NULL);
-                g_source_set_priority(src, G_PRIORITY_HIGH);
-                dev->gap_timer_id = g_source_attach(src, NULL);
-                g_source_unref(src);
-            }
-            return;
-        }
-        QueuedCmd *q = g_queue_pop_head(&dev->queue);
-        dev->last_write_us = now;
-        g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-        g_autoptr(GError) error = NULL;
-        if (!mp_driver_encode(dev->driver, &q->cmd, dev->seq++, frames, &error)) {
-            msd_dev_warning(dev->address, "cannot encode %s %g: %s",
-                            mp_command_kind_to_string(q->cmd.kind), q->cmd.value, error->message);
-            if (q->done)
-                q->done(dev, error, q->user_data);
-            queued_free(q);
-            continue;
-        }
-        if (q->cmd.kind == MP_CMD_STOP)
-            msd_device_set_intensity(dev, 0);
-        else if (q->cmd.kind == MP_CMD_INTENSITY || q->cmd.kind == MP_CMD_START)
-            msd_device_set_intensity(dev, q->cmd.value);
-        /* Every frame but the last is fire-and-forget; the last one reports. */
-        for (guint i = 0; i < frames->len; i++) {
-            gboolean last = i + 1 == frames->len;
-            msd_device_write_frame(dev, frames->pdata[i], last ? q->done : NULL,
-                                   last ? q->user_data : NULL);
-        }
-        queued_free(q);
-    }
+    StopOp *op = data;
+    if (op->done)
+        op->done(op->dev->freeing ? NULL : op->dev, error, op->user_data);
+    g_free(op);
 }
 
 void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gpointer user_data)
 {
-    if (!msd_device_is_ready(dev)) {
-        g_autoptr(GError) error =
-            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
-        if (done)
-            done(dev, error, user_data);
+    if (cmd->kind == MP_CMD_STOP) {
+        StopOp *op = g_new0(StopOp, 1);
+        op->dev = dev;
+        op->done = done;
+        op->user_data = user_data;
+        /* Refused when disconnected: then on_writer_stop already ran. */
+        if (msd_writer_stop(dev->writer, on_writer_stop, op))
+            msd_device_set_intensity(dev, 0);
         return;
     }
-    QueuedCmd *q = g_new0(QueuedCmd, 1);
-    q->cmd = *cmd;
-    q->done = done;
-    q->user_data = user_data;
-    if (cmd->kind == MP_CMD_STOP) {
-        /* A stop makes everything queued moot and goes next. */
-        g_autoptr(GError) superseded =
-            g_error_new_literal(MSD_ERROR, MSD_ERROR_FAILED, "superseded by a stop");
-        fail_queue(dev, superseded);
-        g_queue_push_head(&dev->queue, q);
+    gboolean ok;
+    if (cmd->kind == MP_CMD_INTENSITY || cmd->kind == MP_CMD_START)
+        ok = msd_writer_set_intensity(dev->writer, cmd->value);
+    else if (cmd->kind == MP_CMD_SPEED)
+        ok = msd_writer_set_speed(dev->writer, cmd->value);
+    else
+        ok = msd_writer_send(dev->writer, cmd);
+    if (ok && (cmd->kind == MP_CMD_INTENSITY || cmd->kind == MP_CMD_START))
+        msd_device_set_intensity(dev, cmd->value);
+    if (!done)
+        return;
+    if (ok) {
+        done(dev, NULL, user_data);
     } else {
-        /* Latest wins: an unsent intensity is replaced by a newer one. */
-        for (GList *l = dev->queue.head; l; l = l->next) {
-            QueuedCmd *old = l->data;
-            if (old->cmd.kind == cmd->kind && old->cmd.kind != MP_CMD_STOP) {
-                if (old->done) {
-                    g_autoptr(GError) superseded = g_error_new_literal(
-                        MSD_ERROR, MSD_ERROR_FAILED, "superseded by a newer command");
-                    old->done(dev, superseded, old->user_data);
-                }
-                queued_free(old);
-                g_queue_delete_link(&dev->queue, l);
-                break;
-            }
-        }
-        g_queue_push_tail(&dev->queue, q);
+        g_autoptr(GError) e =
+            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
+        done(dev, e, user_data);
     }
-    device_drain(dev);
 }
 
 void msd_device_stop(MsdDevice *dev, const char *reason, MsdWriteDone done, gpointer user_data)
 {
     msd_dev_info(dev->address, "stop (%s)", reason);
-    if (dev->session)
-        msd_session_end(dev->session, reason);
+    if (dev->session) {
+        /* Detach first: the session's end then leaves the stop to us, so the
+         * device gets exactly one stop and `done` reports it. */
+        MsdSession *s = dev->session;
+        msd_device_set_session(dev, NULL, NULL);
+        msd_session_end(s, reason);
+    }
     MpCommand stop = {.kind = MP_CMD_STOP, .value = 0};
     msd_device_send(dev, &stop, done, user_data);
 }
@@ -632,7 +526,7 @@ static void device_teardown_transport(MsdDevice *dev)
     g_cancellable_cancel(dev->cancel);
     g_clear_object(&dev->cancel);
     dev->cancel = g_cancellable_new();
-    dev->write_in_flight = FALSE;
+    msd_writer_set_connected(dev->writer, FALSE);
     if (dev->notify_source) {
         g_source_remove(dev->notify_source);
         dev->notify_source = 0;
@@ -651,8 +545,6 @@ static void device_teardown_transport(MsdDevice *dev)
     g_clear_object(&dev->write_char);
     g_clear_object(&dev->notify_char);
     g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
-    g_clear_handle_id(&dev->gap_timer_id, g_source_remove);
-    g_clear_handle_id(&dev->keepalive_id, g_source_remove);
 }
 
 static void connect_failed(MsdDevice *dev, GError *error);
@@ -844,7 +736,6 @@ static void device_dropped(MsdDevice *dev, const char *why)
     device_teardown_transport(dev);
     g_autoptr(GError) gone =
         g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s disconnected (%s)", dev->address, why);
-    fail_queue(dev, gone);
     if (was == MSD_DEVICE_DISCONNECTING || !dev->want_connected) {
         set_state(dev, MSD_DEVICE_DISCOVERED);
         finish_waiters(dev, gone);
@@ -980,13 +871,12 @@ static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, 
     dev->want_connected = FALSE;
     g_clear_handle_id(&dev->reconnect_id, g_source_remove);
     g_clear_handle_id(&dev->retry_id, g_source_remove);
-    if (dev->session)
-        msd_session_end(dev->session, "stopped");
     if (msd_device_is_ready(dev)) {
-        MpCommand stop = {.kind = MP_CMD_STOP};
-        msd_device_send(dev, &stop, after_stop_disconnect, NULL);
+        msd_device_stop(dev, "stopped", after_stop_disconnect, NULL);
         set_state(dev, MSD_DEVICE_DISCONNECTING);
     } else {
+        if (dev->session)
+            msd_session_end(dev->session, "stopped");
         g_autoptr(GError) e =
             g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "disconnect requested");
         finish_waiters(dev, e);
@@ -1078,7 +968,8 @@ MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver 
     dev->write_fd = -1;
     dev->notify_fd = -1;
     dev->cancel = g_cancellable_new();
-    g_queue_init(&dev->queue);
+    dev->writer = msd_writer_new(daemon->clock, driver, &device_transport, dev);
+    msd_writer_set_error_func(dev->writer, on_writer_error, dev);
 
     dev->skel = msd_device1_skeleton_new();
     msd_device1_set_address(dev->skel, dev->address);
@@ -1111,8 +1002,9 @@ void msd_device_free(MsdDevice *dev)
     g_autoptr(GError) gone =
         g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_FOUND, "the device was removed");
     finish_waiters(dev, gone);
-    fail_queue(dev, gone);
+    dev->freeing = TRUE;
     device_teardown_transport(dev);
+    g_clear_pointer(&dev->writer, msd_writer_free);
     g_cancellable_cancel(dev->cancel);
     g_clear_object(&dev->cancel);
     g_clear_handle_id(&dev->reconnect_id, g_source_remove);

@@ -55,16 +55,11 @@ gboolean msd_device_needs_scan(MsdDevice *device);
 void msd_device_connect(MsdDevice *device, GAsyncReadyCallback callback, gpointer user_data);
 gboolean msd_device_connect_finish(MsdDevice *device, GAsyncResult *result, GError **error);
 
-/* The transport: one frame as it is, through the AcquireWrite descriptor or
- * WriteValue. At most one WriteValue is in flight; a second call while one
- * is outstanding fails with MSD_ERROR_BUSY (the writer serialises). */
-void msd_device_write_frame(MsdDevice *device, GBytes *frame, MsdWriteDone done,
-                            gpointer user_data);
-gboolean msd_device_write_busy(MsdDevice *device);
-
-/* Encodes and sends a command through the device's small command queue:
- * latest intensity wins while a write is in flight, and a stop empties the
- * queue and goes next. `done` (may be NULL) runs when the frame went out. */
+/* Hands a command to the device's writer (daemon/writer.h): intensity and
+ * speed are coalesced (latest wins), a stop drops everything queued and goes
+ * out at once. `done` (may be NULL) runs when the writer accepted the
+ * command, or for a stop when its frame went out (or failed); its device
+ * argument is NULL when the device is being freed. */
 void msd_device_send(MsdDevice *device, const MpCommand *cmd, MsdWriteDone done,
                      gpointer user_data);
 /* Stop now, ending the device's session with `reason`. */

@@ -74,10 +74,10 @@ static gboolean handle_stop_all(MsdManager1 *m, GDBusMethodInvocation *inv, gpoi
     g_hash_table_iter_init(&it, d->devices);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         MsdDevice *dev = v;
-        if (msd_device_get_session(dev))
-            msd_session_end(msd_device_get_session(dev), "stopped");
         if (msd_device_is_ready(dev))
             msd_device_stop(dev, "stopped", NULL, NULL);
+        else if (msd_device_get_session(dev))
+            msd_session_end(msd_device_get_session(dev), "stopped");
     }
     g_dbus_method_invocation_return_value(inv, NULL);
     return TRUE;

@@ -528,10 +528,11 @@ void msd_session_end(MsdSession *s, const char *reason)
         g_bus_unwatch_name(s->caller_watch);
         s->caller_watch = 0;
     }
-    if (s->device) {
+    if (s->device && msd_device_get_session(s->device) == s) {
         MsdDevice *dev = s->device;
         msd_device_set_session(dev, NULL, NULL);
-        /* Whatever the reason, the motor stops. */
+        /* Whatever the reason, the motor stops (msd_device_stop detaches the
+         * session first and sends the stop itself). */
         if (msd_device_is_ready(dev)) {
             MpCommand stop = {.kind = MP_CMD_STOP};
             msd_device_send(dev, &stop, NULL, NULL);
@@ -581,8 +582,6 @@ static void on_caller_vanished(GDBusConnection *conn, const char *name, gpointer
 {
     MsdSession *s = user_data;
     msd_session_info(s->path, s->address, "attached caller %s left the bus", name);
-    if (s->device && msd_device_is_ready(s->device))
-        msd_device_stop(s->device, "caller-vanished", NULL, NULL);
     msd_session_end(s, "caller-vanished");
 }
 

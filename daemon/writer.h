@@ -49,7 +49,9 @@ typedef struct _MsdWriter MsdWriter;
  * could not be encoded). */
 typedef void (*MsdWriterErrorFunc)(MsdWriter *writer, MpCommandKind kind, const GError *error,
                                    gpointer user_data);
-/* A stop went out (error NULL) or failed. */
+/* A stop went out (error NULL) or failed. It must not free the writer; when
+ * the writer itself is being freed it is called with `writer` NULL and a
+ * G_IO_ERROR_CANCELLED error. */
 typedef void (*MsdWriterStopFunc)(MsdWriter *writer, const GError *error, gpointer user_data);
 
 typedef struct {

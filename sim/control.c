@@ -12,6 +12,8 @@ struct _SimControl {
     SimSim1 *skel;
     guint own_id;
     guint restart_id;
+    guint scheduled_id;
+    guint scheduled_down_ms;
 };
 
 static SimDevice *lookup(SimControl *ctl, GDBusMethodInvocation *inv, const char *address)
@@ -31,7 +33,8 @@ static gboolean on_list(SimSim1 *skel, GDBusMethodInvocation *inv, SimControl *c
     for (guint i = 0; i < devs->len; i++) {
         SimDevice *d = devs->pdata[i];
         g_variant_builder_add(&b, "(ssss)", sim_device_get_address(d), sim_device_get_name(d),
-                              sim_device_get_driver(d)->name, "");
+                              sim_device_get_driver(d)->name,
+                              fake_bluez_device_adapter(ctl->fb, sim_device_get_address(d)));
     }
     sim_sim1_complete_list_devices(skel, inv, g_variant_builder_end(&b));
     return TRUE;
@@ -177,13 +180,35 @@ static gboolean on_restart_done(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-static gboolean on_restart(SimSim1 *skel, GDBusMethodInvocation *inv, guint down_ms,
-                           SimControl *ctl)
+static void restart_bluez(SimControl *ctl, guint down_ms)
 {
     g_clear_handle_id(&ctl->restart_id, g_source_remove);
     fake_bluez_stop(ctl->fb);
     sim_control_bluez_changed(ctl);
     ctl->restart_id = g_timeout_add(down_ms, on_restart_done, ctl);
+}
+
+static gboolean on_scheduled_restart(gpointer user_data)
+{
+    SimControl *ctl = user_data;
+    ctl->scheduled_id = 0;
+    sim_log_event(ctl->log, "", "fault", "fault", "restart-bluez", NULL);
+    restart_bluez(ctl, ctl->scheduled_down_ms);
+    return G_SOURCE_REMOVE;
+}
+
+void sim_control_schedule_restart(SimControl *ctl, guint at_ms, guint down_ms)
+{
+    g_clear_handle_id(&ctl->scheduled_id, g_source_remove);
+    ctl->scheduled_down_ms = down_ms;
+    ctl->scheduled_id = g_timeout_add(at_ms, on_scheduled_restart, ctl);
+}
+
+static gboolean on_restart(SimSim1 *skel, GDBusMethodInvocation *inv, guint down_ms,
+                           SimControl *ctl)
+{
+    sim_log_event(ctl->log, "", "fault", "fault", "restart-bluez", NULL);
+    restart_bluez(ctl, down_ms);
     sim_sim1_complete_restart_bluez(skel, inv);
     return TRUE;
 }
@@ -239,6 +264,7 @@ void sim_control_free(SimControl *ctl)
     if (!ctl)
         return;
     g_clear_handle_id(&ctl->restart_id, g_source_remove);
+    g_clear_handle_id(&ctl->scheduled_id, g_source_remove);
     g_clear_handle_id(&ctl->own_id, g_bus_unown_name);
     g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(ctl->skel));
     g_signal_handlers_disconnect_by_data(ctl->skel, ctl);

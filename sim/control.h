@@ -13,6 +13,8 @@ typedef struct _SimControl SimControl;
 SimControl *sim_control_new(GDBusConnection *conn, FakeBluez *fb, SimLog *log);
 void sim_control_free(SimControl *ctl);
 void sim_control_bluez_changed(SimControl *ctl); /* org.bluez came or went */
+/* A bluetoothd restart `at_ms` from now, gone for `down_ms` (the start-time fault). */
+void sim_control_schedule_restart(SimControl *ctl, guint at_ms, guint down_ms);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimControl, sim_control_free)
 
 G_END_DECLS

@@ -35,6 +35,7 @@ struct _SimDevice {
 
     guint watchdog_id; /* keepalive: fires when the host has been quiet too long */
     guint tick_id;     /* battery drain and force readings while connected */
+    guint garbage_id;  /* the garbage-every fault */
 
     SimDeviceCallbacks cb;
     gpointer cb_data;
@@ -175,6 +176,7 @@ static void stop_timers(SimDevice *dev)
 {
     g_clear_handle_id(&dev->watchdog_id, g_source_remove);
     g_clear_handle_id(&dev->tick_id, g_source_remove);
+    g_clear_handle_id(&dev->garbage_id, g_source_remove);
 }
 
 void sim_device_free(SimDevice *dev)
@@ -379,6 +381,12 @@ static gboolean on_tick(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+static gboolean on_garbage(gpointer user_data)
+{
+    sim_device_send_garbage(user_data, NULL, NULL);
+    return G_SOURCE_CONTINUE;
+}
+
 void sim_device_link_up(SimDevice *dev)
 {
     dev->connected = TRUE;
@@ -388,6 +396,8 @@ void sim_device_link_up(SimDevice *dev)
     if (!dev->tick_id)
         dev->tick_id = g_timeout_add(period, on_tick, dev);
     rearm_watchdog(dev);
+    if (dev->cfg.garbage_every_ms && !dev->garbage_id)
+        dev->garbage_id = g_timeout_add(dev->cfg.garbage_every_ms, on_garbage, dev);
     sim_log_event(dev->log, dev->cfg.address, "connect", NULL);
 }
 

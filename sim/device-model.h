@@ -47,7 +47,8 @@ typedef struct {
     gboolean refuse_connect;
     guint write_delay_ms;
     gboolean fail_writes;
-    guint drop_after_ms; /* 0: never */
+    guint drop_after_ms;    /* 0: never */
+    guint garbage_every_ms; /* random notifications this often while connected; 0 never */
 } SimDeviceConfig;
 
 void sim_device_config_init(SimDeviceConfig *cfg);

@@ -16,7 +16,7 @@ typedef struct {
     FbChar *ch;
     GDBusMethodInvocation *inv; /* NULL for a write without response */
     GBytes *value;
-    guint timer;
+    gint64 due_us; /* monotonic time it reaches the device */
 } DelayedWrite;
 
 static void flush(gpointer skel)
@@ -93,7 +93,6 @@ static void deliver(FbChar *ch, GBytes *value)
 static void finish_delayed(DelayedWrite *w)
 {
     FbChar *ch = w->ch;
-    g_queue_remove(&ch->delayed, w);
     if (w->inv) {
         ch->in_flight = NULL;
         if (dev_cfg(ch)->fail_writes) {
@@ -116,38 +115,54 @@ static void finish_delayed(DelayedWrite *w)
     g_free(w);
 }
 
-static gboolean on_delayed(gpointer user_data)
+static void schedule_pump(FbChar *ch);
+
+/* Delivers every write that is due, in queue order, then waits for the next. */
+static gboolean on_pump(gpointer user_data)
 {
-    DelayedWrite *w = user_data;
-    w->timer = 0;
-    finish_delayed(w);
+    FbChar *ch = user_data;
+    ch->pump_id = 0;
+    gint64 now = g_get_monotonic_time();
+    DelayedWrite *w;
+    while ((w = g_queue_peek_head(&ch->delayed)) && w->due_us <= now)
+        finish_delayed(g_queue_pop_head(&ch->delayed));
+    schedule_pump(ch);
     return G_SOURCE_REMOVE;
 }
 
+static void schedule_pump(FbChar *ch)
+{
+    DelayedWrite *w = g_queue_peek_head(&ch->delayed);
+    if (!w || ch->pump_id)
+        return;
+    gint64 wait_us = w->due_us - g_get_monotonic_time();
+    ch->pump_id = g_timeout_add(wait_us > 0 ? (guint)((wait_us + 999) / 1000) : 0, on_pump, ch);
+}
+
 /* Writes go through one queue, so they reach the device in order even when
- * the delay fault holds them. */
+ * the delay fault holds them (or is changed while some are held). */
 static void queue_write(FbChar *ch, GDBusMethodInvocation *inv, GBytes *value)
 {
     DelayedWrite *w = g_new0(DelayedWrite, 1);
     w->ch = ch;
     w->inv = inv ? g_object_ref(inv) : NULL;
     w->value = g_bytes_ref(value);
-    g_queue_push_tail(&ch->delayed, w);
+    w->due_us = g_get_monotonic_time() + (gint64)dev_cfg(ch)->write_delay_ms * 1000;
     if (inv)
         ch->in_flight = inv;
-    guint delay = dev_cfg(ch)->write_delay_ms;
-    if (delay == 0 && g_queue_get_length(&ch->delayed) == 1) {
+    if (dev_cfg(ch)->write_delay_ms == 0 && g_queue_is_empty(&ch->delayed)) {
         finish_delayed(w);
         return;
     }
-    w->timer = g_timeout_add(delay, on_delayed, w);
+    g_queue_push_tail(&ch->delayed, w);
+    schedule_pump(ch);
 }
 
 static void cancel_writes(FbChar *ch)
 {
     DelayedWrite *w;
+    g_clear_handle_id(&ch->pump_id, g_source_remove);
     while ((w = g_queue_pop_head(&ch->delayed))) {
-        g_clear_handle_id(&w->timer, g_source_remove);
         if (w->inv)
             fb_return_error(w->inv, "org.bluez.Error.Failed", "Not connected");
         g_clear_object(&w->inv);

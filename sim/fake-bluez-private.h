@@ -63,6 +63,7 @@ struct _FbChar {
     ClientSet *notify;                /* StartNotify sessions */
     GDBusMethodInvocation *in_flight; /* the one write with response allowed */
     GQueue delayed;                   /* DelayedWrite*, writes held by the delay fault */
+    guint pump_id;                    /* delivers the head of `delayed` when due */
     int write_fd, notify_fd;          /* our ends of the acquired sockets, -1 if none */
     guint write_watch, notify_watch;
 };

@@ -359,7 +359,8 @@ static void on_name_acquired(GDBusConnection *conn, const char *name, gpointer u
 static void on_name_lost(GDBusConnection *conn, const char *name, gpointer user_data)
 {
     FakeBluez *fb = user_data;
-    if (!fb->running)
+    /* A closed connection (the bus itself went away) is not a refusal. */
+    if (!fb->running || !conn || g_dbus_connection_is_closed(conn))
         return;
     g_warning("massage-sim: could not own org.bluez on the system bus (is bluetoothd running, "
               "or does the bus policy deny it?)");
@@ -440,6 +441,12 @@ static FbDevice *find_device(FakeBluez *fb, const char *address)
         }
     }
     return NULL;
+}
+
+const char *fake_bluez_device_adapter(FakeBluez *fb, const char *address)
+{
+    FbDevice *dev = find_device(fb, address);
+    return dev ? dev->ad->name : NULL;
 }
 
 SimDevice *fake_bluez_lookup_device(FakeBluez *fb, const char *address)

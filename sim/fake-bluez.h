@@ -46,6 +46,7 @@ void fake_bluez_set_name_callback(FakeBluez *fb, void (*cb)(FakeBluez *, gboolea
 /* Devices, by address (case-insensitive). */
 SimDevice *fake_bluez_lookup_device(FakeBluez *fb, const char *address);
 GPtrArray *fake_bluez_list_devices(FakeBluez *fb); /* SimDevice*, borrowed */
+const char *fake_bluez_device_adapter(FakeBluez *fb, const char *address); /* "hci0" */
 
 /* Faults. */
 gboolean fake_bluez_drop_connection(FakeBluez *fb, const char *address, guint after_ms,

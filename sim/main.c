@@ -52,6 +52,15 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The bus went away (dbus-daemon stopped): nothing left to simulate for. */
+static void on_bus_closed(GDBusConnection *conn, gboolean remote_peer_vanished, GError *error,
+                          gpointer user_data)
+{
+    Sim *sim = user_data;
+    g_printerr("massage-sim: the system bus connection closed; exiting\n");
+    g_main_loop_quit(sim->loop);
+}
+
 static void on_bluez_name(FakeBluez *fb, gboolean ok, gpointer user_data)
 {
     Sim *sim = user_data;
@@ -73,7 +82,7 @@ int main(int argc, char **argv)
     gboolean race = FALSE;
     gboolean peripheral = FALSE;
     gint discovery_delay = -1, name_delay = -1, connect_delay = -1, resolve_delay = -1,
-         race_delay = -1, mtu = -1;
+         race_delay = -1, mtu = -1, restart_at = -1, bluez_down = 1000;
     g_autofree char *log_path = NULL;
     GOptionEntry entries[] = {
         {"device", 'd', 0, G_OPTION_ARG_CALLBACK, opt_device,
@@ -101,6 +110,10 @@ int main(int argc, char **argv)
          "With --race-1489: GATT objects this much later (default 300)", "MS"},
         {"mtu", 0, 0, G_OPTION_ARG_INT, &mtu,
          "ATT MTU reported by AcquireWrite/Notify (default 247)", "N"},
+        {"restart-bluez-at", 0, 0, G_OPTION_ARG_INT, &restart_at,
+         "bluetoothd restarts this long after start (org.bluez vanishes and returns)", "MS"},
+        {"bluez-down", 0, 0, G_OPTION_ARG_INT, &bluez_down,
+         "With --restart-bluez-at: how long org.bluez is gone (default 1000)", "MS"},
         {"peripheral", 0, 0, G_OPTION_ARG_NONE, &peripheral,
          "Serve the devices from real adapters through a real bluetoothd (GATT server and "
          "advertising) instead of faking org.bluez",
@@ -113,7 +126,8 @@ int main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(
         ctx, "Device keys: name, address, adapter, rssi, battery, drain, keepalive-timeout,\n"
-             "force-period, powered, refuse-connect, write-delay, fail-writes, drop-after.\n"
+             "force-period, powered, refuse-connect, write-delay, fail-writes, drop-after,\n"
+             "garbage-every.\n"
              "Control interface: org.massaged.Sim1 at /org/massaged/Sim on org.massaged.Sim.\n");
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -136,6 +150,8 @@ int main(int argc, char **argv)
         {connect_delay, &sim.world.timing.connect_delay_ms, "--connect-delay"},
         {resolve_delay, &sim.world.timing.resolve_delay_ms, "--resolve-delay"},
         {race_delay, &sim.world.timing.race_delay_ms, "--race-delay"},
+        {restart_at, NULL, "--restart-bluez-at"},
+        {bluez_down, NULL, "--bluez-down"},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(ms_opts); i++) {
         if (ms_opts[i].value == -1)
@@ -146,7 +162,8 @@ int main(int argc, char **argv)
             sim_world_clear(&sim.world);
             return 2;
         }
-        *ms_opts[i].dest = (guint)ms_opts[i].value;
+        if (ms_opts[i].dest)
+            *ms_opts[i].dest = (guint)ms_opts[i].value;
     }
     if (mtu != -1) {
         if (mtu < 23 || mtu > 517) {
@@ -210,6 +227,7 @@ int main(int argc, char **argv)
         return 1;
     }
     g_dbus_connection_set_exit_on_close(control_conn, FALSE);
+    g_signal_connect(control_conn, "closed", G_CALLBACK(on_bus_closed), &sim);
     fake_bluez_set_name_callback(fb, on_bluez_name, &sim);
     if (!fake_bluez_start(fb, &error)) {
         g_printerr("massage-sim: %s\n", error->message);
@@ -218,6 +236,8 @@ int main(int argc, char **argv)
         return 1;
     }
     sim.control = sim_control_new(control_conn, fb, log);
+    if (restart_at >= 0)
+        sim_control_schedule_restart(sim.control, (guint)restart_at, (guint)bluez_down);
     guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &sim);
     guint sigint = g_unix_signal_add(SIGINT, on_signal, &sim);
     g_main_loop_run(sim.loop);

@@ -142,6 +142,8 @@ static gboolean set_device_key(SimDeviceSpec *d, const char *where, const char *
         return parse_uint(where, key, value, 600000, &c->write_delay_ms, error);
     if (g_str_equal(key, "drop-after"))
         return parse_uint(where, key, value, 86400000, &c->drop_after_ms, error);
+    if (g_str_equal(key, "garbage-every"))
+        return parse_uint(where, key, value, 86400000, &c->garbage_every_ms, error);
     if (g_str_equal(key, "powered"))
         return parse_bool(where, key, value, &c->powered, error);
     if (g_str_equal(key, "refuse-connect"))
@@ -151,7 +153,7 @@ static gboolean set_device_key(SimDeviceSpec *d, const char *where, const char *
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "%s: unknown key '%s' (known: name, address, adapter, rssi, battery, drain, "
                 "keepalive-timeout, force-period, powered, refuse-connect, write-delay, "
-                "fail-writes, drop-after)",
+                "fail-writes, drop-after, garbage-every)",
                 where, key);
     return FALSE;
 }
@@ -325,10 +327,12 @@ gboolean sim_world_finish(SimWorld *w, GError **error)
 {
     if (w->adapters->len == 0 && !sim_world_add_adapter(w, "hci0", error))
         return FALSE;
+    guint unaddressed = 0;
     for (guint i = 0; i < w->devices->len; i++) {
         SimDeviceSpec *d = w->devices->pdata[i];
+        /* Devices without an address get AA:BB:CC:DD:EE:FF, …:FE, … in order. */
         if (!d->cfg.address)
-            d->cfg.address = g_strdup_printf("AA:BB:CC:DD:EE:%02X", 0xFF - (i & 0xff));
+            d->cfg.address = g_strdup_printf("AA:BB:CC:DD:EE:%02X", 0xFF - (unaddressed++ & 0xff));
         if (d->adapter) {
             gboolean found = FALSE;
             for (guint j = 0; j < w->adapters->len; j++)

@@ -76,6 +76,12 @@ bluez_paths() { busctl --system --list tree org.bluez 2>/dev/null | sort; }
 # log_count JQ_FILTER: how many lines of the sim's command log match (select).
 log_count() { jq -c "select($1)" "$SIM_LOG" | wc -l; }
 
+# log_count_above JQ_FILTER N: succeeds once more than N lines match (for wait_until).
+log_count_above() { [ "$(log_count "$1")" -gt "$2" ]; }
+
+# notifying PATH: a characteristic has notifications on (for wait_until).
+notifying() { [ "$(bluez_prop "$1" GattCharacteristic1 Notifying)" = "b true" ]; }
+
 # stop_sim NAME: SIGTERM, and checks it exits cleanly (status 0: no crash, no
 # sanitizer report).
 stop_sim() {

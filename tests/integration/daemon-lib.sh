@@ -87,32 +87,8 @@ write_programme() { # file name
 	PROG
 }
 
-# ---- the simulator ----
-
-SIM=$BUILD_DIR/sim/massage-sim
-SIM_LOG=$TEST_TMP/sim.jsonl
-
-# start_sim args...: massage-sim owning org.bluez, logging every write to $SIM_LOG.
-start_sim() {
-	spawn sim "$SIM" --log "$SIM_LOG" "$@"
-	if ! wait_until 10 has_name org.bluez || ! wait_until 5 has_name org.massaged.Sim; then
-		log "massage-sim did not start; its log:"
-		cat "$TEST_TMP/sim.log" >&2
-		return 1
-	fi
-}
-
-# sim_call METHOD [SIGNATURE ARGS...]: the simulator's control interface.
-sim_call() {
-	local method=$1
-	shift
-	busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 "$method" "$@"
-}
-
-# sim_state ADDRESS KEY: one value of Sim1.GetState.
-sim_state() {
-	sim_call GetState s "$1" | jq -c ".data[0][\"$2\"].data"
-}
+# ---- the simulator: tests/lib-sim.sh (start_sim NAME args, sim_call, sim_state, SIM_LOG) ----
+. "$SOURCE_DIR/tests/lib-sim.sh"
 
 # simlog JQ_FILTER: the command log through jq (-c, one result per line).
 simlog() { jq -c "$1" "$SIM_LOG" 2>/dev/null; }
@@ -142,3 +118,34 @@ has_object() {
 	busctl --system --json=short call org.massaged /org/massaged org.freedesktop.DBus.ObjectManager \
 		GetManagedObjects | jq -e --arg p "$1" '.data[0] | has($p)' >/dev/null
 }
+
+# ---- sessions ----
+
+# monitor_signals: records massaged's signals in $TEST_TMP/signals.log.
+monitor_signals() {
+	spawn monitor gdbus monitor --system --dest org.massaged
+	sleep 0.3
+}
+
+# wait_finished TIMEOUT_S SESSION_PATH REASON: Finished(REASON) was emitted by it.
+wait_finished() {
+	wait_until "$1" grep -q "^$2: org.massaged.Session1.Finished ('$3',)" "$TEST_TMP/monitor.log"
+}
+
+# start_session DEVICE_PATH PROGRAMME [OPTIONS_ARGS...]: prints the session path.
+start_session() {
+	local dev=$1 prog=$2
+	shift 2
+	if [ $# -eq 0 ]; then set -- 0; fi
+	mgr Start osa{sv} "$dev" "$prog" "$@" | jq -r '.data[0]'
+}
+
+# session_cmds ADDRESS SINCE_NS: commands (no keepalives) after SINCE_NS, "t_ms kind value" with
+# t_ms relative to the first of them.
+session_cmds() {
+	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\" and .cmd != \"status\" and .t_ns > $2)" |
+		jq -r -s 'if length == 0 then empty else (.[0].t_ns) as $t0 | .[] | "\(((.t_ns - $t0) / 1000000) | floor) \(.cmd) \(.value // "")" end'
+}
+
+# log_mark: the time of the sim log's last line (t_ns), to read only what follows.
+log_mark() { simlog '.t_ns' | tail -n1 | grep . || echo 0; }

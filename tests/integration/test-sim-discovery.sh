@@ -26,10 +26,11 @@ assert_eq "Device1.AddressType" 's "public"' "$(bluez_prop $DEV1_PATH Device1 Ad
 assert_eq "Device1.Connected" "b false" "$(bluez_prop $DEV1_PATH Device1 Connected)"
 
 # A one-shot StartDiscovery: the session ends when busctl exits.
+stops=$(log_count '.event == "discovery-stop"')
 bluez_call /org/bluez/hci0 Adapter1 StartDiscovery >/dev/null
-sleep 0.3
-assert_eq "a one-shot client's discovery ends with it" "b false" \
-	"$(bluez_prop /org/bluez/hci0 Adapter1 Discovering)"
+check "a one-shot client's discovery ends when it leaves the bus" \
+	wait_until 5 log_count_above '.event == "discovery-stop"' "$stops"
+assert_eq "Discovering is false again" "b false" "$(bluez_prop /org/bluez/hci0 Adapter1 Discovering)"
 
 assert_contains "StopDiscovery without a session fails" "No discovery started" \
 	"$(bluez_call /org/bluez/hci0 Adapter1 StopDiscovery)"

@@ -60,8 +60,8 @@ assert_eq "writes work again" "" "$(bluez_call $TGW GattCharacteristic1 WriteVal
 assert_eq "... and reach the device" "2400" "$(sim_state $TG speed)"
 
 # Delayed writes: one write with response at a time (InProgress otherwise).
-sim_call SetWriteDelay su $TG 800
-assert_eq "GetState shows the delay" "800" "$(sim_state $TG write-delay-ms)"
+sim_call SetWriteDelay su $TG 1500
+assert_eq "GetState shows the delay" "1500" "$(sim_state $TG write-delay-ms)"
 stopf=$(enc theragun stop)
 sbytes=$(for b in $stopf; do printf '%d ' "0x$b"; done)
 busctl --system call org.bluez $TGW org.bluez.GattCharacteristic1 WriteValue 'aya{sv}' \
@@ -76,10 +76,30 @@ assert_eq "the delayed write then succeeds" "" "$(cat "$TEST_TMP/slow.out")"
 assert_eq "... and reaches the device" "false" "$(sim_state $TG running)"
 sim_call SetWriteDelay su $TG 0
 
+# Writes keep their order even when the delay changes while some are held.
+bluez_call $DEV1_PATH Device1 Connect >/dev/null
+client wait-resolved $DEV1 >/dev/null
+CTL=$DEV1_PATH/service000a/char000b
+wcmd() { # HEX: a write without response through busctl
+	local b
+	b=$(for x in $1; do printf '%d ' "0x$x"; done)
+	bluez_call $CTL GattCharacteristic1 WriteValue 'aya{sv}' "$(wc -w <<<"$1")" $b 1 type s command
+}
+A=$(enc reference intensity 11 101)
+B=$(enc reference intensity 12 102)
+sim_call SetWriteDelay su $DEV1 600
+wcmd "$A" >/dev/null
+sim_call SetWriteDelay su $DEV1 0
+wcmd "$B" >/dev/null
+check "both writes arrive" wait_until 5 log_count_above '.cmd == "intensity" and (.seq == 101 or .seq == 102)' 1
+assert_eq "in the order they were written" "101 102" \
+	"$(jq -r 'select(.cmd == "intensity" and (.seq == 101 or .seq == 102)) | .seq' "$SIM_LOG" | xargs)"
+bluez_call $DEV1_PATH Device1 Disconnect >/dev/null
+
 # Garbage notifications.
 client notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 3000 >"$TEST_TMP/garbage.out" 2>&1 &
 cl=$!
-sleep 0.5
+check "the client subscribed" wait_until 5 notifying $TG_PATH/service000a/char000d
 sim_call SendGarbage say $TG 3 0xde 0xad 0xbe
 wait $cl
 assert_contains "SendGarbage: the client gets exactly those bytes" "notified de ad be" "$(cat "$TEST_TMP/garbage.out")"
@@ -144,4 +164,17 @@ assert_contains "after the restart a device connects again" "ok resolved" "$out"
 assert_eq "bluetoothd exits are logged" "2" "$(log_count '.event == "bluetoothd-exit"')"
 
 stop_sim sim
+
+# Faults from the start: garbage notifications every 200 ms, a bluetoothd
+# restart 2 s after start.
+start_sim sim2 --device reference,garbage-every=200 --restart-bluez-at 2000 --bluez-down 300 \
+	--discovery-delay 50 --connect-delay 50 --resolve-delay 50
+out=$(client discover $DEV1 -- connect $DEV1 -- wait-resolved $DEV1 -- notify $DEV1 $REF_STATUS -- \
+	expect-notify $DEV1 $REF_STATUS 2 3000)
+assert_eq "garbage-every: unsolicited notifications arrive" "2" "$(grep -c '^notified' <<<"$out")"
+assert_eq "... each one logged with its bytes" "yes" "$([ "$(log_count '.event == "garbage"')" -ge 2 ] && echo yes || echo no)"
+check "--restart-bluez-at: bluetoothd exits by itself" wait_until 5 log_count_above '.event == "bluetoothd-exit"' 0
+check "... and comes back" wait_until 5 log_count_above '.event == "bluetoothd-ready"' 1
+check "... owning org.bluez again" wait_until 5 has_name org.bluez
+stop_sim sim2
 finish

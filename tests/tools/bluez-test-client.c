@@ -44,9 +44,10 @@ typedef struct {
     GDBusConnection *conn;
     GDBusObjectManager *om;
     char *adapter_path;
-    GQueue notified;  /* GBytes* Values seen, from PropertiesChanged */
-    char *watch_char; /* object path whose Value changes we collect */
-    int held_fd;      /* an acquired write socket kept open until "release" */
+    GQueue notified;      /* GBytes* Values seen, from PropertiesChanged */
+    char *watch_char;     /* object path whose Value changes we collect */
+    int held_fd;          /* an acquired write socket kept open until "release" */
+    gboolean discovering; /* this client holds a discovery session */
 } Client;
 
 static GMainContext *ctx;
@@ -307,8 +308,10 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
             call(c, c->adapter_path, "org.bluez.Adapter1",
                  step[1] == 't' && step[2] == 'a' ? "StartDiscovery" : "StopDiscovery", NULL, NULL,
                  NULL, error);
-        if (r)
+        if (r) {
+            c->discovering = step[2] == 'a';
             printf("ok %s\n", step);
+        }
         return r != NULL;
     }
     if (g_str_equal(step, "filter")) {
@@ -325,10 +328,13 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
     }
     if (g_str_equal(step, "discover")) {
         NEED(1);
-        g_autoptr(GVariant) r = call(c, c->adapter_path, "org.bluez.Adapter1", "StartDiscovery",
-                                     NULL, NULL, NULL, error);
-        if (!r)
-            return FALSE;
+        if (!c->discovering) {
+            g_autoptr(GVariant) r = call(c, c->adapter_path, "org.bluez.Adapter1", "StartDiscovery",
+                                         NULL, NULL, NULL, error);
+            if (!r)
+                return FALSE;
+            c->discovering = TRUE;
+        }
         if (!wait_for(c, cond_device, argv[0], arg_uint(argv, argc, 1, 5000))) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "device %s not found", argv[0]);
             return FALSE;

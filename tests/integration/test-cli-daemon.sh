@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# massagectl against the real daemon: every daemon command in human and --json
+# form, the documented exit codes, Ctrl-C on --follow stopping the device (seen
+# in the sim's command log), and a caller outside group "massage" refused by
+# the project's own D-Bus policy.
+. "$SOURCE_DIR/tests/lib.sh"
+. "$SOURCE_DIR/tests/integration/daemon-lib.sh"
+
+M=$BUILD_DIR/cli/massagectl
+A=AA:BB:CC:00:00:07
+B=AA:BB:CC:00:00:08
+mctl() { "$M" --data-dir "$MSD_DATA" "$@"; }
+# run CMD...: OUT, ERR and RC of one massagectl call.
+run() {
+	OUT=$(mctl "$@" 2>"$TEST_TMP/err") && RC=0 || RC=$?
+	ERR=$(cat "$TEST_TMP/err")
+}
+
+start_bus
+
+# --- no daemon: exit 7 and a hint, in both forms
+run status
+assert_eq "no daemon: exit 7" 7 "$RC"
+assert_contains "no daemon: says so" "massaged is not running" "$ERR"
+assert_contains "no daemon: says how to start it" "systemctl start massaged" "$ERR"
+run --json status
+assert_eq "no daemon --json: exit 7" 7 "$RC"
+assert_eq "no daemon --json: error object" "unreachable 7" "$(jq -r '"\(.error.name) \(.error.code)"' <<<"$OUT")"
+
+start_sim sim --device "reference,name=Pulse One,address=$A" \
+	--device "lovense,name=Buzz,address=$B" || exit 1
+write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
+write_programme "$MSD_DATA/programmes/unused.programme" "Never played"
+start_massaged --time-scale 5 || exit 1
+
+# --- status, scan, devices
+run
+assert_eq "plain massagectl shows the status" 0 "$RC"
+assert_contains "status: version and adapter" "on hci0" "$OUT"
+run scan --timeout 2
+assert_eq "scan: exit 0" 0 "$RC"
+assert_contains "scan: finds the reference device" "found $A Pulse One (reference, " "$OUT"
+assert_contains "scan: finds the Lovense device" "found $B Buzz (lovense, vibration)" "$OUT"
+run --json scan --timeout 1
+assert_eq "scan --json: both devices" "$A $B" "$(jq -r '[.devices[].address] | join(" ")' <<<"$OUT")"
+run scan --timeout 0
+assert_eq "scan --timeout 0: usage error" 2 "$RC"
+run devices
+assert_contains "devices: table" "ADDRESS" "$OUT"
+assert_contains "devices: a row" "$B  Buzz" "$OUT"
+run devices --json
+assert_eq "devices --json (after the command)" 2 "$(jq '.devices | length' <<<"$OUT")"
+
+# --- DEV resolution and connect
+run info
+assert_eq "info without DEV and nothing connected: exit 4" 4 "$RC"
+run connect Nobody
+assert_eq "connect an unknown device: exit 3" 3 "$RC"
+assert_contains "connect unknown: names it" "no device matches 'Nobody'" "$ERR"
+run connect
+assert_eq "connect without DEV: usage" 2 "$RC"
+run connect "AA:BB:CC:00:00"
+assert_eq "an ambiguous prefix: usage" 2 "$RC"
+assert_contains "an ambiguous prefix: says so" "matches 2 devices" "$ERR"
+run connect puls
+assert_eq "connect by a name prefix (any case)" 0 "$RC"
+assert_contains "connect: says what" "Connected $A Pulse One (reference)" "$OUT"
+run --json info
+assert_eq "info: the one connected device" "$A true reference" \
+	"$(jq -r '"\(.address) \(.connected) \(.driver)"' <<<"$OUT")"
+run info "$A"
+assert_contains "info: human form" "Driver:    reference" "$OUT"
+run battery
+assert_contains "battery: the reference device reports one" "$A Pulse One: " "$OUT"
+run --json battery "$A"
+check "battery --json: a number for the connected device" \
+	jq -e '.devices[0].battery | type == "number"' <<<"$OUT"
+
+# --- start, the session controls, stop
+run start nosuch
+assert_eq "start an unknown programme: exit 3" 3 "$RC"
+run start gentle --scale 5
+assert_eq "start --scale out of range: usage" 2 "$RC"
+run start gentle
+assert_eq "start: exit 0" 0 "$RC"
+assert_contains "start: says how to stop" "massagectl stop" "$OUT"
+run start gentle
+assert_eq "start on a busy device: exit 5" 5 "$RC"
+run pause
+assert_eq "pause" "0 Paused" "$RC ${OUT%%:*}"
+check "paused" wait_prop 3 "$(devpath $A)" Device1 State '"ready"'
+run --json resume
+assert_eq "resume --json: exit 0" 0 "$RC"
+check "resume --json: a session object" jq -e '.path | startswith("/org/massaged/session/")' <<<"$OUT"
+run next
+assert_eq "next" 0 "$RC"
+run previous
+assert_eq "previous" 0 "$RC"
+run --json adjust -20
+assert_eq "adjust -20 from 100: scale 80" "80" "$(jq -r .scale <<<"$OUT")"
+run adjust 250
+assert_eq "adjust 250: usage" 2 "$RC"
+run adjust +5 "$A"
+assert_contains "adjust +5 with DEV" "now 85%" "$OUT"
+mark=$(log_mark)
+run stop "$A"
+assert_eq "stop DEV" "0" "$RC"
+check "stop DEV reached the device" wait_until 2 bash -c \
+	"jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+run pause
+assert_eq "pause with no session: exit 3" 3 "$RC"
+
+# --- start --follow: JSON lines to the end, and the exit code of a completed programme
+run --json start gentle --follow --device "$A"
+assert_eq "--follow --json: exit 0 when completed" 0 "$RC"
+assert_eq "--follow --json: the last line is the finish" "finished completed" \
+	"$(tail -n1 <<<"$OUT" | jq -r '"\(.event) \(.reason)"')"
+check "--follow --json: every line is JSON with a session" \
+	bash -c "jq -e -s 'all(.session.programme == \"gentle\")' <<<'$OUT' >/dev/null"
+
+# --- Ctrl-C on --follow stops the device
+check "device idle" wait_prop 3 "$(devpath $A)" Device1 Session '"/"'
+spawn follower "$M" --data-dir "$MSD_DATA" start gentle --follow --device "$A"
+check "the followed session plays" wait_prop 5 "$(devpath $A)" Device1 State '"running"'
+mark=$(log_mark)
+stop_spawned follower INT
+assert_eq "Ctrl-C: exit 9 (interrupted)" 9 "$SPAWN_RC"
+assert_contains "Ctrl-C: says it stopped" "Stopped." "$(cat "$TEST_TMP/follower.log")"
+check "Ctrl-C: the stop reached the device" wait_until 2 bash -c \
+	"jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+
+# --- stop alone stops every device
+run connect Buzz
+assert_eq "connect the second device" 0 "$RC"
+run start gentle --device Buzz
+assert_eq "start on the Lovense device" 0 "$RC"
+check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
+mark=$(log_mark)
+run --json stop
+assert_eq "stop (all) --json" "all" "$(jq -r .stopped <<<"$OUT")"
+check "stop (all): the Lovense device got Vibrate:0" wait_until 2 bash -c \
+	"jq -c 'select(.dev==\"$B\" and .hex==\"56 69 62 72 61 74 65 3a 30 3b\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+
+# --- monitor: JSON lines of changes
+spawn monitor-cli "$M" --json monitor
+sleep 0.5
+run start gentle --device "$A" --scale 50
+check "monitor: sees the session appear" wait_until 5 grep -q '"event":"session-added"' \
+	"$TEST_TMP/monitor-cli.log"
+check "monitor: sees property changes" wait_until 5 grep -q '"event":"changed"' \
+	"$TEST_TMP/monitor-cli.log"
+run stop
+stop_spawned monitor-cli INT
+assert_eq "monitor: exits 0 on Ctrl-C" 0 "$SPAWN_RC"
+check "monitor: every line is JSON" jq -e . "$TEST_TMP/monitor-cli.log"
+
+# --- the programme store through the daemon
+cat >"$TEST_TMP/bad.programme" <<'PROG'
+[Programme]
+Name=Too hot
+Kind=any
+
+[Step hot]
+Muscle=hamstrings
+Duration=10s
+Intensity=160%
+PROG
+run programme import "$TEST_TMP/bad.programme"
+assert_eq "import an invalid programme: exit 6" 6 "$RC"
+assert_contains "import: the located diagnostic" "[Step hot] Intensity:" "$ERR"
+write_programme "$TEST_TMP/good.programme" "Evening release"
+run --json programme import "$TEST_TMP/good.programme"
+assert_eq "import: the id is a slug of the name" "evening-release" "$(jq -r .id <<<"$OUT")"
+run programme export evening-release
+assert_eq "export: the stored text, unchanged" "$(cat "$TEST_TMP/good.programme")" "$OUT"
+run programme export evening-release -o "$TEST_TMP/good.programme"
+assert_eq "export -o never overwrites" 1 "$RC"
+run programme remove unused
+assert_eq "remove a built-in: exit 8" 8 "$RC"
+run programme remove evening-release
+assert_eq "remove an imported one" 0 "$RC"
+run programme export evening-release
+assert_eq "export a removed one: exit 3" 3 "$RC"
+
+# --- disconnect
+run disconnect "$A"
+assert_contains "disconnect" "Disconnected $A" "$OUT"
+
+# --- a caller outside group "massage" is refused by the policy
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" stop 2>&1) && RC=0 || RC=$?
+	assert_eq "nobody: stop refused with exit 8" 8 "$RC"
+	assert_contains "nobody: told about the group" "group 'massage'" "$OUT"
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" --json devices 2>&1) && RC=0 || RC=$?
+	assert_eq "nobody: may still look (devices)" 0 "$RC"
+else
+	fail "the policy test needs root and setpriv to act as another user"
+fi
+
+check "massaged still runs" is_running massaged
+assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
+finish

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Faults, read from the sim's command log: a drop pauses the session and it
+# resumes from the same point after the reconnect; a drop beyond the
+# reconnect window ends it safely; org.bluez vanishing and returning (a
+# bluetoothd restart that forgets every device); SIGTERM stops every running
+# device before the daemon exits. Real dbus-daemon, massage-sim, massaged.
+. "$SOURCE_DIR/tests/lib.sh"
+. "$SOURCE_DIR/tests/integration/daemon-lib.sh"
+
+SCALE=5
+TOL_MS=200
+A=AA:BB:CC:00:00:01
+B=AA:BB:CC:00:00:02
+DA=$(devpath $A)
+DB=$(devpath $B)
+start_bus
+start_sim sim --device "reference,name=Left,address=$A" --device "reference,name=Right,address=$B" || exit 1
+cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
+[Programme]
+Name=Long steps
+Summary=Two long constant steps
+Kind=any
+
+[Step first]
+Muscle=hamstrings
+Zone=proximal
+Duration=20s
+Intensity=20%
+
+[Step second]
+Muscle=hamstrings
+Zone=distal
+Duration=20s
+Intensity=30%
+PROG
+printf '[Reconnect]\nWindow=3s\nInitialDelay=200ms\nMaxDelay=500ms\n' >"$MSD_CONF"
+start_massaged --time-scale $SCALE || exit 1
+monitor_signals
+check "discover" mgr StartDiscovery
+check "A appears" wait_until 10 has_object "$DA"
+check "B appears" wait_until 10 has_object "$DB"
+check "connect A" msd_call "$DA" Device1 Connect
+check "connect B" msd_call "$DB" Device1 Connect
+
+last_t() { simlog "select(.dev==\"$A\" and $1) | .t_ns" | tail -n1; }
+
+# --- drop -> pause -> reconnect -> resume from the same point
+mark=$(log_mark)
+S=$(start_session "$DA" long)
+check "playing" wait_prop 2 "$S" Session1 State '"playing"'
+t_start=$(simlog "select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark) | .t_ns" | head -n1)
+sleep 1
+check "DropConnection" sim_call DropConnection su "$A" 0
+check "the session waits for the device" wait_prop 2 "$S" Session1 State '"waiting-device"'
+frozen=$(msd_prop "$S" Session1 Elapsed)
+check "Elapsed frozen at the drop (~5000 ms programme time, ${frozen})" test "$frozen" -ge 4000 -a "$frozen" -le 10000
+sleep 0.2
+assert_eq "... and stays frozen while the device is away" "$frozen" "$(msd_prop "$S" Session1 Elapsed)"
+t_drop=$(last_t '.event=="disconnect"')
+check "the device comes back and the session plays on" wait_prop 5 "$S" Session1 State '"playing"'
+check "after the reconnect: stop, then 20 % again" wait_until 2 bash -c \
+	"jq -c 'select(.dev==\"$A\" and .t_ns > $t_drop and .cmd != null and .cmd != \"keepalive\") | [.cmd, .value]' $SIM_LOG | head -n2 | paste -sd, | grep -qx '\\[\"stop\",null\\],\\[\"intensity\",20\\]'"
+t_back=$(simlog "select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $t_drop) | .t_ns" | head -n1)
+check "the second step comes" wait_until 6 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)' $SIM_LOG | grep -q ."
+t_second=$(simlog "select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark) | .t_ns" | head -n1)
+# Scheduled: 20 s of programme time after the start, plus the time the device was away.
+outage_ms=$(((t_back - t_drop) / 1000000))
+want_ms=$((20000 / SCALE + outage_ms))
+got_ms=$(((t_second - t_start) / 1000000))
+diff=$((got_ms - want_ms))
+check "resumed from the same point: step 2 at ${got_ms} ms = 4000 + outage ${outage_ms} (±${TOL_MS})" test "${diff#-}" -le $TOL_MS
+check "stop it" msd_call "$S" Session1 Stop
+check "Finished('stopped')" wait_finished 2 "$S" stopped
+
+# --- a drop beyond the reconnect window: the session ends safely
+check "A idle" wait_prop 3 "$DA" Device1 Session '"/"'
+S=$(start_session "$DA" long)
+check "playing" wait_prop 2 "$S" Session1 State '"playing"'
+check "the device refuses connections from now on" sim_call SetRefuseConnect sb "$A" true
+check "DropConnection" sim_call DropConnection su "$A" 0
+check "waiting-device" wait_prop 2 "$S" Session1 State '"waiting-device"'
+check "Finished('device-lost') after the window (3 s)" wait_finished 6 "$S" device-lost
+assert_eq "Device1 State lost" '"lost"' "$(msd_prop "$DA" Device1 State)"
+assert_eq "the sim's device is not running" false "$(sim_state $A running)"
+check "the device takes connections again" sim_call SetRefuseConnect sb "$A" false
+check "a manual Connect works after lost" msd_call "$DA" Device1 Connect
+
+# --- org.bluez vanishing and returning: bluetoothd restarts and forgets every device
+check "A idle" wait_prop 3 "$DA" Device1 Session '"/"'
+check "StopDiscovery (the daemon must scan again by itself)" mgr StopDiscovery
+S=$(start_session "$DA" long)
+check "playing" wait_prop 2 "$S" Session1 State '"playing"'
+mark=$(log_mark)
+check "RestartBluez (down 500 ms)" sim_call RestartBluez u 500
+check "the session waits for the device" wait_prop 2 "$S" Session1 State '"waiting-device"'
+check "our Device1 object stays while org.bluez is gone" has_object "$DA"
+check "org.bluez returns" wait_until 3 has_name org.bluez
+check "the daemon finds the device again and the session plays on" wait_prop 8 "$S" Session1 State '"playing"'
+check "the device runs again" wait_until 2 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "stop it" msd_call "$S" Session1 Stop
+check "SetBluezPresent false" sim_call SetBluezPresent b false
+no_bluez() { ! has_name org.bluez; }
+check "org.bluez gone" wait_until 3 no_bluez
+assert_contains "StartDiscovery without bluetoothd: NotConnected" "org.massaged.Error.NotConnected" \
+	"$(gdbus_error /org/massaged org.massaged.Manager1.StartDiscovery)"
+check "SetBluezPresent true" sim_call SetBluezPresent b true
+check "StartDiscovery works again" wait_until 5 mgr StartDiscovery
+# A was connected when bluetoothd left: the daemon reconnects it by itself.
+check "A found and reconnected" wait_prop 8 "$DA" Device1 State '"ready"'
+
+# --- SIGTERM: every running device gets a stop before the daemon exits
+check "connect A" wait_until 5 msd_call "$DA" Device1 Connect
+check "connect B" wait_until 5 msd_call "$DB" Device1 Connect
+SA=$(start_session "$DA" long)
+SB=$(start_session "$DB" long)
+check "A playing" wait_prop 2 "$SA" Session1 State '"playing"'
+check "B playing" wait_prop 2 "$SB" Session1 State '"playing"'
+check "both run" wait_until 2 bash -c "[ \"\$(busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 GetState s $B | jq .data[0].running.data)\" = true ]"
+mark=$(log_mark)
+stop_spawned massaged TERM
+assert_eq "massaged exits 0 on SIGTERM" 0 "$SPAWN_RC"
+assert_eq "A got a stop before exit" 1 "$(simlog "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)" | wc -l | tr -d ' ')"
+assert_eq "B got a stop before exit" 1 "$(simlog "select(.dev==\"$B\" and .cmd==\"stop\" and .t_ns > $mark)" | wc -l | tr -d ' ')"
+assert_eq "the sim's devices are stopped" "false false" "$(sim_state $A running) $(sim_state $B running)"
+assert_contains "the daemon waited for the stop frames" "every stop frame went out" "$(cat "$TEST_TMP/massaged.log")"
+assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
+finish

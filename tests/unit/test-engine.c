@@ -1,0 +1,754 @@
+/* MsdEngine on a fake clock: every change at its exact deadline, no drift,
+ * pause/resume/next/previous/adjust, the caps and the softening ramp, the
+ * device-lost window, and a stop at every end (also through a real writer). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "daemon/engine.h"
+#include "fake-transport.h"
+#include "protocol/timeline.h"
+
+#define T0 ((gint64)1000000000) /* the fake clock's start: like a real uptime */
+#define MS ((gint64)1000)
+#define S  ((gint64)1000000)
+
+typedef enum {
+    EV_INTENSITY,
+    EV_STOP,
+    EV_STEP,
+    EV_STATE,
+    EV_FINISH,
+} EvKind;
+
+typedef struct {
+    gint64 t;
+    EvKind kind;
+    double v;
+} Ev;
+
+typedef struct {
+    MsdClock *clock;
+    MpProgramme *p;
+    MpTimeline *tl;
+    MsdEngine *e;
+    GArray *ev;
+    gboolean finished;
+    MsdFinishReason reason;
+    char *message;
+    MsdWriter *writer; /* NULL: the sink only records */
+} Fx;
+
+static void rec(Fx *fx, EvKind kind, double v)
+{
+    Ev ev = {msd_clock_now(fx->clock), kind, v};
+    g_array_append_val(fx->ev, ev);
+}
+
+static void cb_intensity(MsdEngine *e, double v, gpointer d)
+{
+    Fx *fx = d;
+    rec(fx, EV_INTENSITY, v);
+    if (fx->writer)
+        msd_writer_set_intensity(fx->writer, v);
+}
+
+static void cb_stop(MsdEngine *e, gpointer d)
+{
+    Fx *fx = d;
+    rec(fx, EV_STOP, 0);
+    if (fx->writer)
+        msd_writer_stop(fx->writer, NULL, NULL);
+}
+
+static void cb_step(MsdEngine *e, const MpTimelineEntry *entry, gpointer d)
+{
+    rec(d, EV_STEP, entry->index);
+}
+
+static void cb_state(MsdEngine *e, MsdEngineState s, gpointer d)
+{
+    rec(d, EV_STATE, s);
+}
+
+static void cb_finished(MsdEngine *e, MsdFinishReason r, const char *msg, gpointer d)
+{
+    Fx *fx = d;
+    rec(fx, EV_FINISH, r);
+    fx->finished = TRUE;
+    fx->reason = r;
+    fx->message = g_strdup(msg);
+}
+
+static const MsdEngineCallbacks callbacks = {
+    .set_intensity = cb_intensity,
+    .stop = cb_stop,
+    .step_changed = cb_step,
+    .state_changed = cb_state,
+    .finished = cb_finished,
+};
+
+/* a 0..10 s constant 20, b 10..30 s ramp 20->40, rest 30..35 s, c 35..45 s constant 30 */
+static const char basic_text[] = "[Programme]\nName=T\nKind=percussion\n\n"
+                                 "[Step a]\nMuscle=hamstrings\nZone=proximal\nDuration=10s\n"
+                                 "Intensity=constant 20%\n\n"
+                                 "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=20s\n"
+                                 "Intensity=ramp 20% 40%\n\n"
+                                 "[Step rest]\nDuration=5s\nIntensity=0%\n\n"
+                                 "[Step c]\nMuscle=hamstrings\nZone=distal\nDuration=10s\n"
+                                 "Intensity=constant 30%\n";
+
+static MpProgramme *parse_ok(const char *text)
+{
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    MpProgramme *p = mp_programme_parse(text, strlen(text), "t.programme", diags);
+    for (guint i = 0; i < diags->len; i++) {
+        g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, i));
+        print_error("unexpected: %s\n", s);
+    }
+    assert_non_null(p);
+    return p;
+}
+
+static Fx *fx_new_cfg(const char *text, const MsdEngineConfig *cfg)
+{
+    Fx *fx = g_new0(Fx, 1);
+    fx->clock = msd_clock_new_fake(T0);
+    fx->p = parse_ok(text);
+    fx->tl = mp_timeline_new(fx->p);
+    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+    g_autoptr(GError) error = NULL;
+    fx->e = msd_engine_new(fx->clock, fx->tl, cfg, &callbacks, fx, NULL, &error);
+    assert_null(error);
+    assert_non_null(fx->e);
+    return fx;
+}
+
+static Fx *fx_new(const char *text)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    return fx_new_cfg(text, &cfg);
+}
+
+static void fx_free(Fx *fx)
+{
+    msd_engine_free(fx->e);
+    mp_timeline_free(fx->tl);
+    mp_programme_unref(fx->p);
+    g_array_unref(fx->ev);
+    g_free(fx->message);
+    msd_clock_unref(fx->clock);
+    g_free(fx);
+}
+
+static void advance_s(Fx *fx, double seconds)
+{
+    msd_fake_clock_advance(fx->clock, (gint64)llround(seconds * S));
+}
+
+/* The events of one kind, from index `from`. */
+static GArray *of_kind(Fx *fx, EvKind kind, guint from)
+{
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(Ev));
+    for (guint i = from; i < fx->ev->len; i++) {
+        Ev *ev = &g_array_index(fx->ev, Ev, i);
+        if (ev->kind == kind)
+            g_array_append_val(a, *ev);
+    }
+    return a;
+}
+
+static const Ev *last_ev(Fx *fx)
+{
+    assert_true(fx->ev->len > 0);
+    return &g_array_index(fx->ev, Ev, fx->ev->len - 1);
+}
+
+static double last_intensity(Fx *fx)
+{
+    for (guint i = fx->ev->len; i-- > 0;) {
+        Ev *ev = &g_array_index(fx->ev, Ev, i);
+        if (ev->kind == EV_INTENSITY)
+            return ev->v;
+        if (ev->kind == EV_STOP)
+            return 0;
+    }
+    return -1;
+}
+
+/* Every step change at its scheduled instant, the finish at the end with a
+ * stop to the device before Finished. */
+static void test_steps_at_exact_times_and_finish(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PLAYING);
+    advance_s(fx, 100);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, 0);
+    const gint64 want_t[] = {0, 10 * S, 30 * S, 35 * S};
+    assert_int_equal(steps->len, 4);
+    for (guint i = 0; i < 4; i++) {
+        assert_int_equal(g_array_index(steps, Ev, i).t, T0 + want_t[i]);
+        assert_int_equal((guint)g_array_index(steps, Ev, i).v, i);
+    }
+    assert_true(fx->finished);
+    assert_int_equal(fx->reason, MSD_FINISH_COMPLETED);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_FINISHED);
+    /* The tail: stop, state finished, Finished — all at 45 s. */
+    guint n = fx->ev->len;
+    Ev *stop = &g_array_index(fx->ev, Ev, n - 3);
+    assert_int_equal(stop->kind, EV_STOP);
+    assert_int_equal(stop->t, T0 + 45 * S);
+    assert_int_equal(g_array_index(fx->ev, Ev, n - 2).kind, EV_STATE);
+    assert_int_equal(last_ev(fx)->kind, EV_FINISH);
+    /* Nothing left scheduled. */
+    assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0);
+    fx_free(fx);
+}
+
+/* Every intensity the sink gets is the programme's quantised value at the
+ * instant it is sent, and the sink gets exactly one call per change, at the
+ * change: compared with a walk of mp_timeline_next_change(). */
+static void check_against_walk(Fx *fx, double time_scale)
+{
+    g_autoptr(GArray) got = of_kind(fx, EV_INTENSITY, 0);
+    g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(Ev));
+    guint64 dur = mp_timeline_duration(fx->tl);
+    double prev = -1;
+    for (guint64 t = 0; t < dur; t = mp_timeline_next_change(fx->tl, t, 1.0)) {
+        double v = mp_quantise(mp_timeline_intensity(fx->tl, t), 1.0);
+        if (v != prev) {
+            Ev ev = {T0 + (gint64)ceil((double)t * 1000.0 / time_scale), EV_INTENSITY, v};
+            g_array_append_val(want, ev);
+            prev = v;
+        }
+    }
+    assert_int_equal(got->len, want->len);
+    for (guint i = 0; i < want->len; i++) {
+        Ev *g = &g_array_index(got, Ev, i), *w = &g_array_index(want, Ev, i);
+        if (g->t != w->t || g->v != w->v)
+            fail_msg("change %u: got %g at %" G_GINT64_FORMAT " us, want %g at %" G_GINT64_FORMAT,
+                     i, g->v, g->t - T0, w->v, w->t - T0);
+    }
+}
+
+static void test_every_change_on_time(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 60);
+    check_against_walk(fx, 1.0);
+    fx_free(fx);
+}
+
+/* Ten minutes of waves: thousands of changes, each exactly at its deadline
+ * computed from the start, the last one too — no drift. Also at an odd time
+ * scale, where deadlines are rounded up to the microsecond. */
+static const char wave_text[] = "[Programme]\nName=W\nKind=percussion\n\n"
+                                "[Step w]\nMuscle=hamstrings\nZone=mid\nDuration=10min\n"
+                                "Intensity=wave 20% 40% period=8s\n";
+
+static void test_no_drift_long_wave(void **state)
+{
+    const double scales[] = {1.0, 7.0, 0.5};
+    for (guint i = 0; i < G_N_ELEMENTS(scales); i++) {
+        MsdEngineConfig cfg;
+        msd_engine_config_init(&cfg);
+        cfg.time_scale = scales[i];
+        Fx *fx = fx_new_cfg(wave_text, &cfg);
+        msd_engine_start(fx->e);
+        /* Advance in uneven slices: the result must not depend on them. */
+        for (int k = 0; k < 700 && !fx->finished; k++)
+            msd_fake_clock_advance(fx->clock, (gint64)(3.7 * S / scales[i]) + k);
+        assert_true(fx->finished);
+        check_against_walk(fx, scales[i]);
+        g_autoptr(GArray) got = of_kind(fx, EV_INTENSITY, 0);
+        assert_true(got->len > 2000);
+        assert_int_equal(last_ev(fx)->t, T0 + (gint64)ceil(600000.0 * 1000.0 / scales[i]));
+        fx_free(fx);
+    }
+}
+
+/* Pause freezes programme time and stops the device; resume plays on from
+ * the same point, and the next step comes exactly as late as the pause. */
+static void test_pause_resume(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 4);
+    assert_true(msd_engine_pause(fx->e));
+    assert_false(msd_engine_pause(fx->e));
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
+    assert_int_equal(last_ev(fx)->kind, EV_STATE);
+    assert_int_equal(g_array_index(fx->ev, Ev, fx->ev->len - 2).kind, EV_STOP);
+    assert_int_equal(msd_engine_get_position(fx->e), 4000);
+    guint mark = fx->ev->len;
+    advance_s(fx, 100);
+    assert_int_equal(fx->ev->len, mark); /* nothing while paused */
+    assert_int_equal(msd_engine_get_position(fx->e), 4000);
+    assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0); /* no polling */
+    assert_true(msd_engine_resume(fx->e));
+    assert_false(msd_engine_resume(fx->e));
+    assert_int_equal(last_intensity(fx), 20);
+    advance_s(fx, 6);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, mark);
+    assert_int_equal(steps->len, 1);
+    assert_int_equal(g_array_index(steps, Ev, 0).t, T0 + 110 * S);
+    assert_int_equal(msd_engine_get_position(fx->e), 10000);
+    assert_int_equal(msd_engine_get_entry_started_at(fx->e), T0 + 110 * S);
+    fx_free(fx);
+}
+
+/* Next jumps to the next entry's start, Previous to the previous entry's;
+ * both work while paused (position and step move, nothing is sent), and
+ * Next on the last entry completes the session. */
+static void test_next_previous(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 3);
+    assert_true(msd_engine_next(fx->e));
+    assert_int_equal(msd_engine_get_position(fx->e), 10000);
+    assert_int_equal(msd_engine_get_entry(fx->e)->index, 1);
+    guint mark = fx->ev->len;
+    advance_s(fx, 20); /* b lasts 20 s from now */
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, mark);
+    assert_int_equal(steps->len, 1);
+    assert_int_equal(g_array_index(steps, Ev, 0).t, T0 + 23 * S);
+    assert_int_equal(g_array_index(steps, Ev, 0).v, 2);
+    assert_true(msd_engine_previous(fx->e)); /* from rest back to b's start */
+    assert_int_equal(msd_engine_get_position(fx->e), 10000);
+    /* A user jump from the rest's 0 % up to b's 20 % is ramped, no jump. */
+    assert_int_equal(last_intensity(fx), 0);
+    advance_s(fx, 2.05);
+    assert_int_equal(last_intensity(fx), 20);
+    assert_true(msd_engine_previous(fx->e));
+    assert_true(msd_engine_previous(fx->e)); /* the first entry: its own start */
+    assert_int_equal(msd_engine_get_position(fx->e), 0);
+    assert_int_equal(msd_engine_get_entry(fx->e)->index, 0);
+
+    assert_true(msd_engine_pause(fx->e));
+    mark = fx->ev->len;
+    assert_true(msd_engine_next(fx->e));
+    assert_true(msd_engine_next(fx->e));
+    assert_int_equal(msd_engine_get_position(fx->e), 30000);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, mark);
+    assert_int_equal(sent->len, 0);
+    g_autoptr(GArray) moved = of_kind(fx, EV_STEP, mark);
+    assert_int_equal(moved->len, 2);
+    assert_true(msd_engine_next(fx->e));
+    assert_true(msd_engine_next(fx->e)); /* past the last: completed */
+    assert_true(fx->finished);
+    assert_int_equal(fx->reason, MSD_FINISH_COMPLETED);
+    assert_false(msd_engine_next(fx->e));
+    fx_free(fx);
+}
+
+/* Asserts that from event `from` on, no rise of the sent intensity is
+ * steeper than `rate` per second after the first `allow` points. */
+static void assert_rise_limited(Fx *fx, guint from, double rate, double allow)
+{
+    double prev = -1;
+    gint64 prev_t = 0;
+    for (guint i = from; i < fx->ev->len; i++) {
+        Ev *ev = &g_array_index(fx->ev, Ev, i);
+        if (ev->kind == EV_STOP) {
+            prev = 0;
+            prev_t = ev->t;
+        }
+        if (ev->kind != EV_INTENSITY)
+            continue;
+        if (prev >= 0 && ev->v > prev) {
+            double dt = (double)(ev->t - prev_t) / S;
+            if (ev->v - prev > rate * dt + allow + 1e-6)
+                fail_msg("rise %g -> %g in %g s", prev, ev->v, dt);
+        }
+        prev = ev->v;
+        prev_t = ev->t;
+        allow = 0;
+    }
+}
+
+/* A 60 % step: the start gives 30 % (max_start_intensity) at once, then a
+ * ramp at max_rise_per_s (10 %/s) reaching 60 % after 3 s; a resume does
+ * the same. */
+static const char high_text[] = "[Programme]\nName=H\nKind=percussion\n\n"
+                                "[Step h]\nMuscle=hamstrings\nZone=mid\nDuration=60s\n"
+                                "Intensity=constant 60%\n\n"
+                                "[Step rest]\nDuration=10s\nIntensity=0%\n";
+
+static void test_soft_start_and_resume(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    msd_engine_start(fx->e);
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 45);
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 60);
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
+    assert_int_equal(sent->len, 31); /* 30, 31, ..., 60: one per quantum */
+    assert_int_equal(g_array_index(sent, Ev, 30).t, T0 + 3 * S);
+    assert_rise_limited(fx, 0, 10, 30);
+    advance_s(fx, 7);
+    msd_engine_pause(fx->e);
+    advance_s(fx, 5);
+    guint mark = fx->ev->len;
+    msd_engine_resume(fx->e);
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, 10);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 30);
+    /* The programme time lost to softening is not made up: the step still
+     * ends 60 s of programme time after it began. */
+    assert_int_equal(msd_engine_get_position(fx->e), 20000);
+    fx_free(fx);
+}
+
+/* Adjust: the offset is capped at ±max_adjust, a rise is ramped at the
+ * limit, a fall is immediate, a rest stays at 0. */
+static void test_adjust(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 1);
+    guint mark = fx->ev->len;
+    assert_true(msd_engine_adjust(fx->e, 15) == 15);
+    assert_int_equal(last_intensity(fx), 20); /* not yet: ramping */
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 35);
+    assert_rise_limited(fx, mark, 10, 0);
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, mark);
+    assert_int_equal(sent->len, 15);
+    assert_int_equal(g_array_index(sent, Ev, 14).t, T0 + 2500 * MS);
+    assert_true(msd_engine_adjust(fx->e, 100) == 20); /* capped */
+    assert_true(msd_engine_adjust(fx->e, -100) == -20);
+    assert_int_equal(last_intensity(fx), 0); /* 20 - 20: at once */
+    assert_true(msd_engine_adjust(fx->e, 10) == -10);
+    advance_s(fx, 2);
+    assert_int_equal(last_intensity(fx), 10);
+    assert_true(isnan(NAN) && msd_engine_adjust(fx->e, NAN) == -10); /* ignored */
+    assert_true(msd_engine_adjust(fx->e, 30) == 20);
+    advance_s(fx, 28); /* into the rest at 30 s */
+    assert_int_equal(msd_engine_get_entry(fx->e)->index, 2);
+    assert_int_equal(last_intensity(fx), 0);
+    assert_int_equal(msd_engine_get_adjust(fx->e), 20);
+    fx_free(fx);
+}
+
+/* The caps: never above min(limits.max_intensity, MaxIntensity), whatever
+ * the programme or the offset says; the scale option shrinks the programme. */
+static const char capped_text[] = "[Programme]\nName=C\nKind=percussion\nMaxIntensity=45%\n\n"
+                                  "[Step h]\nMuscle=hamstrings\nZone=mid\nDuration=30s\n"
+                                  "Intensity=ramp 20% 80%\n";
+
+static void test_caps(void **state)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    for (int round = 0; round < 2; round++) {
+        cfg.limits.max_intensity = round == 0 ? 100 : 35;
+        double cap = round == 0 ? 45 : 35;
+        Fx *fx = fx_new_cfg(capped_text, &cfg);
+        msd_engine_start(fx->e);
+        msd_engine_adjust(fx->e, 20);
+        advance_s(fx, 40);
+        g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
+        double top = 0;
+        for (guint i = 0; i < sent->len; i++)
+            top = MAX(top, g_array_index(sent, Ev, i).v);
+        assert_true(top == cap);
+        fx_free(fx);
+    }
+    cfg.limits.max_intensity = 100;
+    cfg.scale = 0.5;
+    Fx *fx = fx_new_cfg(basic_text, &cfg);
+    msd_engine_start(fx->e);
+    assert_int_equal(last_intensity(fx), 10);
+    advance_s(fx, 36);
+    assert_int_equal(last_intensity(fx), 15);
+    fx_free(fx);
+}
+
+/* A programme edge bigger than max_jump (an unvalidated programme) is
+ * ramped; one within it is played as written. */
+static const char jump_text[] = "[Programme]\nName=J\nKind=percussion\n\n"
+                                "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                "Intensity=constant 10%\n\n"
+                                "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                "Intensity=constant 40%\n\n"
+                                "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
+                                "Intensity=constant 95%\n";
+
+static void test_programme_jump_limit(void **state)
+{
+    Fx *fx = fx_new(jump_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 5);
+    assert_int_equal(last_intensity(fx), 40); /* +30: within max_jump, as written */
+    advance_s(fx, 5);
+    assert_int_equal(last_intensity(fx), 80); /* +55 asked: +40 at once, then the ramp */
+    advance_s(fx, 1);
+    assert_int_equal(last_intensity(fx), 90);
+    advance_s(fx, 0.5);
+    assert_int_equal(last_intensity(fx), 95);
+    fx_free(fx);
+}
+
+/* The device drops: paused, the window runs; it returns within the window:
+ * play on from the same programme time, softly. */
+static void test_device_lost_and_back(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12);
+    assert_int_equal(last_intensity(fx), 60);
+    msd_engine_device_lost(fx->e);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_WAITING_DEVICE);
+    assert_int_equal(msd_engine_get_position(fx->e), 12000);
+    advance_s(fx, 29);
+    assert_false(fx->finished);
+    assert_int_equal(msd_engine_get_position(fx->e), 12000);
+    guint mark = fx->ev->len;
+    msd_engine_device_back(fx->e);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PLAYING);
+    assert_int_equal(g_array_index(fx->ev, Ev, mark).kind, EV_STOP); /* known state first */
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, 3);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 30);
+    advance_s(fx, 45); /* 48 s of the step were left */
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, mark);
+    assert_int_equal(steps->len, 1);
+    assert_int_equal(g_array_index(steps, Ev, 0).t, T0 + (12 + 29 + 48) * S);
+    /* The window timer was cancelled: nothing ends the session early. */
+    advance_s(fx, 5);
+    assert_false(fx->finished);
+    fx_free(fx);
+}
+
+/* Beyond the window: the session ends with device-lost and a stop. A user
+ * pause during the wait keeps it paused when the device returns. */
+static void test_device_lost_window_expires(void **state)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    cfg.reconnect_window_ms = 10000;
+    Fx *fx = fx_new_cfg(high_text, &cfg);
+    msd_engine_start(fx->e);
+    advance_s(fx, 5);
+    msd_engine_device_lost(fx->e);
+    advance_s(fx, 9.999);
+    assert_false(fx->finished);
+    advance_s(fx, 0.001);
+    assert_true(fx->finished);
+    assert_int_equal(fx->reason, MSD_FINISH_DEVICE_LOST);
+    assert_non_null(fx->message);
+    assert_int_equal(g_array_index(fx->ev, Ev, fx->ev->len - 3).kind, EV_STOP);
+    assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0);
+    fx_free(fx);
+
+    fx = fx_new_cfg(high_text, &cfg);
+    msd_engine_start(fx->e);
+    advance_s(fx, 5);
+    msd_engine_device_lost(fx->e);
+    assert_true(msd_engine_pause(fx->e));
+    advance_s(fx, 2);
+    msd_engine_device_back(fx->e);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
+    assert_int_equal(last_intensity(fx), 0);
+    assert_true(msd_engine_resume(fx->e));
+    assert_int_equal(last_intensity(fx), 30);
+    assert_int_equal(msd_engine_get_position(fx->e), 5000);
+    fx_free(fx);
+}
+
+/* Stop: finished "stopped" after a stop to the sink; idempotent; the
+ * session's own calls after it are refused. */
+static void test_stop_and_fail(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 2);
+    msd_engine_stop(fx->e);
+    assert_true(fx->finished);
+    assert_int_equal(fx->reason, MSD_FINISH_STOPPED);
+    guint n = fx->ev->len;
+    msd_engine_stop(fx->e);
+    msd_engine_fail(fx->e, "again");
+    assert_false(msd_engine_pause(fx->e));
+    assert_false(msd_engine_resume(fx->e));
+    assert_false(msd_engine_next(fx->e));
+    msd_engine_device_lost(fx->e);
+    assert_int_equal(fx->ev->len, n);
+    assert_null(msd_engine_get_entry(fx->e));
+    fx_free(fx);
+
+    fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    msd_engine_fail(fx->e, "the device reported error 3");
+    assert_int_equal(fx->reason, MSD_FINISH_ERROR);
+    assert_string_equal(fx->message, "the device reported error 3");
+    assert_string_equal(msd_finish_reason_to_string(fx->reason), "error");
+    assert_string_equal(msd_engine_state_to_string(MSD_ENGINE_WAITING_DEVICE), "waiting-device");
+    fx_free(fx);
+}
+
+/* The played range (one side's pass) and the time scale. */
+static const char sided_text[] = "[Programme]\nName=S\nKind=percussion\nSides=left,right\n\n"
+                                 "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
+                                 "Intensity=constant 20%\n\n"
+                                 "[Step rest]\nDuration=5s\nIntensity=0%\n";
+
+static void test_range_and_time_scale(void **state)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    cfg.range_start_ms = 15000; /* the right side's pass */
+    cfg.time_scale = 10;
+    Fx *fx = fx_new_cfg(sided_text, &cfg);
+    msd_engine_start(fx->e);
+    assert_int_equal(msd_engine_get_entry(fx->e)->side, MP_SIDE_RIGHT);
+    advance_s(fx, 1);
+    assert_int_equal(msd_engine_get_entry(fx->e)->index, 3);
+    assert_false(fx->finished);
+    advance_s(fx, 0.5);
+    assert_true(fx->finished);
+    assert_int_equal(last_ev(fx)->t, T0 + 1500 * MS);
+    fx_free(fx);
+
+    cfg.range_start_ms = 0;
+    cfg.range_end_ms = 15000; /* the left side only */
+    cfg.time_scale = 1;
+    fx = fx_new_cfg(sided_text, &cfg);
+    msd_engine_start(fx->e);
+    advance_s(fx, 20);
+    assert_true(fx->finished);
+    assert_int_equal(last_ev(fx)->t, T0 + 15 * S);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, 0);
+    assert_int_equal(steps->len, 2);
+    fx_free(fx);
+
+    /* A bad configuration is refused with a message. */
+    g_autoptr(MsdClock) clock = msd_clock_new_fake(0);
+    g_autoptr(MpProgramme) p = parse_ok(sided_text);
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    g_autoptr(GError) error = NULL;
+    cfg.time_scale = 0;
+    assert_null(msd_engine_new(clock, tl, &cfg, &callbacks, NULL, NULL, &error));
+    assert_non_null(strstr(error->message, "time_scale"));
+    g_clear_error(&error);
+    cfg.time_scale = 1;
+    cfg.range_start_ms = 30000;
+    cfg.range_end_ms = 0;
+    assert_null(msd_engine_new(clock, tl, &cfg, &callbacks, NULL, NULL, &error));
+    assert_non_null(strstr(error->message, "nothing to play"));
+}
+
+/* Engine into a real writer into the fake transport: a flood of Adjust
+ * calls becomes a few writes within the min gap rules, and the session's
+ * end puts a stop on the wire as the last frame. */
+static void test_engine_through_writer(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    g_autoptr(MpDriver) driver = test_driver_new(MP_WRITE_WITH_RESPONSE, 50, 0, 1);
+    FakeTransport ft;
+    ft_init(&ft, fx->clock);
+    fx->writer = msd_writer_new(fx->clock, driver, &ft_vtable, &ft);
+    msd_writer_set_connected(fx->writer, TRUE);
+    msd_engine_start(fx->e);
+    for (int i = 0; i < 1000; i++) {
+        msd_engine_adjust(fx->e, (i % 2) ? 0.5 : -0.5);
+        msd_fake_clock_advance(fx->clock, 1 * MS);
+    }
+    advance_s(fx, 60);
+    assert_true(fx->finished);
+    assert_true(ft.log->len < 100);
+    for (guint i = 1; i < ft.log->len; i++)
+        assert_true(ft_rec(&ft, i)->t_us - ft_rec(&ft, i - 1)->t_us >= 50 * MS ||
+                    ft_rec(&ft, i)->b[0] == (0xC0 | MP_CMD_STOP));
+    const Rec *last = ft_rec(&ft, ft.log->len - 1);
+    assert_int_equal(last->b[0], 0xC0 | MP_CMD_STOP);
+    assert_int_equal(last->t_us, T0 + 45 * S);
+    msd_writer_free(fx->writer);
+    fx->writer = NULL;
+    ft_clear(&ft);
+    fx_free(fx);
+}
+
+/* The real clock on a main loop, 100 times faster: the same steps in the
+ * same order, none before its deadline, and a completed finish. Checked for
+ * order and "not early", never for how late. */
+static GMainLoop *real_loop;
+
+static void real_finished(MsdEngine *e, MsdFinishReason r, const char *msg, gpointer d)
+{
+    cb_finished(e, r, msg, d);
+    g_main_loop_quit(real_loop);
+}
+
+static gboolean real_timeout(gpointer data)
+{
+    fail_msg("the session did not finish within 20 s on the real clock");
+    return G_SOURCE_REMOVE;
+}
+
+static void test_real_clock_smoke(void **state)
+{
+    Fx *fx = g_new0(Fx, 1);
+    fx->clock = msd_clock_new_real();
+    fx->p = parse_ok(basic_text);
+    fx->tl = mp_timeline_new(fx->p);
+    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    cfg.time_scale = 100;
+    MsdEngineCallbacks cb = callbacks;
+    cb.finished = real_finished;
+    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    real_loop = g_main_loop_new(NULL, FALSE);
+    guint to = g_timeout_add_seconds(20, real_timeout, NULL);
+    gint64 start = msd_clock_now(fx->clock);
+    msd_engine_start(fx->e);
+    g_main_loop_run(real_loop);
+    g_source_remove(to);
+    g_main_loop_unref(real_loop);
+    assert_int_equal(fx->reason, MSD_FINISH_COMPLETED);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, 0);
+    const gint64 want_ms[] = {0, 10000, 30000, 35000};
+    assert_int_equal(steps->len, 4);
+    for (guint i = 0; i < 4; i++) {
+        assert_int_equal((guint)g_array_index(steps, Ev, i).v, i);
+        assert_true(g_array_index(steps, Ev, i).t - start >= want_ms[i] * 1000 / 100);
+    }
+    assert_true(last_ev(fx)->t - start >= 45000 * 1000 / 100);
+    fx_free(fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_steps_at_exact_times_and_finish),
+        cmocka_unit_test(test_every_change_on_time),
+        cmocka_unit_test(test_no_drift_long_wave),
+        cmocka_unit_test(test_pause_resume),
+        cmocka_unit_test(test_next_previous),
+        cmocka_unit_test(test_soft_start_and_resume),
+        cmocka_unit_test(test_adjust),
+        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_programme_jump_limit),
+        cmocka_unit_test(test_device_lost_and_back),
+        cmocka_unit_test(test_device_lost_window_expires),
+        cmocka_unit_test(test_stop_and_fail),
+        cmocka_unit_test(test_range_and_time_scale),
+        cmocka_unit_test(test_engine_through_writer),
+        cmocka_unit_test(test_real_clock_smoke),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
