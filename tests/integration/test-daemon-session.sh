@@ -133,6 +133,17 @@ S=$(start_session "$DEV" gentle 1 side s right)
 assert_eq "side=right starts on the right pass" '"right"' "$(msd_prop "$S" Session1 Side)"
 check "and completes" wait_finished 5 "$S" completed
 
+# --- an imported programme cannot be removed while it plays
+check "device idle again" wait_prop 3 "$DEV" Device1 Session '"/"'
+ID=$(mgr ImportProgramme s "$(sed 's/^Name=.*/Name=Imported one/' "$MSD_DATA/programmes/long.programme")" | jq -r '.data[0]')
+assert_eq "imported" "imported-one" "$ID"
+S=$(start_session "$DEV" "$ID")
+assert_contains "RemoveProgramme while it plays: Busy" "org.massaged.Error.Busy" \
+	"$(gdbus_error /org/massaged org.massaged.Manager1.RemoveProgramme "$ID")"
+check "stop it" msd_call "$S" Session1 Stop
+check "Finished" wait_finished 2 "$S" stopped
+check "then RemoveProgramme works" mgr RemoveProgramme s "$ID"
+
 # --- attach: the caller vanishing ends the session and stops the device
 check "device idle again" wait_prop 3 "$DEV" Device1 Session '"/"'
 MASSAGECTL=$BUILD_DIR/cli/massagectl
