@@ -97,7 +97,7 @@ check "the device restarts at the warm-up level" wait_until 2 bash -c "jq -c 'se
 check "Next" msd_call "$S" Session1 Next
 check "Step 1 after Next" wait_prop 2 "$S" Session1 Step 1
 assert_eq "StepName" '"second"' "$(msd_prop "$S" Session1 StepName)"
-check "the device got the work level at once" wait_until 1 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "the device reaches the work level (a rise is ramped)" wait_until 4 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)' $SIM_LOG | grep -q ."
 check "Previous (right after a step began: the step before)" msd_call "$S" Session1 Previous
 check "Step 0 after Previous" wait_prop 2 "$S" Session1 Step 0
 
