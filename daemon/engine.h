@@ -16,7 +16,8 @@
  * the current output (from 0 after a stop, with the first
  * limits.max_start_intensity points allowed at once, as the validator allows
  * for a programme's first intensity); an upward jump at a programme edge
- * larger than limits.max_jump is ramped too. Decreases are never delayed. */
+ * larger than limits.max_jump is ramped too, and so is a ramp or wave step
+ * steeper than max_rise_per_s. Decreases are never delayed. */
 #pragma once
 
 #include <glib.h>

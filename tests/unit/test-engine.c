@@ -486,6 +486,21 @@ static const char jump_text[] = "[Programme]\nName=J\nKind=percussion\n\n"
                                 "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
                                 "Intensity=constant 95%\n";
 
+static const char steep_text[] = "[Programme]\nName=St\nKind=percussion\n\n"
+                                 "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                 "Intensity=constant 20%\n\n"
+                                 "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=2s\n"
+                                 "Intensity=ramp 20% 80%\n\n"
+                                 "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
+                                 "Intensity=constant 80%\n";
+static const char at_limit_text[] = "[Programme]\nName=L\nKind=percussion\n\n"
+                                    "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                    "Intensity=constant 20%\n\n"
+                                    "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=6s\n"
+                                    "Intensity=ramp 20% 80%\n\n"
+                                    "[Step w]\nMuscle=hamstrings\nZone=mid\nDuration=40s\n"
+                                    "Intensity=wave 20% 50% period=10s\n";
+
 static void test_programme_jump_limit(void **state)
 {
     Fx *fx = fx_new(jump_text);
@@ -575,9 +590,10 @@ static void test_stop_and_fail(void **state)
 {
     Fx *fx = fx_new(basic_text);
     msd_engine_start(fx->e);
-    advance_s(fx, 2);
+    advance_s(fx, 2.5);
     msd_engine_stop(fx->e);
     assert_true(fx->finished);
+    assert_int_equal(msd_engine_get_position(fx->e), 2500); /* where it stopped */
     assert_int_equal(fx->reason, MSD_FINISH_STOPPED);
     guint n = fx->ev->len;
     msd_engine_stop(fx->e);
@@ -746,10 +762,11 @@ static void cb_intensity_checked(MsdEngine *e, double v, gpointer d)
 
 static void test_random_actions(void **state)
 {
-    const char *texts[] = {basic_text, high_text, jump_text, capped_text, sided_text};
+    const char *texts[] = {basic_text, high_text,  jump_text,    capped_text,
+                           sided_text, steep_text, at_limit_text};
     MsdEngineCallbacks cb = callbacks;
     cb.set_intensity = cb_intensity_checked;
-    for (guint32 seed = 1; seed <= 60; seed++) {
+    for (guint32 seed = 1; seed <= 100; seed++) {
         GRand *rand = g_rand_new_with_seed(seed);
         MsdEngineConfig cfg;
         msd_engine_config_init(&cfg);
@@ -854,6 +871,99 @@ static void test_ramp_across_jumps(void **state)
     fx_free(fx);
 }
 
+/* A ramp steeper than max_rise_per_s (a programme validated against looser
+ * limits, or not at all) is held to the limit, and the lag it leaves is not
+ * turned into a jump at the next step's edge; a ramp at the limit plays
+ * exactly as written. */
+static void test_slope_guard(void **state)
+{
+    Fx *fx = fx_new(steep_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 20);
+    assert_rise_limited(fx, 0, 10, 20);
+    /* 20 -> 80 at 10 %/s from 5 s: 80 reached at 11 s, not at 7 s. */
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
+    Ev *last = &g_array_index(sent, Ev, sent->len - 1);
+    assert_true(last->v == 80);
+    assert_true(last->t >= T0 + 11 * S - 100 * MS && last->t <= T0 + 11 * S);
+    fx_free(fx);
+
+    fx = fx_new(at_limit_text); /* 10 %/s, and a wave at 30 * pi / 10 = 9.4 %/s */
+    msd_engine_start(fx->e);
+    advance_s(fx, 60);
+    check_against_walk(fx, 1.0);
+    fx_free(fx);
+}
+
+/* msd_engine_set_scale (Session1.Adjust's unit): a lower scale applies at
+ * once, a higher one is softened like Adjust, out-of-range values are
+ * ignored, and the caps still hold. */
+static void test_set_scale(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 5);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_true(msd_engine_set_scale(fx->e, 0.5) == 0.5);
+    assert_int_equal(last_intensity(fx), 30); /* down: at once */
+    guint mark = fx->ev->len;
+    assert_true(msd_engine_set_scale(fx->e, 1.0) == 1.0);
+    assert_int_equal(last_intensity(fx), 30); /* up: ramped */
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 45);
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 0);
+    assert_true(msd_engine_set_scale(fx->e, 0.05) == 1.0); /* ignored */
+    assert_true(msd_engine_set_scale(fx->e, NAN) == 1.0);
+    assert_true(msd_engine_set_scale(fx->e, 1.5) == 1.0);
+    assert_int_equal(last_intensity(fx), 60);
+    /* Paused: stored, applied (softly) on resume. */
+    msd_engine_pause(fx->e);
+    assert_true(msd_engine_set_scale(fx->e, 0.4) == 0.4);
+    msd_engine_resume(fx->e);
+    assert_int_equal(last_intensity(fx), 24);
+    fx_free(fx);
+}
+
+/* What a state_changed listener reads inside the callback (the session
+ * publishes Elapsed and StepStartedAt from there) is already right: on
+ * resume, the step's start is shifted by the pause. */
+static gint64 started_in_cb = -1;
+static guint64 position_in_cb;
+
+static void cb_state_reading(MsdEngine *e, MsdEngineState s, gpointer d)
+{
+    cb_state(e, s, d);
+    if (s == MSD_ENGINE_PLAYING) {
+        started_in_cb = msd_engine_get_entry_started_at(e);
+        position_in_cb = msd_engine_get_position(e);
+    }
+}
+
+static void test_state_listener_reads(void **state)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks cb = callbacks;
+    cb.state_changed = cb_state_reading;
+    Fx *fx = g_new0(Fx, 1);
+    fx->clock = msd_clock_new_fake(T0);
+    fx->p = parse_ok(basic_text);
+    fx->tl = mp_timeline_new(fx->p);
+    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12); /* 2 s into b */
+    msd_engine_pause(fx->e);
+    advance_s(fx, 30);
+    msd_engine_resume(fx->e);
+    assert_int_equal(position_in_cb, 12000);
+    assert_int_equal(started_in_cb, T0 + 40 * S); /* resumed at 42 s, 2 s into b */
+    assert_int_equal(msd_engine_get_entry_started_at(fx->e), T0 + 40 * S);
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +984,9 @@ int main(void)
         cmocka_unit_test(test_real_clock_smoke),
         cmocka_unit_test(test_random_actions),
         cmocka_unit_test(test_ramp_across_jumps),
+        cmocka_unit_test(test_slope_guard),
+        cmocka_unit_test(test_set_scale),
+        cmocka_unit_test(test_state_listener_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
