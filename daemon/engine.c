@@ -350,8 +350,10 @@ static void timer_fired(gpointer data)
 /* Play from e->pos_ms: anchor there, restart softly. */
 static void play_from_pos(MsdEngine *e)
 {
-    set_state(e, MSD_ENGINE_PLAYING);
+    /* Anchor first: state_changed listeners read the position and the
+     * step's start time, which derive from the anchor while playing. */
     anchor_at(e, e->pos_ms);
+    set_state(e, MSD_ENGINE_PLAYING);
     evaluate(e, e->pos_ms, CAUSE_RESTART);
 }
 

@@ -85,6 +85,11 @@ const char *msd_session_get_programme_id(MsdSession *s)
 {
     return s->programme_id;
 }
+gboolean msd_session_is_ended(MsdSession *s)
+{
+    return s->ended;
+}
+
 GDBusObjectSkeleton *msd_session_get_object(MsdSession *s)
 {
     return s->object;
