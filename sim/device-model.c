@@ -19,8 +19,9 @@ struct _SimDevice {
     guint supported; /* MpReadingField mask the driver can encode */
     gboolean is_reference;
     guint speed_lo, speed_hi; /* the motor's running range, device units */
-    gboolean have_seq;        /* reference: a frame was applied since connecting */
-    guint8 last_seq;
+#ifdef HAVE_MP_REFERENCE
+    MpRefSeqWindow seq_window; /* reference: the device's sequence rule */
+#endif
 
     gboolean powered;
     gboolean connected;
@@ -390,7 +391,9 @@ static gboolean on_garbage(gpointer user_data)
 void sim_device_link_up(SimDevice *dev)
 {
     dev->connected = TRUE;
-    dev->have_seq = FALSE;
+#ifdef HAVE_MP_REFERENCE
+    mp_reference_seq_reset(&dev->seq_window);
+#endif
     dev->last_tick_us = g_get_monotonic_time();
     guint period = dev->cfg.force_period_ms ? dev->cfg.force_period_ms : TICK_MS;
     if (!dev->tick_id)
@@ -473,6 +476,15 @@ static void reference_refuse(SimDevice *dev, const guint8 *data, gsize len)
     guint8 seq = 0, status = 0;
     if (mp_reference_parse_control(data, len, &cmd, &seq, &status, NULL) || status == 0)
         return;
+    /* A frame whose CRC checked (the refusal came after the CRC: version,
+     * opcode, value) still shows the host is alive. */
+    if (status != MP_REF_ERR_BAD_LENGTH && status != MP_REF_ERR_BAD_CRC)
+        rearm_watchdog(dev);
+    /* A bad CRC means SEQ itself cannot be trusted: no ACK for it, an ERROR. */
+    if (status == MP_REF_ERR_BAD_CRC) {
+        send_error(dev, MP_REF_ERR_BAD_CRC);
+        return;
+    }
     MpReading r = {.fields = MP_READING_ACK, .ack_seq = data[2], .ack_status = status};
     send_reading(dev, &r);
 #endif
@@ -484,9 +496,6 @@ static guint8 reference_check(SimDevice *dev, const MpCommand *cmd, guint8 seq)
 #ifdef HAVE_MP_REFERENCE
     if (!dev->is_reference)
         return 0;
-    /* STOP is applied whatever its sequence number: stop must never be lost. */
-    if (cmd->kind != MP_CMD_STOP && dev->have_seq && !mp_reference_seq_is_newer(seq, dev->last_seq))
-        return MP_REF_ERR_STALE;
     if (cmd->kind == MP_CMD_SPEED && cmd->value != 0 &&
         (cmd->value < dev->speed_lo || cmd->value > dev->speed_hi))
         return MP_REF_ERR_OUT_OF_RANGE;
@@ -494,6 +503,10 @@ static guint8 reference_check(SimDevice *dev, const MpCommand *cmd, guint8 seq)
          (cmd->kind == MP_CMD_SPEED && cmd->value > 0)) &&
         dev->battery <= SIM_LOW_BATTERY)
         return MP_REF_ERR_LOW_BATTERY;
+    /* Last, so that only a frame about to be applied moves the window. STOP
+     * is applied whatever its sequence number (stop must never be lost);
+     * STATUS and KEEPALIVE neither go stale nor move the window. */
+    return mp_reference_seq_accept(&dev->seq_window, cmd->kind, seq);
 #endif
     return 0;
 }
@@ -557,8 +570,6 @@ gboolean sim_device_write(SimDevice *dev, const char *char_uuid, const guint8 *d
     rearm_watchdog(dev);
     if (!status) {
         apply(dev, &cmd);
-        dev->have_seq = TRUE;
-        dev->last_seq = seq;
     }
     if (dev->driver->uses_seq) {
         MpReading r = {.fields = MP_READING_ACK, .ack_seq = seq, .ack_status = status};

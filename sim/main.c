@@ -12,6 +12,7 @@
 #include "sim/control.h"
 #include "sim/drivers.h"
 #include "sim/fake-bluez.h"
+#include "sim/peripheral.h"
 #include "sim/world.h"
 
 typedef struct {
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
     sim_world_init(&sim.world);
     gboolean version = FALSE;
     gboolean race = FALSE;
+    gboolean peripheral = FALSE;
     gint discovery_delay = -1, name_delay = -1, connect_delay = -1, resolve_delay = -1,
          race_delay = -1, mtu = -1, restart_at = -1, bluez_down = 1000;
     g_autofree char *log_path = NULL;
@@ -112,6 +114,10 @@ int main(int argc, char **argv)
          "bluetoothd restarts this long after start (org.bluez vanishes and returns)", "MS"},
         {"bluez-down", 0, 0, G_OPTION_ARG_INT, &bluez_down,
          "With --restart-bluez-at: how long org.bluez is gone (default 1000)", "MS"},
+        {"peripheral", 0, 0, G_OPTION_ARG_NONE, &peripheral,
+         "Serve the devices from real adapters through a real bluetoothd (GATT server and "
+         "advertising) instead of faking org.bluez",
+         NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
         {NULL},
     };
@@ -184,6 +190,11 @@ int main(int argc, char **argv)
         g_printerr("massage-sim: %s\n", error->message);
         sim_world_clear(&sim.world);
         return 1;
+    }
+    if (peripheral) {
+        int rc = sim_peripheral_main(&sim.world, log);
+        sim_world_clear(&sim.world);
+        return rc;
     }
     g_autoptr(FakeBluez) fb = fake_bluez_new(NULL, &sim.world.timing, log);
     for (guint i = 0; i < sim.world.adapters->len; i++) {

@@ -98,7 +98,8 @@ else
 	log "daemon/main.c is not in this tree: /usr/sbin/massaged not expected"
 fi
 if [ -f "$SOURCE_DIR/sim/CMakeLists.txt" ]; then
-	expected+=(/usr/bin/massage-sim /usr/share/dbus-1/interfaces/org.massaged.Sim1.xml)
+	expected+=(/usr/bin/massage-sim /usr/share/dbus-1/interfaces/org.massaged.Sim1.xml
+		/usr/share/man/man1/massage-sim.1)
 	executables+=(/usr/bin/massage-sim)
 else
 	log "sim/ is not in this tree: /usr/bin/massage-sim not expected"
@@ -291,7 +292,7 @@ assert_eq "completion: plot's FILE|ID after --width N" "$(complete_words massage
 	"$(complete_words massagectl programme plot --width 60 '')"
 # The commands every driver encodes (issue 2); drivers may offer more.
 encode_words=" $(complete_words massagectl device encode theragun '')"
-for w in start stop intensity speed status; do
+for w in start stop intensity speed mode status keepalive battery; do
 	assert_contains "completion: encode offers '$w' after the driver" " $w " "$encode_words"
 done
 # Programme ids come from massagectl itself; checked when it can list them.

@@ -1,0 +1,186 @@
+/* The simulated reference device's own rules (docs/protocol.md), with the
+ * real reference driver: the sequence window (mp_reference_seq_accept), the
+ * answer to a bad CRC, and what restarts the device-side watchdog. */
+#include <glib/gstdio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "protocol/reference.h"
+#include "sim/device-model.h"
+
+typedef struct {
+    SimDevice *dev;
+    GPtrArray *notified; /* GBytes* on the Status characteristic */
+    char *log_path;
+    SimLog *log;
+} Fixture;
+
+static void on_notify(SimDevice *dev, const char *uuid, GBytes *value, gpointer user_data)
+{
+    Fixture *f = user_data;
+    if (mp_uuid_equal(uuid, MP_REF_STATUS_UUID))
+        g_ptr_array_add(f->notified, g_bytes_ref(value));
+}
+
+static int setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+    f->notified = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    int fd = g_file_open_tmp("sim-ref-XXXXXX.jsonl", &f->log_path, NULL);
+    assert_true(fd >= 0);
+    close(fd);
+    f->log = sim_log_open(f->log_path, NULL);
+    g_autoptr(MpDriver) d = mp_driver_reference_new();
+    SimDeviceConfig cfg;
+    sim_device_config_init(&cfg);
+    cfg.keepalive_timeout_ms = 300;
+    cfg.force_period_ms = 600000; /* no force readings in the way */
+    f->dev = sim_device_new(d, &cfg, f->log);
+    sim_device_config_clear(&cfg);
+    static const SimDeviceCallbacks cb = {.notify = on_notify};
+    sim_device_set_callbacks(f->dev, &cb, f);
+    sim_device_link_up(f->dev);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+    sim_device_free(f->dev);
+    sim_log_free(f->log);
+    g_unlink(f->log_path);
+    g_free(f->log_path);
+    g_ptr_array_unref(f->notified);
+    g_free(f);
+    return 0;
+}
+
+/* Writes one Control frame; `bad_crc` flips the CRC's low byte. */
+static void send_frame(Fixture *f, guint8 op, guint8 seq, gint payload, gboolean bad_crc)
+{
+    guint8 p = (guint8)payload;
+    g_autoptr(GBytes) frame = mp_reference_frame_build(op, seq, &p, payload < 0 ? 0 : 1);
+    gsize len = 0;
+    guint8 *data = g_memdup2(g_bytes_get_data(frame, &len), g_bytes_get_size(frame));
+    if (bad_crc)
+        data[len - 2] ^= 0xff;
+    assert_true(sim_device_write(f->dev, MP_REF_CONTROL_UUID, data, len, NULL));
+    g_free(data);
+}
+
+/* The last notification: VER OP SEQ LEN PAYLOAD... */
+static const guint8 *last(Fixture *f)
+{
+    assert_true(f->notified->len > 0);
+    return g_bytes_get_data(f->notified->pdata[f->notified->len - 1], NULL);
+}
+
+static void assert_ack(Fixture *f, guint8 seq, guint8 status)
+{
+    const guint8 *n = last(f);
+    assert_int_equal(n[1], MP_REF_OP_ACK);
+    assert_int_equal(n[4], seq);
+    assert_int_equal(n[5], status);
+}
+
+static gboolean running(Fixture *f)
+{
+    SimDeviceState st;
+    sim_device_get_state(f->dev, &st);
+    return st.running;
+}
+
+static gboolean quit_loop(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static void spin(guint ms)
+{
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_timeout_add(ms, quit_loop, loop);
+    g_main_loop_run(loop);
+}
+
+/* KEEPALIVE and STATUS with a far-ahead SEQ, and an old STOP, must not move
+ * the window: the next state change just after the last applied one is
+ * still accepted. */
+static void test_window_moves_only_on_state_changes(void **state)
+{
+    Fixture *f = *state;
+    send_frame(f, MP_REF_OP_START, 5, 30, FALSE);
+    assert_ack(f, 5, MP_REF_OK);
+    send_frame(f, MP_REF_OP_KEEPALIVE, 40, -1, FALSE);
+    assert_ack(f, 40, MP_REF_OK);
+    send_frame(f, MP_REF_OP_INTENSITY, 6, 40, FALSE);
+    assert_ack(f, 6, MP_REF_OK);
+    send_frame(f, MP_REF_OP_STATUS_REQ, 90, -1, FALSE);
+    assert_ack(f, 90, MP_REF_OK);
+    send_frame(f, MP_REF_OP_INTENSITY, 7, 45, FALSE);
+    assert_ack(f, 7, MP_REF_OK);
+    /* An old STOP still stops... */
+    send_frame(f, MP_REF_OP_STOP, 2, -1, FALSE);
+    assert_ack(f, 2, MP_REF_OK);
+    assert_false(running(f));
+    /* ...without dragging the window back: 7 is still the last applied. */
+    send_frame(f, MP_REF_OP_START, 7, 30, FALSE);
+    assert_ack(f, 7, MP_REF_ERR_STALE);
+    assert_false(running(f));
+    send_frame(f, MP_REF_OP_START, 8, 30, FALSE);
+    assert_ack(f, 8, MP_REF_OK);
+    assert_true(running(f));
+}
+
+/* A frame whose CRC fails: an ERROR BAD_CRC notification, never an ACK
+ * (its SEQ cannot be trusted), and nothing applied. */
+static void test_bad_crc_gets_error(void **state)
+{
+    Fixture *f = *state;
+    send_frame(f, MP_REF_OP_START, 1, 30, TRUE);
+    assert_int_equal(f->notified->len, 1);
+    const guint8 *n = last(f);
+    assert_int_equal(n[1], MP_REF_OP_ERROR);
+    assert_int_equal(n[4], MP_REF_ERR_BAD_CRC);
+    assert_false(running(f));
+}
+
+/* Any frame with a valid CRC, even a stale one or one with an opcode the
+ * device does not know, restarts the watchdog; a bad-CRC frame does not.
+ * Watchdog 300 ms. */
+static void test_watchdog_restarted_by_valid_frames(void **state)
+{
+    Fixture *f = *state;
+    send_frame(f, MP_REF_OP_START, 10, 30, FALSE);
+    for (int i = 0; i < 3; i++) { /* 6 x 200 ms: only refused frames keep it up */
+        spin(200);
+        send_frame(f, MP_REF_OP_INTENSITY, 3, 50, FALSE);
+        assert_ack(f, 3, MP_REF_ERR_STALE);
+        assert_true(running(f));
+        spin(200);
+        send_frame(f, 0x55, 12, -1, FALSE); /* unknown opcode */
+        assert_ack(f, 12, MP_REF_ERR_UNKNOWN_OPCODE);
+        assert_true(running(f));
+    }
+    for (int i = 0; i < 3; i++) { /* bad-CRC frames do not count */
+        spin(120);
+        send_frame(f, MP_REF_OP_KEEPALIVE, 11, -1, TRUE);
+    }
+    spin(100);
+    assert_false(running(f));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_window_moves_only_on_state_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_crc_gets_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watchdog_restarted_by_valid_frames, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
