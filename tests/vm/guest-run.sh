@@ -86,6 +86,10 @@ cat /usr/bin/btvirt /usr/libexec/bluetooth/bluetoothd /usr/bin/dbus-daemon /usr/
 # --- kernel Bluetooth ---
 modprobe bluetooth || fatal "modprobe bluetooth"
 modprobe hci_vhci || fatal "modprobe hci_vhci"
+# What the kernel's SMP and bluetoothd would otherwise load on demand while a
+# controller is being set up (cmac, ecb; AF_ALG for bluetoothd): a modprobe
+# spawned from there, under TCG over 9p, outlasts the 2 s HCI command timeout.
+modprobe -a cmac ecb af_alg algif_hash algif_skcipher || say "warning: crypto modules missing"
 
 # --- system bus, with the project's policy files installed first ---
 # The stock system.conf includes /etc/dbus-1/system.d, where bluez's own

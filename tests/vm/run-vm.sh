@@ -136,7 +136,7 @@ timeout -k 5 "$timeout" "$qemu" \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=results,path="$results",security_model=none \
 	-device virtio-9p-pci,fsdev=results,mount_tag=results \
-	</dev/null 2>"$results/qemu.stderr" | tr -d '\r' | tee "$results/console.log"
+	</dev/null 2>"$results/qemu.stderr" | sed -u 's/\r$//' | tee "$results/console.log"
 qemu_rc=${PIPESTATUS[0]}
 total_ms=$((($(date +%s%N) - t0) / 1000000))
 

@@ -150,7 +150,7 @@ def main():
     # An unpaired device's object is removed soon after it disconnects.
     wait("Connected = false",
          lambda: DEVICE not in objects.get(path, {}) or
-         objects[path][DEVICE].get("Connected") is False)
+         not bool(objects[path][DEVICE].get("Connected", True)))
     step("disconnect", (time.monotonic() - t0) * 1000)
     step("round", (time.monotonic() - t_all) * 1000)
     out("done")
