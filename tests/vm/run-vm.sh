@@ -16,7 +16,8 @@
 #     --cache DIR       where vmlinux and the initramfs are kept ($BUILD_DIR/vm-cache)
 #
 # Environment: BUILD_DIR, SOURCE_DIR (as for the integration tests; guessed
-# from this script's place when unset). Exit status: 0 all passed, 1 a test
+# from this script's place when unset); VM_QEMU, VM_KERNEL_RELEASE to choose
+# another qemu binary or kernel (/boot/vmlinuz-<release>). Exit status: 0 all passed, 1 a test
 # failed or the VM broke, 77 the VM cannot start on this machine (a skip).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,15 +58,15 @@ skip() {
 }
 
 # --- can the VM start here at all? ---
-qemu=$(command -v qemu-system-x86_64 || true)
-[ -n "$qemu" ] || skip "qemu-system-x86_64 not found (package qemu-system-x86)"
+qemu=${VM_QEMU:-$(command -v qemu-system-x86_64 || true)}
+[ -n "$qemu" ] && [ -x "$qemu" ] || skip "qemu-system-x86_64 not found (package qemu-system-x86)"
 for tool in btvirt:bluez-test-tools dbus-daemon:dbus-daemon busctl:systemd; do
 	command -v "${tool%%:*}" >/dev/null || skip "${tool%%:*} not found (package ${tool#*:})"
 done
 [ -x /usr/libexec/bluetooth/bluetoothd ] || skip "bluetoothd not found (package bluez)"
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dbus, gi' 2>/dev/null ||
 	skip "/usr/bin/python3 with dbus and gi not found (packages python3-dbus python3-gi)"
-boot_files=$("$here/prepare-boot.sh" "$cache") || {
+boot_files=$("$here/prepare-boot.sh" "$cache" ${VM_KERNEL_RELEASE:+"$VM_KERNEL_RELEASE"}) || {
 	rc=$?
 	[ $rc = 77 ] && skip "no bootable kernel image or initramfs (see above)"
 	echo "run-vm.sh: prepare-boot.sh failed ($rc)" >&2
