@@ -124,6 +124,10 @@ VM_TEST_TIMEOUT=$test_timeout
 SOURCE_DIR=$(q "$SOURCE_DIR")
 BUILD_DIR=$(q "$BUILD_DIR")
 ENV
+# The sanitizer and GLib settings ./dev test uses reach the tests inside too.
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS G_SLICE G_DEBUG; do
+	[ -n "${!v+x}" ] && echo "export $v=$(q "${!v}")" >>"$results/env.sh"
+done
 
 echo "run-vm.sh: booting $(basename "$vmlinux") (${accel[*]}), ${#resolved[@]} test(s), results in $results"
 t0=$(date +%s%N)
