@@ -10,7 +10,8 @@
 #     --bt-debug        bluetoothd -d (logs/bluetoothd.log)
 #     --policy FILE     a D-Bus policy file to install before dbus starts
 #                       (repeatable; default: see below)
-#     --timeout S       watchdog for the whole VM (default 300)
+#     --timeout S       watchdog for the whole VM (default: 120 s for the boot
+#                       + the per-test watchdog for each test, at most 840 s)
 #     --test-timeout S  watchdog for each test (default 120)
 #     --keep            keep the results directory even when everything passed
 #     --cache DIR       where vmlinux and the initramfs are kept ($BUILD_DIR/vm-cache)
@@ -25,7 +26,7 @@ SOURCE_DIR=${SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$SOURCE_DIR/build}
 SKIP=77
 
-eatt=0 btmon=0 bt_debug=0 keep=0 timeout=300 test_timeout=120
+eatt=0 btmon=0 bt_debug=0 keep=0 timeout= test_timeout=120
 cache=$BUILD_DIR/vm-cache
 policies=()
 tests=()
@@ -95,6 +96,10 @@ for t in "${tests[@]}"; do
 	esac
 	[ -f "${resolved[-1]}" ] || { echo "run-vm.sh: no such test: $t" >&2; exit 2; }
 done
+if [ -z "$timeout" ]; then
+	timeout=$((120 + test_timeout * ${#resolved[@]}))
+	[ "$timeout" -le 840 ] || timeout=840
+fi
 if [ ${#policies[@]} = 0 ]; then
 	# Until the daemon can run as its service user in the VM, root stands in
 	# for it: a test policy that lets root own org.massaged*.
