@@ -43,6 +43,7 @@ struct _Periph {
     GPtrArray *nodes; /* PeriphNode* */
     guint watch_id;
     guint sig_props, sig_added, sig_removed;
+    gboolean acquire_write;
     int status;
 };
 
@@ -280,7 +281,7 @@ static gboolean add_nodes(Periph *p, SimWorld *world, GError **error)
         d->cfg.address = g_steal_pointer(&addr);
         n->dev = sim_device_new(driver, &d->cfg, p->log);
         g_autofree char *root = g_strdup_printf(APP_ROOT "/%s", adapter);
-        n->app = sim_periph_app_new(p->conn, root, n->dev, p->log, error);
+        n->app = sim_periph_app_new(p->conn, root, n->dev, p->log, p->acquire_write, error);
         if (!n->app)
             return FALSE;
         /* The driver's own service identifies the device; the Battery
@@ -311,9 +312,9 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-int sim_peripheral_main(SimWorld *world, SimLog *log)
+int sim_peripheral_main(SimWorld *world, SimLog *log, gboolean acquire_write)
 {
-    Periph p = {.log = log, .status = 0};
+    Periph p = {.log = log, .status = 0, .acquire_write = acquire_write};
     g_autoptr(GError) error = NULL;
     p.conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
     if (!p.conn) {
