@@ -155,6 +155,16 @@ MsdDevice *msd_daemon_find_device(MsdDaemon *d, const char *our_path)
     return NULL;
 }
 
+void msd_options_clear(MsdOptions *o)
+{
+    g_clear_pointer(&o->config_file, g_free);
+    g_clear_pointer(&o->config_dir, g_free);
+    g_clear_pointer(&o->data_dir, g_free);
+    g_clear_pointer(&o->state_dir, g_free);
+    g_clear_pointer(&o->device_dir, g_free);
+    g_clear_pointer(&o->adapter, g_free);
+}
+
 static void options_copy(MsdOptions *dst, const MsdOptions *src)
 {
     dst->config_file = g_strdup(src->config_file);
@@ -359,11 +369,6 @@ void msd_daemon_free(MsdDaemon *d)
     msd_driver_set_free(d->drivers);
     g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);
-    g_free(d->opts.config_file);
-    g_free(d->opts.config_dir);
-    g_free(d->opts.data_dir);
-    g_free(d->opts.state_dir);
-    g_free(d->opts.device_dir);
-    g_free(d->opts.adapter);
+    msd_options_clear(&d->opts);
     g_free(d);
 }

@@ -18,6 +18,10 @@ typedef struct {
     gboolean verbose;
 } MsdOptions;
 
+/* Frees the strings (for g_auto(MsdOptions)). */
+void msd_options_clear(MsdOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MsdOptions, msd_options_clear)
+
 typedef struct _MsdDaemon MsdDaemon;
 
 /* Reads the configuration, the device files and the programmes. */

@@ -332,8 +332,10 @@ static void transport_complete(MsdDevice *dev)
     /* A device found running (a previous daemon died, a session ended while
      * it was out of reach) is stopped first. A session about to resume sends
      * its level right after; the stop goes first either way. */
-    MpCommand stop = {.kind = MP_CMD_STOP};
-    msd_device_send(dev, &stop, NULL, NULL);
+    if (!(was_reconnecting && dev->session)) { /* a resuming engine sends its own stop */
+        MpCommand stop = {.kind = MP_CMD_STOP};
+        msd_device_send(dev, &stop, NULL, NULL);
+    }
     finish_waiters(dev, NULL);
     if (was_reconnecting && dev->session)
         msd_session_device_returned(dev->session);

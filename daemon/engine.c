@@ -46,6 +46,12 @@ struct _MsdEngine {
     gboolean ramp_active; /* the softening ramp: output <= v0 + rate * (t - t0) */
     guint64 ramp_t0;
     double ramp_v0;
+
+    /* The slope guard inside a ramp or wave step: the lowest line of slope
+     * max_rise_per_s through the outputs since the step (or the last user
+     * action) began is slope_m + rate * t. */
+    gboolean slope_valid;
+    double slope_m;
 };
 
 static const char *const state_names[] = {
@@ -195,7 +201,8 @@ static double target_at(const MsdEngine *e, guint64 t)
 
 static double ramp_ceiling(const MsdEngine *e, guint64 t)
 {
-    return e->ramp_v0 + e->cfg.limits.max_rise_per_s * (double)(t - e->ramp_t0) / 1000.0;
+    double dt = t > e->ramp_t0 ? (double)(t - e->ramp_t0) : 0.0;
+    return e->ramp_v0 + e->cfg.limits.max_rise_per_s * dt / 1000.0;
 }
 
 static void start_ramp(MsdEngine *e, guint64 t, double v0)
@@ -221,6 +228,7 @@ static void sink_stop(MsdEngine *e)
     e->out = 0;
     e->out_valid = TRUE;
     e->ramp_active = FALSE;
+    e->slope_valid = FALSE;
     e->cb.stop(e, e->user_data);
 }
 
@@ -228,6 +236,8 @@ static void finish(MsdEngine *e, MsdFinishReason reason, const char *message)
 {
     if (e->state == MSD_ENGINE_FINISHED)
         return;
+    /* Where it ended, for Elapsed. */
+    e->pos_ms = reason == MSD_FINISH_COMPLETED ? e->range_end : position_now(e);
     msd_clock_clear(e->clock, &e->timer);
     msd_clock_clear(e->clock, &e->window_timer);
     sink_stop(e);
@@ -262,7 +272,8 @@ static void evaluate(MsdEngine *e, guint64 t, Cause cause)
         finish(e, MSD_FINISH_COMPLETED, NULL);
         return;
     }
-    if ((gint)entry->index != e->entry_index) {
+    gboolean edge = (gint)entry->index != e->entry_index;
+    if (edge) {
         e->entry_index = (gint)entry->index;
         if (e->cb.step_changed)
             e->cb.step_changed(e, entry, e->user_data);
@@ -271,6 +282,11 @@ static void evaluate(MsdEngine *e, guint64 t, Cause cause)
     double target = target_at(e, t);
     double cur = e->out_valid ? e->out : 0;
     const MpSafetyLimits *lim = &e->cfg.limits;
+    double rate = lim->max_rise_per_s;
+    MpEnvelopeKind env = entry->step->intensity.kind;
+    gboolean continuous = env == MP_ENVELOPE_RAMP || env == MP_ENVELOPE_WAVE;
+    if (cause != CAUSE_PROGRAMME || edge || !continuous)
+        e->slope_valid = FALSE;
     if (cause == CAUSE_RESTART) {
         /* From stopped: the first max_start_intensity points at once (what
          * the validator allows a programme's first intensity), then the rise
@@ -284,6 +300,14 @@ static void evaluate(MsdEngine *e, guint64 t, Cause cause)
             start_ramp(e, t, cur); /* Adjust, Next, Previous: no jump at all */
         else if (target - cur > lim->max_jump + EPS)
             start_ramp(e, t, cur + lim->max_jump); /* more than the validator allows */
+        else if (e->slope_valid) {
+            /* A ramp or wave steeper than the limit (a programme validated
+             * against looser limits, or not at all): hold it to the line.
+             * One quantum of slack for rounding of a slope at the limit. */
+            double line = e->slope_m + rate * (double)t / 1000.0;
+            if (target > line + e->cfg.quantum + EPS)
+                start_ramp(e, t, MAX(line, cur));
+        }
     }
 
     double value = target;
@@ -296,6 +320,11 @@ static void evaluate(MsdEngine *e, guint64 t, Cause cause)
             value = floor(ceiling / e->cfg.quantum + EPS) * e->cfg.quantum;
             value = CLAMP(value, 0, target);
         }
+    }
+    double m = value - rate * (double)t / 1000.0;
+    if (continuous && (!e->slope_valid || m < e->slope_m)) {
+        e->slope_m = m;
+        e->slope_valid = TRUE;
     }
     if (!e->out_valid || fabs(value - e->out) > EPS) {
         e->out = value;
@@ -321,8 +350,10 @@ static void timer_fired(gpointer data)
 /* Play from e->pos_ms: anchor there, restart softly. */
 static void play_from_pos(MsdEngine *e)
 {
-    set_state(e, MSD_ENGINE_PLAYING);
+    /* Anchor first: state_changed listeners read the position and the
+     * step's start time, which derive from the anchor while playing. */
     anchor_at(e, e->pos_ms);
+    set_state(e, MSD_ENGINE_PLAYING);
     evaluate(e, e->pos_ms, CAUSE_RESTART);
 }
 
@@ -390,6 +421,9 @@ static void move_to(MsdEngine *e, guint64 t)
     if (e->state == MSD_ENGINE_PLAYING) {
         msd_clock_clear(e->clock, &e->timer);
         anchor_at(e, t);
+        /* A ramp's line is in programme time, which just jumped: restart it
+         * from the current output (evaluate() does, if still rising). */
+        e->ramp_active = FALSE;
         evaluate(e, t, CAUSE_USER);
         return;
     }
@@ -439,6 +473,19 @@ double msd_engine_adjust(MsdEngine *e, double delta)
         evaluate(e, t, CAUSE_USER);
     }
     return adjust;
+}
+
+double msd_engine_set_scale(MsdEngine *e, double scale)
+{
+    if (isfinite(scale) && scale >= 0.1 && scale <= 1.0)
+        e->cfg.scale = scale;
+    double in_force = e->cfg.scale; /* evaluate() may finish, and finished() may free e */
+    if (e->state == MSD_ENGINE_PLAYING) {
+        guint64 t = position_now(e);
+        msd_clock_clear(e->clock, &e->timer);
+        evaluate(e, t, CAUSE_USER);
+    }
+    return in_force;
 }
 
 void msd_engine_stop(MsdEngine *e)

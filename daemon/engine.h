@@ -16,7 +16,8 @@
  * the current output (from 0 after a stop, with the first
  * limits.max_start_intensity points allowed at once, as the validator allows
  * for a programme's first intensity); an upward jump at a programme edge
- * larger than limits.max_jump is ramped too. Decreases are never delayed. */
+ * larger than limits.max_jump is ramped too, and so is a ramp or wave step
+ * steeper than max_rise_per_s. Decreases are never delayed. */
 #pragma once
 
 #include <glib.h>
@@ -100,6 +101,10 @@ gboolean msd_engine_previous(MsdEngine *engine);
 /* Adds `delta` percentage points to the user offset, capped at
  * ±max_adjust; returns the offset now in force. */
 double msd_engine_adjust(MsdEngine *engine, double delta);
+/* Sets the user's intensity scale (0.1..1; other values are ignored) and
+ * re-evaluates at once; a rise is softened like Adjust. Returns the scale in
+ * force. (Added for Session1.Adjust, whose unit is a scale.) */
+double msd_engine_set_scale(MsdEngine *engine, double scale);
 /* Finish with "stopped" (sink stop first). Idempotent. */
 void msd_engine_stop(MsdEngine *engine);
 /* Finish with "error" and `message`. */

@@ -56,7 +56,7 @@ static void on_name_lost(GDBusConnection *conn, const char *name, gpointer user_
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    MsdOptions opts = {.time_scale = 1.0};
+    g_auto(MsdOptions) opts = {.time_scale = 1.0};
     gboolean version = FALSE;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opts.config_file,
@@ -132,11 +132,5 @@ int main(int argc, char **argv)
     g_dbus_connection_flush_sync(conn, NULL, NULL);
     g_main_loop_unref(app.loop);
     msd_info("exiting");
-    g_free(opts.config_file);
-    g_free(opts.config_dir);
-    g_free(opts.data_dir);
-    g_free(opts.state_dir);
-    g_free(opts.device_dir);
-    g_free(opts.adapter);
     return app.exit_code;
 }

@@ -161,7 +161,7 @@ static gboolean handle_remove_programme(MsdManager1 *m, GDBusMethodInvocation *i
     gpointer v;
     g_hash_table_iter_init(&it, d->sessions);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
-        if (g_str_equal(msd_session_get_programme_id(v), id)) {
+        if (!msd_session_is_ended(v) && g_str_equal(msd_session_get_programme_id(v), id)) {
             g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_BUSY,
                                                   "programme \"%s\" is playing in %s", id,
                                                   msd_session_get_path(v));

@@ -28,6 +28,7 @@ void msd_session_free(MsdSession *session);
 
 const char *msd_session_get_path(MsdSession *session);
 const char *msd_session_get_programme_id(MsdSession *session);
+gboolean msd_session_is_ended(MsdSession *session);
 GDBusObjectSkeleton *msd_session_get_object(MsdSession *session);
 
 /* Begins playback once the device is ready (connecting it first if needed). */

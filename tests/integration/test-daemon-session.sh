@@ -51,9 +51,10 @@ assert_contains "Start on a busy device: Busy" "org.massaged.Error.Busy" \
 	"$(gdbus_error /org/massaged org.massaged.Manager1.Start "$DEV" gentle '{}')"
 check "Finished('completed')" wait_finished 10 "$S" completed
 got=$(session_cmds $A "$mark")
-# The end of a session always sends a stop, even after a rest step.
+# A rest is intensity 0 (which stops the motor in every driver's protocol);
+# the end of a session always sends a stop.
 assert_eq "the device got the programme's changes, in order, and a final stop" \
-	"intensity 20|intensity 30|stop|intensity 20|intensity 30|stop|stop" \
+	"intensity 20|intensity 30|intensity 0|intensity 20|intensity 30|intensity 0|stop" \
 	"$(awk '{ print $2 (NF > 2 ? " " $3 : "") }' <<<"$got" | paste -sd'|')"
 expected=(0 4000 8000 10000 14000 18000 20000)
 i=0
@@ -96,7 +97,7 @@ check "the device restarts at the warm-up level" wait_until 2 bash -c "jq -c 'se
 check "Next" msd_call "$S" Session1 Next
 check "Step 1 after Next" wait_prop 2 "$S" Session1 Step 1
 assert_eq "StepName" '"second"' "$(msd_prop "$S" Session1 StepName)"
-check "the device got the work level at once" wait_until 1 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "the device reaches the work level (a rise is ramped)" wait_until 4 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)' $SIM_LOG | grep -q ."
 check "Previous (right after a step began: the step before)" msd_call "$S" Session1 Previous
 check "Step 0 after Previous" wait_prop 2 "$S" Session1 Step 0
 
@@ -131,6 +132,17 @@ check "device idle again" wait_prop 3 "$DEV" Device1 Session '"/"'
 S=$(start_session "$DEV" gentle 1 side s right)
 assert_eq "side=right starts on the right pass" '"right"' "$(msd_prop "$S" Session1 Side)"
 check "and completes" wait_finished 5 "$S" completed
+
+# --- an imported programme cannot be removed while it plays
+check "device idle again" wait_prop 3 "$DEV" Device1 Session '"/"'
+ID=$(mgr ImportProgramme s "$(sed 's/^Name=.*/Name=Imported one/' "$MSD_DATA/programmes/long.programme")" | jq -r '.data[0]')
+assert_eq "imported" "imported-one" "$ID"
+S=$(start_session "$DEV" "$ID")
+assert_contains "RemoveProgramme while it plays: Busy" "org.massaged.Error.Busy" \
+	"$(gdbus_error /org/massaged org.massaged.Manager1.RemoveProgramme "$ID")"
+check "stop it" msd_call "$S" Session1 Stop
+check "Finished" wait_finished 2 "$S" stopped
+check "then RemoveProgramme works" mgr RemoveProgramme s "$ID"
 
 # --- attach: the caller vanishing ends the session and stops the device
 check "device idle again" wait_prop 3 "$DEV" Device1 Session '"/"'

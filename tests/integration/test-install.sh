@@ -98,7 +98,8 @@ else
 	log "daemon/main.c is not in this tree: /usr/sbin/massaged not expected"
 fi
 if [ -f "$SOURCE_DIR/sim/CMakeLists.txt" ]; then
-	expected+=(/usr/bin/massage-sim /usr/share/dbus-1/interfaces/org.massaged.Sim1.xml)
+	expected+=(/usr/bin/massage-sim /usr/share/dbus-1/interfaces/org.massaged.Sim1.xml
+		/usr/share/man/man1/massage-sim.1)
 	executables+=(/usr/bin/massage-sim)
 else
 	log "sim/ is not in this tree: /usr/bin/massage-sim not expected"
@@ -262,6 +263,8 @@ complete_words() {
 	PATH="$root/usr/bin:$PATH" MASSAGED_DATA_DIR="$root/usr/share/massaged" \
 		bash --norc --noprofile -c '
 		. "$1"; . "$2"; shift 2
+		# NO_JQ=1: the completion must do without jq (it asks `type -P jq`).
+		[ "${NO_JQ:-0}" = 1 ] && type() { [[ $2 == jq ]] && return 1; builtin type "$@"; }
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 		_massagectl massagectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
@@ -287,8 +290,11 @@ assert_eq "completion: plot options" "--ascii --height --help --json --width " \
 	"$(complete_words massagectl programme plot --)"
 assert_eq "completion: plot's FILE|ID after --width N" "$(complete_words massagectl programme show '')" \
 	"$(complete_words massagectl programme plot --width 60 '')"
-assert_eq "completion: encode commands after the driver" "intensity speed start status stop " \
-	"$(complete_words massagectl device encode theragun '')"
+# The commands every driver encodes (issue 2); drivers may offer more.
+encode_words=" $(complete_words massagectl device encode theragun '')"
+for w in start stop intensity speed mode status keepalive battery; do
+	assert_contains "completion: encode offers '$w' after the driver" " $w " "$encode_words"
+done
 # Programme ids come from massagectl itself; checked when it can list them.
 if ids=$(PATH="$root/usr/bin:$PATH" MASSAGED_DATA_DIR="$root/usr/share/massaged" \
 	massagectl --json programme list 2>/dev/null) && [ "$nprog" -gt 0 ]; then
@@ -296,6 +302,8 @@ if ids=$(PATH="$root/usr/bin:$PATH" MASSAGED_DATA_DIR="$root/usr/share/massaged"
 	assert_eq "completion: start offers the programme ids" "$want_ids" "$(complete_words massagectl start '')"
 	assert_eq "completion: programme remove offers the ids" "$want_ids" \
 		"$(complete_words massagectl programme remove '')"
+	assert_eq "completion: start offers the programme ids without jq too" "$want_ids" \
+		"$(NO_JQ=1 complete_words massagectl start '')"
 else
 	log "'massagectl programme list' cannot list programmes in this tree: id completion not checked"
 fi

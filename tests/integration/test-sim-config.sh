@@ -33,6 +33,15 @@ printf '[Device gun]\nname=Gun\n' >"$TEST_TMP/bad3.conf"
 bad "config: device without a driver" "[Device gun]: needs driver=" --config "$TEST_TMP/bad3.conf"
 bad "config: missing file" "--config $TEST_TMP/nope.conf" --config "$TEST_TMP/nope.conf"
 
+# The man page and docs/simulator.md name every option of sim/main.c.
+missing=""
+man_text=$(sed 's/\\-/-/g' "$SOURCE_DIR/docs/man/massage-sim.1")
+for opt in $(grep -oE '^ +\{"[a-z0-9-]+", ' "$SOURCE_DIR/sim/main.c" | grep -oE '[a-z0-9-]+' | grep -v '^version$'); do
+	grep -q -- "--$opt" <<<"$man_text" || missing+=" man:$opt"
+	grep -q -- "--$opt" "$SOURCE_DIR/docs/simulator.md" || missing+=" doc:$opt"
+done
+assert_eq "every option is documented (man page, docs/simulator.md)" "" "$missing"
+
 start_bus
 cat >"$TEST_TMP/world.conf" <<-CONF
 	# Two adapters, a reference device on hci1 with its name late, a Theragun.

@@ -206,6 +206,50 @@ static void test_real_clock_overdue_in_order(void **state)
     log_free(l);
 }
 
+/* The last reference dropped from inside a timer callback of the real
+ * clock: the clock and its source go away cleanly (ASan watches), and the
+ * other timer due at the same time does not fire. */
+typedef struct {
+    MsdClock *clock;
+    GMainLoop *loop;
+    guint fired;
+} Dropper;
+
+static void drop_clock(gpointer data)
+{
+    Dropper *d = data;
+    d->fired++;
+    msd_clock_unref(d->clock);
+    d->clock = NULL;
+    g_main_loop_quit(d->loop);
+}
+
+static void must_not_fire(gpointer data)
+{
+    fail_msg("a timer fired after its clock was dropped");
+}
+
+static gboolean quit_later(gpointer data)
+{
+    g_main_loop_quit(data);
+    return G_SOURCE_REMOVE;
+}
+
+static void test_real_clock_dropped_in_callback(void **state)
+{
+    Dropper d = {msd_clock_new_real(), g_main_loop_new(NULL, FALSE), 0};
+    gint64 now = msd_clock_now(d.clock);
+    msd_clock_schedule(d.clock, now + 1000, drop_clock, &d);
+    msd_clock_schedule(d.clock, now + 1000, must_not_fire, &d);
+    g_main_loop_run(d.loop);
+    assert_int_equal(d.fired, 1);
+    assert_null(d.clock);
+    /* Let the loop run a little more: nothing may be left to fire. */
+    g_timeout_add(20, quit_later, d.loop);
+    g_main_loop_run(d.loop);
+    g_main_loop_unref(d.loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_unref_cancels),
         cmocka_unit_test(test_real_clock),
         cmocka_unit_test(test_real_clock_overdue_in_order),
+        cmocka_unit_test(test_real_clock_dropped_in_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -486,6 +486,21 @@ static const char jump_text[] = "[Programme]\nName=J\nKind=percussion\n\n"
                                 "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
                                 "Intensity=constant 95%\n";
 
+static const char steep_text[] = "[Programme]\nName=St\nKind=percussion\n\n"
+                                 "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                 "Intensity=constant 20%\n\n"
+                                 "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=2s\n"
+                                 "Intensity=ramp 20% 80%\n\n"
+                                 "[Step c]\nMuscle=hamstrings\nZone=mid\nDuration=10s\n"
+                                 "Intensity=constant 80%\n";
+static const char at_limit_text[] = "[Programme]\nName=L\nKind=percussion\n\n"
+                                    "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=5s\n"
+                                    "Intensity=constant 20%\n\n"
+                                    "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=6s\n"
+                                    "Intensity=ramp 20% 80%\n\n"
+                                    "[Step w]\nMuscle=hamstrings\nZone=mid\nDuration=40s\n"
+                                    "Intensity=wave 20% 50% period=10s\n";
+
 static void test_programme_jump_limit(void **state)
 {
     Fx *fx = fx_new(jump_text);
@@ -575,9 +590,10 @@ static void test_stop_and_fail(void **state)
 {
     Fx *fx = fx_new(basic_text);
     msd_engine_start(fx->e);
-    advance_s(fx, 2);
+    advance_s(fx, 2.5);
     msd_engine_stop(fx->e);
     assert_true(fx->finished);
+    assert_int_equal(msd_engine_get_position(fx->e), 2500); /* where it stopped */
     assert_int_equal(fx->reason, MSD_FINISH_STOPPED);
     guint n = fx->ev->len;
     msd_engine_stop(fx->e);
@@ -731,6 +747,331 @@ static void test_real_clock_smoke(void **state)
     fx_free(fx);
 }
 
+/* Random user actions and device drops against the safety invariants:
+ * nothing above the cap, nothing sent unless playing, a restart (start,
+ * resume, device back) at most max_start_intensity at once, no rise steeper than the limit
+ * (plus the validated jump), exactly one Finished with a stop just before
+ * it, nothing after it and no timer left behind. */
+static MsdEngineState state_in_cb;
+static void cb_intensity_checked(MsdEngine *e, double v, gpointer d)
+{
+    state_in_cb = msd_engine_get_state(e);
+    assert_int_equal(state_in_cb, MSD_ENGINE_PLAYING);
+    cb_intensity(e, v, d);
+}
+
+static void test_random_actions(void **state)
+{
+    const char *texts[] = {basic_text, high_text,  jump_text,    capped_text,
+                           sided_text, steep_text, at_limit_text};
+    MsdEngineCallbacks cb = callbacks;
+    cb.set_intensity = cb_intensity_checked;
+    for (guint32 seed = 1; seed <= 100; seed++) {
+        GRand *rand = g_rand_new_with_seed(seed);
+        MsdEngineConfig cfg;
+        msd_engine_config_init(&cfg);
+        cfg.reconnect_window_ms = 5000;
+        cfg.time_scale = (seed % 4 == 0) ? 3 : 1;
+        cfg.limits.max_intensity = (seed % 5 == 0) ? 50 : 100;
+        Fx *fx = g_new0(Fx, 1);
+        fx->clock = msd_clock_new_fake(T0);
+        fx->p = parse_ok(texts[seed % G_N_ELEMENTS(texts)]);
+        fx->tl = mp_timeline_new(fx->p);
+        fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+        fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+        assert_non_null(fx->e);
+        double cap = MIN(cfg.limits.max_intensity, fx->p->max_intensity);
+        msd_engine_start(fx->e);
+        for (int step = 0; step < 400 && !fx->finished; step++) {
+            int op = g_rand_int_range(rand, 0, 100);
+            if (op < 10)
+                msd_engine_pause(fx->e);
+            else if (op < 20)
+                msd_engine_resume(fx->e);
+            else if (op < 24)
+                msd_engine_next(fx->e);
+            else if (op < 30)
+                msd_engine_previous(fx->e);
+            else if (op < 45)
+                msd_engine_adjust(fx->e, g_rand_double_range(rand, -30, 30));
+            else if (op < 49)
+                msd_engine_device_lost(fx->e);
+            else if (op < 56)
+                msd_engine_device_back(fx->e);
+            else
+                msd_fake_clock_advance(fx->clock, g_rand_int_range(rand, 0, 3 * S));
+        }
+        if (!fx->finished)
+            msd_engine_stop(fx->e);
+
+        double prev = 0;
+        gint64 prev_t = 0;
+        gint64 play_t = -1; /* when playing (re)started */
+        gboolean after_stop = TRUE;
+        guint finishes = 0;
+        for (guint i = 0; i < fx->ev->len; i++) {
+            Ev *ev = &g_array_index(fx->ev, Ev, i);
+            if (finishes)
+                fail_msg("seed %u: an event after Finished", seed);
+            if (ev->kind == EV_STOP) {
+                after_stop = TRUE;
+                prev = 0;
+                prev_t = ev->t;
+            } else if (ev->kind == EV_STATE && ev->v == MSD_ENGINE_PLAYING) {
+                play_t = ev->t;
+            } else if (ev->kind == EV_FINISH) {
+                finishes++;
+                assert_int_equal(g_array_index(fx->ev, Ev, i - 2).kind, EV_STOP);
+            } else if (ev->kind == EV_INTENSITY) {
+                if (ev->v > cap + 1e-9 || ev->v < 0)
+                    fail_msg("seed %u: %g outside 0..%g", seed, ev->v, cap);
+                /* The restart itself: at most max_start_intensity at once. */
+                if (after_stop && ev->t == play_t && ev->v > cfg.limits.max_start_intensity + 1e-9)
+                    fail_msg("seed %u: %g at a restart", seed, ev->v);
+                /* Anything else: the rise limit plus at most one validated
+                 * jump (a programme edge) per change. */
+                double dt = (double)(ev->t - prev_t) / S * cfg.time_scale;
+                double allowed = cfg.limits.max_rise_per_s * dt + cfg.limits.max_jump + 1;
+                if (ev->v - prev > allowed + 1e-9)
+                    fail_msg("seed %u: rise %g -> %g in %g s", seed, prev, ev->v, dt);
+                after_stop = FALSE;
+                prev = ev->v;
+                prev_t = ev->t;
+            }
+        }
+        assert_int_equal(finishes, 1);
+        assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0);
+        fx_free(fx);
+        g_rand_free(rand);
+    }
+}
+
+/* A softening ramp survives Next and Previous without a jump: its line is
+ * restarted at the new position from the output now (found by the random
+ * test: the line was kept in programme time, so a jump forward of 9 s
+ * allowed +90 points at once, and a jump back wrapped around). */
+static void test_ramp_across_jumps(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 1);
+    msd_engine_adjust(fx->e, 20); /* 20 -> 40, ramping */
+    advance_s(fx, 0.5);
+    assert_int_equal(last_intensity(fx), 25);
+    guint mark = fx->ev->len;
+    msd_engine_next(fx->e); /* b at 20 % + 20: still a ramp from 25 */
+    assert_int_equal(last_intensity(fx), 25);
+    advance_s(fx, 0.5);
+    assert_int_equal(last_intensity(fx), 30);
+    msd_engine_previous(fx->e); /* back to a: 20 + 20 */
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, 0.5);
+    assert_int_equal(last_intensity(fx), 35);
+    assert_rise_limited(fx, mark, 10, 0);
+    fx_free(fx);
+}
+
+/* A ramp steeper than max_rise_per_s (a programme validated against looser
+ * limits, or not at all) is held to the limit, and the lag it leaves is not
+ * turned into a jump at the next step's edge; a ramp at the limit plays
+ * exactly as written. */
+static void test_slope_guard(void **state)
+{
+    Fx *fx = fx_new(steep_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 20);
+    assert_rise_limited(fx, 0, 10, 20);
+    /* 20 -> 80 at 10 %/s from 5 s: 80 reached at 11 s, not at 7 s. */
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
+    Ev *last = &g_array_index(sent, Ev, sent->len - 1);
+    assert_true(last->v == 80);
+    assert_true(last->t >= T0 + 11 * S - 100 * MS && last->t <= T0 + 11 * S);
+    fx_free(fx);
+
+    fx = fx_new(at_limit_text); /* 10 %/s, and a wave at 30 * pi / 10 = 9.4 %/s */
+    msd_engine_start(fx->e);
+    advance_s(fx, 60);
+    check_against_walk(fx, 1.0);
+    fx_free(fx);
+}
+
+/* msd_engine_set_scale (Session1.Adjust's unit): a lower scale applies at
+ * once, a higher one is softened like Adjust, out-of-range values are
+ * ignored, and the caps still hold. */
+static void test_set_scale(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 5);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_true(msd_engine_set_scale(fx->e, 0.5) == 0.5);
+    assert_int_equal(last_intensity(fx), 30); /* down: at once */
+    guint mark = fx->ev->len;
+    assert_true(msd_engine_set_scale(fx->e, 1.0) == 1.0);
+    assert_int_equal(last_intensity(fx), 30); /* up: ramped */
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 45);
+    advance_s(fx, 1.5);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 0);
+    assert_true(msd_engine_set_scale(fx->e, 0.05) == 1.0); /* ignored */
+    assert_true(msd_engine_set_scale(fx->e, NAN) == 1.0);
+    assert_true(msd_engine_set_scale(fx->e, 1.5) == 1.0);
+    assert_int_equal(last_intensity(fx), 60);
+    /* Paused: stored, applied (softly) on resume. */
+    msd_engine_pause(fx->e);
+    assert_true(msd_engine_set_scale(fx->e, 0.4) == 0.4);
+    msd_engine_resume(fx->e);
+    assert_int_equal(last_intensity(fx), 24);
+    fx_free(fx);
+}
+
+/* What a state_changed listener reads inside the callback (the session
+ * publishes Elapsed and StepStartedAt from there) is already right: on
+ * resume, the step's start is shifted by the pause. */
+static gint64 started_in_cb = -1;
+static guint64 position_in_cb;
+
+static void cb_state_reading(MsdEngine *e, MsdEngineState s, gpointer d)
+{
+    cb_state(e, s, d);
+    if (s == MSD_ENGINE_PLAYING) {
+        started_in_cb = msd_engine_get_entry_started_at(e);
+        position_in_cb = msd_engine_get_position(e);
+    }
+}
+
+static void test_state_listener_reads(void **state)
+{
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks cb = callbacks;
+    cb.state_changed = cb_state_reading;
+    Fx *fx = g_new0(Fx, 1);
+    fx->clock = msd_clock_new_fake(T0);
+    fx->p = parse_ok(basic_text);
+    fx->tl = mp_timeline_new(fx->p);
+    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
+    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12); /* 2 s into b */
+    msd_engine_pause(fx->e);
+    advance_s(fx, 30);
+    msd_engine_resume(fx->e);
+    assert_int_equal(position_in_cb, 12000);
+    assert_int_equal(started_in_cb, T0 + 40 * S); /* resumed at 42 s, 2 s into b */
+    assert_int_equal(msd_engine_get_entry_started_at(fx->e), T0 + 40 * S);
+    fx_free(fx);
+}
+
+/* Every bad configuration is refused with a message naming the setting. */
+typedef struct {
+    const char *field;
+    void (*apply)(MsdEngineConfig *c);
+} BadConfig;
+
+static void bad_scale_time(MsdEngineConfig *c)
+{
+    c->time_scale = -1;
+}
+static void bad_quantum(MsdEngineConfig *c)
+{
+    c->quantum = 0;
+}
+static void bad_scale(MsdEngineConfig *c)
+{
+    c->scale = 1.5;
+}
+static void bad_adjust(MsdEngineConfig *c)
+{
+    c->max_adjust = NAN;
+}
+static void bad_max(MsdEngineConfig *c)
+{
+    c->limits.max_intensity = 120;
+}
+static void bad_rise(MsdEngineConfig *c)
+{
+    c->limits.max_rise_per_s = 0;
+}
+static void bad_jump(MsdEngineConfig *c)
+{
+    c->limits.max_jump = -1;
+}
+
+static void test_bad_configs(void **state)
+{
+    const BadConfig cases[] = {
+        {"time_scale", bad_scale_time}, {"quantum", bad_quantum},   {"scale", bad_scale},
+        {"max_adjust", bad_adjust},     {"max_intensity", bad_max}, {"max_rise_per_s", bad_rise},
+        {"max_jump", bad_jump},
+    };
+    g_autoptr(MsdClock) clock = msd_clock_new_fake(0);
+    g_autoptr(MpProgramme) p = parse_ok(basic_text);
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MsdEngineConfig cfg;
+        msd_engine_config_init(&cfg);
+        cases[i].apply(&cfg);
+        g_autoptr(GError) error = NULL;
+        assert_null(msd_engine_new(clock, tl, &cfg, &callbacks, NULL, NULL, &error));
+        assert_non_null(error);
+        if (!strstr(error->message, cases[i].field))
+            fail_msg("%s: \"%s\" does not name it", cases[i].field, error->message);
+    }
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks no_sink = callbacks;
+    no_sink.stop = NULL;
+    g_autoptr(GError) error = NULL;
+    assert_null(msd_engine_new(clock, tl, &cfg, &no_sink, NULL, NULL, &error));
+    assert_non_null(strstr(error->message, "sink"));
+}
+
+/* The getters a session publishes, while paused; user_data freed with the
+ * engine. */
+static void count_destroy(gpointer data)
+{
+    (*(int *)data)++;
+}
+
+static void noop_intensity(MsdEngine *e, double v, gpointer d)
+{
+}
+
+static void noop_stop(MsdEngine *e, gpointer d)
+{
+}
+
+static void test_getters_and_destroy(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12);
+    assert_true(msd_engine_get_intensity(fx->e) == 22);
+    msd_engine_pause(fx->e);
+    assert_true(msd_engine_user_paused(fx->e));
+    assert_true(msd_engine_get_intensity(fx->e) == 0);
+    advance_s(fx, 5);
+    /* Paused: as if it resumed now, 2 s into b. */
+    assert_int_equal(msd_engine_get_entry_started_at(fx->e), T0 + 15 * S);
+    fx_free(fx);
+
+    int destroyed = 0;
+    g_autoptr(MsdClock) clock = msd_clock_new_fake(0);
+    g_autoptr(MpProgramme) p = parse_ok(basic_text);
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks cb = {.set_intensity = noop_intensity, .stop = noop_stop};
+    MsdEngine *e = msd_engine_new(clock, tl, &cfg, &cb, &destroyed, count_destroy, NULL);
+    msd_engine_start(e);
+    msd_fake_clock_advance(clock, 100 * S); /* no optional callbacks: still fine */
+    assert_int_equal(msd_engine_get_state(e), MSD_ENGINE_FINISHED);
+    msd_engine_free(e);
+    assert_int_equal(destroyed, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +1090,13 @@ int main(void)
         cmocka_unit_test(test_range_and_time_scale),
         cmocka_unit_test(test_engine_through_writer),
         cmocka_unit_test(test_real_clock_smoke),
+        cmocka_unit_test(test_random_actions),
+        cmocka_unit_test(test_ramp_across_jumps),
+        cmocka_unit_test(test_slope_guard),
+        cmocka_unit_test(test_set_scale),
+        cmocka_unit_test(test_state_listener_reads),
+        cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_getters_and_destroy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

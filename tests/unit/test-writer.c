@@ -408,6 +408,125 @@ static void test_reference_driver_frames(void **state)
     ft_clear(&ft);
 }
 
+/* Random operations against the writer's invariants, over several seeds:
+ * - at most one write outstanding, two only when a stop joins a
+ *   write-without-response;
+ * - a write that is not a stop starts at least min_gap after the previous
+ *   write on the same link;
+ * - after a stop is asked for, the next frame on the wire is a stop frame
+ *   (nothing queued before it overtakes it), written within
+ *   MSD_WRITER_STOP_WAIT_MS;
+ * - when everything settles, the device has the last intensity asked for. */
+static gboolean is_stop_frame(const Rec *r)
+{
+    return r->b[0] == (0xC0 | MP_CMD_STOP) || r->b[0] == 0xCF;
+}
+
+static void test_random_invariants(void **state)
+{
+    for (guint32 seed = 1; seed <= 40; seed++) {
+        GRand *rand = g_rand_new_with_seed(seed);
+        MpWriteType type = (seed % 2) ? MP_WRITE_WITH_RESPONSE : MP_WRITE_WITHOUT_RESPONSE;
+        Fx *fx = fx_new(type, 15, (seed % 3) ? 0 : 400, 1 + seed % 2, TRUE);
+        double wanted = -1;
+        gint64 stop_asked = -1; /* the next frame must be a stop, by this + wait */
+        guint link_start = 0;   /* first log index on the current link */
+        guint checked = 0;
+        for (int step = 0; step < 3000; step++) {
+            int op = g_rand_int_range(rand, 0, 100);
+            if (op < 45) {
+                wanted = g_rand_int_range(rand, 0, 101);
+                msd_writer_set_intensity(fx->w, wanted);
+            } else if (op < 50) {
+                guint n = fx->ft.log->len;
+                if (stop_asked < 0 && (n == 0 || !is_stop_frame(ft_rec(&fx->ft, n - 1))))
+                    stop_asked = msd_clock_now(fx->clock);
+                msd_writer_stop(fx->w, on_stop, fx);
+                wanted = -1;
+            } else if (op < 75 && fx->ft.pending->len) {
+                ft_complete(&fx->ft, g_rand_int_range(rand, 0, 10) ? NULL : "random failure");
+            } else if (op < 77) {
+                msd_writer_set_connected(fx->w, FALSE);
+                while (fx->ft.pending->len)
+                    ft_complete(&fx->ft, "gone");
+                msd_writer_set_connected(fx->w, TRUE);
+                wanted = -1;
+                stop_asked = -1;
+                link_start = fx->ft.log->len;
+            } else {
+                msd_fake_clock_advance(fx->clock, g_rand_int_range(rand, 0, 30000));
+            }
+            for (; checked < fx->ft.log->len; checked++) {
+                const Rec *r = ft_rec(&fx->ft, checked);
+                if (stop_asked >= 0) {
+                    assert_true(is_stop_frame(r));
+                    assert_true(r->t_us - stop_asked <= MSD_WRITER_STOP_WAIT_MS * 1000);
+                    stop_asked = -1;
+                }
+                if (!is_stop_frame(r) && checked > link_start)
+                    assert_true(r->t_us - ft_rec(&fx->ft, checked - 1)->t_us >= 15000);
+            }
+            if (stop_asked >= 0)
+                assert_true(msd_clock_now(fx->clock) - stop_asked <=
+                            MSD_WRITER_STOP_WAIT_MS * 1000);
+            assert_true(fx->ft.pending->len <= 2);
+            if (fx->ft.pending->len == 2)
+                assert_int_equal(type, MP_WRITE_WITHOUT_RESPONSE);
+        }
+        /* Settle: complete everything, let time pass. */
+        for (int k = 0; k < 100; k++) {
+            msd_fake_clock_advance(fx->clock, 100000);
+            while (fx->ft.pending->len)
+                ft_complete(&fx->ft, NULL);
+        }
+        if (wanted >= 0) {
+            guint last = fx->ft.log->len;
+            while (last-- > 0 && ft_rec(&fx->ft, last)->b[0] != (0xC0 | MP_CMD_INTENSITY))
+                ;
+            assert_int_equal(ft_rec(&fx->ft, last)->b[1], (guint8)wanted);
+        }
+        assert_true(msd_writer_is_idle(fx->w));
+        fx_free(fx);
+        g_rand_free(rand);
+    }
+}
+
+/* A driver that cannot encode a stop (a broken device file) is reported,
+ * not hung: the stop's waiter is told at once. A stop also drops the unsent
+ * frames of a multi-frame command. */
+static gboolean no_stop_encode(const MpDriver *driver, const MpCommand *cmd, guint8 seq,
+                               GPtrArray *frames, GError **error)
+{
+    if (cmd->kind == MP_CMD_STOP) {
+        g_set_error(error, MP_ERROR, MP_ERROR_UNSUPPORTED, "no stop");
+        return FALSE;
+    }
+    /* Everything else: two frames. */
+    for (int i = 0; i < 2; i++) {
+        guint8 f[3] = {(guint8)(0xC0 | cmd->kind), (guint8)i, seq};
+        g_ptr_array_add(frames, g_bytes_new(f, sizeof f));
+    }
+    return TRUE;
+}
+
+static void test_stop_encode_failure_and_partial_command(void **state)
+{
+    Fx *fx = fx_new(MP_WRITE_WITH_RESPONSE, 10, 0, 1, TRUE);
+    fx->driver->encode = no_stop_encode;
+    msd_writer_set_intensity(fx->w, 40); /* frame 1 of 2 in flight */
+    assert_int_equal(n_writes(fx), 1);
+    assert_true(msd_writer_stop(fx->w, on_stop, fx));
+    assert_int_equal(fx->stops_done, 1);
+    assert_false(fx->last_stop_ok);
+    assert_int_equal(fx->last_error_kind, MP_CMD_STOP);
+    assert_int_equal(msd_writer_get_stats(fx->w)->dropped, 1); /* the second frame */
+    ft_complete(&fx->ft, NULL);
+    msd_fake_clock_advance(fx->clock, 100 * 1000);
+    assert_int_equal(n_writes(fx), 1);
+    assert_true(msd_writer_is_connected(fx->w));
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +545,8 @@ int main(void)
         cmocka_unit_test(test_disconnect),
         cmocka_unit_test(test_free_with_stop_pending),
         cmocka_unit_test(test_reference_driver_frames),
+        cmocka_unit_test(test_random_invariants),
+        cmocka_unit_test(test_stop_encode_failure_and_partial_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
