@@ -20,7 +20,8 @@ void mp_registry_load_dir(MpRegistry *registry, const char *dir, GPtrArray *erro
 /* Adds one driver, replacing one of the same name. Takes a reference. */
 void mp_registry_add(MpRegistry *registry, MpDriver *driver);
 
-/* By name, or by path to a .device file (loaded on the fly). */
+/* By name, or by path to a .device file (loaded on the fly; anything with a
+ * "/" or ending in ".device" is a path). Returns a new reference. */
 MpDriver *mp_registry_lookup(MpRegistry *registry, const char *name_or_path, GError **error);
 /* The best-scoring driver for a discovered device, or NULL. Not a new reference. */
 MpDriver *mp_registry_match(MpRegistry *registry, const char *adv_name,

@@ -4,6 +4,8 @@
 #   start_bus                      # a private dbus-daemon with the project's policy
 #   spawn NAME cmd args...         # a background process, logged to $TEST_TMP/NAME.log
 #   check "what" test-command...   # one assertion
+#   run cmd args...; assert_exit "what" 0   # RUN_OUT, RUN_ERR, RUN_RC
+#   assert_eq / assert_contains / assert_not_contains / assert_jq
 #   finish                         # prints "N passed, N failed", sets the exit status
 #
 # Everything started here is killed on exit (trap), and the temporary directory
@@ -191,4 +193,36 @@ start_bus() {
 has_name() {
 	busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
 		NameHasOwner s "$1" 2>/dev/null | grep -q true
+}
+
+# run command args...: runs it in the foreground with stdin from /dev/null;
+# stdout, stderr and the exit status land in RUN_OUT, RUN_ERR and RUN_RC.
+RUN_OUT=""
+RUN_ERR=""
+RUN_RC=0
+run() {
+	RUN_RC=0
+	"$@" >"$TEST_TMP/run.out" 2>"$TEST_TMP/run.err" </dev/null || RUN_RC=$?
+	RUN_OUT=$(cat "$TEST_TMP/run.out")
+	RUN_ERR=$(cat "$TEST_TMP/run.err")
+}
+
+# assert_exit "description" STATUS: the last `run` exited with STATUS.
+assert_exit() {
+	if [ "$RUN_RC" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected exit status $2, got $RUN_RC" "stdout: $RUN_OUT" "stderr: $RUN_ERR"
+	fi
+}
+
+# assert_jq "description" FILTER JSON: jq -e FILTER is true for JSON (which
+# must also be valid JSON).
+assert_jq() {
+	local out
+	if out=$(printf '%s' "$3" | jq -e "$2" 2>&1); then
+		pass "$1"
+	else
+		fail "$1" "jq -e '$2' failed: $out" "json: $3"
+	fi
 }

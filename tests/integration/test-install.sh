@@ -292,7 +292,7 @@ assert_eq "completion: plot's FILE|ID after --width N" "$(complete_words massage
 	"$(complete_words massagectl programme plot --width 60 '')"
 # The commands every driver encodes (issue 2); drivers may offer more.
 encode_words=" $(complete_words massagectl device encode theragun '')"
-for w in start stop intensity speed status; do
+for w in start stop intensity speed mode status keepalive battery; do
 	assert_contains "completion: encode offers '$w' after the driver" " $w " "$encode_words"
 done
 # Programme ids come from massagectl itself; checked when it can list them.

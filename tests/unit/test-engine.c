@@ -964,6 +964,114 @@ static void test_state_listener_reads(void **state)
     fx_free(fx);
 }
 
+/* Every bad configuration is refused with a message naming the setting. */
+typedef struct {
+    const char *field;
+    void (*apply)(MsdEngineConfig *c);
+} BadConfig;
+
+static void bad_scale_time(MsdEngineConfig *c)
+{
+    c->time_scale = -1;
+}
+static void bad_quantum(MsdEngineConfig *c)
+{
+    c->quantum = 0;
+}
+static void bad_scale(MsdEngineConfig *c)
+{
+    c->scale = 1.5;
+}
+static void bad_adjust(MsdEngineConfig *c)
+{
+    c->max_adjust = NAN;
+}
+static void bad_max(MsdEngineConfig *c)
+{
+    c->limits.max_intensity = 120;
+}
+static void bad_rise(MsdEngineConfig *c)
+{
+    c->limits.max_rise_per_s = 0;
+}
+static void bad_jump(MsdEngineConfig *c)
+{
+    c->limits.max_jump = -1;
+}
+
+static void test_bad_configs(void **state)
+{
+    const BadConfig cases[] = {
+        {"time_scale", bad_scale_time}, {"quantum", bad_quantum},   {"scale", bad_scale},
+        {"max_adjust", bad_adjust},     {"max_intensity", bad_max}, {"max_rise_per_s", bad_rise},
+        {"max_jump", bad_jump},
+    };
+    g_autoptr(MsdClock) clock = msd_clock_new_fake(0);
+    g_autoptr(MpProgramme) p = parse_ok(basic_text);
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MsdEngineConfig cfg;
+        msd_engine_config_init(&cfg);
+        cases[i].apply(&cfg);
+        g_autoptr(GError) error = NULL;
+        assert_null(msd_engine_new(clock, tl, &cfg, &callbacks, NULL, NULL, &error));
+        assert_non_null(error);
+        if (!strstr(error->message, cases[i].field))
+            fail_msg("%s: \"%s\" does not name it", cases[i].field, error->message);
+    }
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks no_sink = callbacks;
+    no_sink.stop = NULL;
+    g_autoptr(GError) error = NULL;
+    assert_null(msd_engine_new(clock, tl, &cfg, &no_sink, NULL, NULL, &error));
+    assert_non_null(strstr(error->message, "sink"));
+}
+
+/* The getters a session publishes, while paused; user_data freed with the
+ * engine. */
+static void count_destroy(gpointer data)
+{
+    (*(int *)data)++;
+}
+
+static void noop_intensity(MsdEngine *e, double v, gpointer d)
+{
+}
+
+static void noop_stop(MsdEngine *e, gpointer d)
+{
+}
+
+static void test_getters_and_destroy(void **state)
+{
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12);
+    assert_true(msd_engine_get_intensity(fx->e) == 22);
+    msd_engine_pause(fx->e);
+    assert_true(msd_engine_user_paused(fx->e));
+    assert_true(msd_engine_get_intensity(fx->e) == 0);
+    advance_s(fx, 5);
+    /* Paused: as if it resumed now, 2 s into b. */
+    assert_int_equal(msd_engine_get_entry_started_at(fx->e), T0 + 15 * S);
+    fx_free(fx);
+
+    int destroyed = 0;
+    g_autoptr(MsdClock) clock = msd_clock_new_fake(0);
+    g_autoptr(MpProgramme) p = parse_ok(basic_text);
+    g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    MsdEngineConfig cfg;
+    msd_engine_config_init(&cfg);
+    MsdEngineCallbacks cb = {.set_intensity = noop_intensity, .stop = noop_stop};
+    MsdEngine *e = msd_engine_new(clock, tl, &cfg, &cb, &destroyed, count_destroy, NULL);
+    msd_engine_start(e);
+    msd_fake_clock_advance(clock, 100 * S); /* no optional callbacks: still fine */
+    assert_int_equal(msd_engine_get_state(e), MSD_ENGINE_FINISHED);
+    msd_engine_free(e);
+    assert_int_equal(destroyed, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -987,6 +1095,8 @@ int main(void)
         cmocka_unit_test(test_slope_guard),
         cmocka_unit_test(test_set_scale),
         cmocka_unit_test(test_state_listener_reads),
+        cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_getters_and_destroy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -491,6 +491,42 @@ static void test_random_invariants(void **state)
     }
 }
 
+/* A driver that cannot encode a stop (a broken device file) is reported,
+ * not hung: the stop's waiter is told at once. A stop also drops the unsent
+ * frames of a multi-frame command. */
+static gboolean no_stop_encode(const MpDriver *driver, const MpCommand *cmd, guint8 seq,
+                               GPtrArray *frames, GError **error)
+{
+    if (cmd->kind == MP_CMD_STOP) {
+        g_set_error(error, MP_ERROR, MP_ERROR_UNSUPPORTED, "no stop");
+        return FALSE;
+    }
+    /* Everything else: two frames. */
+    for (int i = 0; i < 2; i++) {
+        guint8 f[3] = {(guint8)(0xC0 | cmd->kind), (guint8)i, seq};
+        g_ptr_array_add(frames, g_bytes_new(f, sizeof f));
+    }
+    return TRUE;
+}
+
+static void test_stop_encode_failure_and_partial_command(void **state)
+{
+    Fx *fx = fx_new(MP_WRITE_WITH_RESPONSE, 10, 0, 1, TRUE);
+    fx->driver->encode = no_stop_encode;
+    msd_writer_set_intensity(fx->w, 40); /* frame 1 of 2 in flight */
+    assert_int_equal(n_writes(fx), 1);
+    assert_true(msd_writer_stop(fx->w, on_stop, fx));
+    assert_int_equal(fx->stops_done, 1);
+    assert_false(fx->last_stop_ok);
+    assert_int_equal(fx->last_error_kind, MP_CMD_STOP);
+    assert_int_equal(msd_writer_get_stats(fx->w)->dropped, 1); /* the second frame */
+    ft_complete(&fx->ft, NULL);
+    msd_fake_clock_advance(fx->clock, 100 * 1000);
+    assert_int_equal(n_writes(fx), 1);
+    assert_true(msd_writer_is_connected(fx->w));
+    fx_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_free_with_stop_pending),
         cmocka_unit_test(test_reference_driver_frames),
         cmocka_unit_test(test_random_invariants),
+        cmocka_unit_test(test_stop_encode_failure_and_partial_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
