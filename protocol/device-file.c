@@ -68,14 +68,25 @@ static void fail_at(GError **error, const char *origin, guint line, const char *
     g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "%s %s", s->str, msg);
 }
 
+static guint line_of(const char *text, const char *at)
+{
+    guint line = 1;
+    for (const char *p = text; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
 static gboolean read_lines(KeyFile *kf, const char *text, gsize len, GError **error)
 {
-    if (memchr(text, '\0', len)) {
-        fail_at(error, kf->origin, 0, NULL, NULL, "contains a NUL byte: not a text file");
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        fail_at(error, kf->origin, line_of(text, nul), NULL, NULL,
+                "contains a NUL byte: not a text file");
         return FALSE;
     }
-    if (!g_utf8_validate(text, (gssize)len, NULL)) {
-        fail_at(error, kf->origin, 0, NULL, NULL, "not UTF-8 text");
+    const char *bad = NULL;
+    if (!g_utf8_validate_len(text, len, &bad)) {
+        fail_at(error, kf->origin, line_of(text, bad), NULL, NULL, "not UTF-8 text");
         return FALSE;
     }
     g_autofree char *copy = g_strndup(text, len);

@@ -437,7 +437,7 @@ static void test_parse_nul(void **state)
     static const char text[] = "[Device]\nName = a\0b\n";
     g_autoptr(GError) error = NULL;
     assert_null(mp_device_file_parse(text, sizeof text - 1, "nul.device", &error));
-    assert_string_equal(error->message, "nul.device: contains a NUL byte: not a text file");
+    assert_string_equal(error->message, "nul.device:2: contains a NUL byte: not a text file");
 }
 
 int main(void)
