@@ -65,11 +65,13 @@ static void on_device_changed(gpointer user_data, GDBusProxy *proxy, GVariant *c
         msd_device_bluez_changed(dev, proxy, changed);
         return;
     }
-    /* The name often arrives later, in the scan response. */
+    /* The name often arrives later, in the scan response: drivers with name
+     * patterns can only match then. */
+    g_autoptr(GVariant) name = g_variant_lookup_value(changed, "Name", NULL);
+    g_autoptr(GVariant) uuids = g_variant_lookup_value(changed, "UUIDs", NULL);
     if (g_hash_table_contains(d->unmatched, path) &&
         g_str_equal(g_dbus_proxy_get_interface_name(proxy), BLUEZ_DEVICE_IFACE) &&
-        (g_variant_lookup_value(changed, "Name", NULL) ||
-         g_variant_lookup_value(changed, "UUIDs", NULL))) {
+        (name || uuids)) {
         try_match(d, proxy);
     }
 }
