@@ -8,14 +8,14 @@
 #include "daemon/device.h"
 #include "daemon/programme-store.h"
 #include "massaged-api.h"
-#include "daemon/driver-set.h"
+#include "protocol/registry.h"
 
 struct _MsdDaemon {
     MsdOptions opts;
     MsdConfig config;
     double time_scale;
-    MsdClock *clock; /* the real monotonic clock, shared by writers and engines */
-    MsdDriverSet *drivers;
+    MsdClock *clock;     /* the real monotonic clock, shared by writers and engines */
+    MpRegistry *drivers; /* built-in drivers + *.device files */
     MsdProgrammeStore *store;
 
     GDBusConnection *conn;

@@ -27,7 +27,7 @@ static void try_match(MsdDaemon *d, GDBusProxy *proxy)
     if (!name)
         name = msd_proxy_get_string(proxy, "Alias");
     g_auto(GStrv) uuids = msd_proxy_get_strv(proxy, "UUIDs");
-    MpDriver *driver = msd_driver_set_match(d->drivers, name, (const char *const *)uuids);
+    MpDriver *driver = mp_registry_match(d->drivers, name, (const char *const *)uuids);
     if (!driver) {
         if (!g_hash_table_contains(d->unmatched, path))
             msd_debug("%s (%s): no driver matches", path, name ? name : "no name");
@@ -65,11 +65,13 @@ static void on_device_changed(gpointer user_data, GDBusProxy *proxy, GVariant *c
         msd_device_bluez_changed(dev, proxy, changed);
         return;
     }
-    /* The name often arrives later, in the scan response. */
+    /* The name often arrives later, in the scan response: drivers with name
+     * patterns can only match then. */
+    g_autoptr(GVariant) name = g_variant_lookup_value(changed, "Name", NULL);
+    g_autoptr(GVariant) uuids = g_variant_lookup_value(changed, "UUIDs", NULL);
     if (g_hash_table_contains(d->unmatched, path) &&
         g_str_equal(g_dbus_proxy_get_interface_name(proxy), BLUEZ_DEVICE_IFACE) &&
-        (g_variant_lookup_value(changed, "Name", NULL) ||
-         g_variant_lookup_value(changed, "UUIDs", NULL))) {
+        (name || uuids)) {
         try_match(d, proxy);
     }
 }
@@ -123,7 +125,7 @@ void msd_daemon_update_scan(MsdDaemon *d)
         if (need_reconnect_scan && !d->discovery_wanted)
             msd_info("scanning to find a lost device again");
         d->scan_pending = TRUE;
-        g_auto(GStrv) uuids = msd_driver_set_service_uuids(d->drivers);
+        g_auto(GStrv) uuids = mp_registry_service_uuids(d->drivers);
         msd_bluez_start_discovery(d->bluez, (const char *const *)uuids, on_rediscover, d);
     } else if (!want && discovering && d->reconnect_scan) {
         d->reconnect_scan = FALSE;
@@ -211,20 +213,20 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
     const char *data_dir = options->data_dir ? options->data_dir : MASSAGED_DATADIR;
     const char *state_dir = options->state_dir ? options->state_dir : MASSAGED_STATEDIR;
 
-    d->drivers = msd_driver_set_new();
+    d->drivers = mp_registry_new();
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
     g_autofree char *shipped = g_build_filename(data_dir, "devices", NULL);
-    msd_driver_set_load_dir(d->drivers, shipped, errors);
+    mp_registry_load_dir(d->drivers, shipped, errors);
     g_autofree char *etc_devices = g_build_filename(MASSAGED_SYSCONFDIR, "devices", NULL);
     if (!options->config_file) /* tests point at their own files only */
-        msd_driver_set_load_dir(d->drivers, etc_devices, errors);
+        mp_registry_load_dir(d->drivers, etc_devices, errors);
     if (d->config.device_dir)
-        msd_driver_set_load_dir(d->drivers, d->config.device_dir, errors);
+        mp_registry_load_dir(d->drivers, d->config.device_dir, errors);
     if (options->device_dir)
-        msd_driver_set_load_dir(d->drivers, options->device_dir, errors);
+        mp_registry_load_dir(d->drivers, options->device_dir, errors);
     for (guint i = 0; i < errors->len; i++)
         msd_warning("device file skipped: %s", ((GError *)errors->pdata[i])->message);
-    g_autoptr(GPtrArray) drivers = msd_driver_set_list(d->drivers);
+    g_autoptr(GPtrArray) drivers = mp_registry_list(d->drivers);
     for (guint i = 0; i < drivers->len; i++) {
         MpDriver *drv = drivers->pdata[i];
         msd_info("driver %s (%s)", drv->name, drv->origin ? drv->origin : "built-in");
@@ -366,7 +368,7 @@ void msd_daemon_free(MsdDaemon *d)
     g_clear_object(&d->om);
     g_clear_object(&d->conn);
     msd_programme_store_free(d->store);
-    msd_driver_set_free(d->drivers);
+    mp_registry_free(d->drivers);
     g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);
     msd_options_clear(&d->opts);

@@ -38,7 +38,7 @@ static gboolean handle_start_discovery(MsdManager1 *m, GDBusMethodInvocation *in
     MsdDaemon *d = user_data;
     d->discovery_wanted = TRUE;
     g_object_set_data(G_OBJECT(inv), "msd-daemon", d);
-    g_auto(GStrv) uuids = msd_driver_set_service_uuids(d->drivers);
+    g_auto(GStrv) uuids = mp_registry_service_uuids(d->drivers);
     msd_bluez_start_discovery(d->bluez, (const char *const *)uuids, on_start_discovery, inv);
     return TRUE;
 }

@@ -218,7 +218,7 @@ static gboolean need_len(const MpRefFrame *f, guint want, const char *what, guin
 
 static gboolean decode_status_frame(const guint8 *data, gsize len, MpReading *out, GError **error)
 {
-    MpRefFrame f;
+    MpRefFrame f = {0}; /* -O3 cannot see that parse sets it on success */
     if (!mp_reference_frame_parse(data, len, &f, NULL, error))
         return FALSE;
     const guint8 *p = f.payload;
@@ -388,7 +388,7 @@ static gboolean ref_decode(const MpDriver *driver, const char *char_uuid, const 
 gboolean mp_reference_parse_control(const guint8 *data, gsize len, MpCommand *out, guint8 *seq,
                                     guint8 *status, GError **error)
 {
-    MpRefFrame f;
+    MpRefFrame f = {0}; /* -O3 cannot see that parse sets it on success */
     if (!mp_reference_frame_parse(data, len, &f, status, error))
         return FALSE;
     *seq = f.seq;

@@ -249,7 +249,9 @@ MpDriver *mp_driver_theragun_new(void)
     d->origin = g_strdup("built-in");
     d->kind = MP_KIND_PERCUSSION;
     g_strfreev(d->name_patterns);
-    const char *names[] = {"Pro", "Elite", "Prime", NULL};
+    /* 0xFFE0 is the service of every HM-10-style serial module, so the UUID
+     * alone must not pick this driver: the name must say Theragun or a model. */
+    const char *names[] = {"Theragun*", "*Pro", "*Pro *", "*Elite*", "*Prime*", NULL};
     d->name_patterns = g_strdupv((char **)names);
     d->service_uuid = mp_uuid_normalise("ffe0", NULL);
     d->notify_uuid = mp_uuid_normalise("ffe1", NULL);

@@ -156,6 +156,7 @@ guint mp_driver_match_score(const MpDriver *driver, const char *adv_name,
                             const char *const *service_uuids)
 {
     guint score = 0;
+    gboolean name_matched = FALSE;
     if (driver->service_uuid && service_uuids) {
         for (const char *const *u = service_uuids; *u; u++) {
             if (mp_uuid_equal(*u, driver->service_uuid)) {
@@ -165,14 +166,16 @@ guint mp_driver_match_score(const MpDriver *driver, const char *adv_name,
         }
     }
     if (adv_name && driver->name_patterns) {
-        for (char **p = driver->name_patterns; *p; p++) {
-            if (g_pattern_match_simple(*p, adv_name)) {
-                score += 1;
-                break;
-            }
+        /* Devices vary the case of their names between firmware versions. */
+        g_autofree char *name = g_utf8_casefold(adv_name, -1);
+        for (char **p = driver->name_patterns; *p && !name_matched; p++) {
+            g_autofree char *pattern = g_utf8_casefold(*p, -1);
+            name_matched = g_pattern_match_simple(pattern, name);
         }
     }
-    return score;
+    if (name_matched)
+        return score + 1;
+    return driver->name_patterns && driver->name_patterns[0] ? 0 : score;
 }
 
 #define BASE_UUID_TAIL "-0000-1000-8000-00805f9b34fb"

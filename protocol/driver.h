@@ -105,11 +105,15 @@ struct _MpDriver {
     char *description; /* one line for `massagectl device list` */
     char *origin;      /* "built-in" or the .device file's path */
     MpDeviceKind kind;
-    GStrv name_patterns; /* GLib glob patterns on the advertised name; may be empty */
-    char *service_uuid;  /* primary service, lowercase 128-bit form */
-    char *write_uuid;    /* characteristic commands are written to */
-    char *notify_uuid;   /* characteristic subscribed for readings; NULL if none */
-    GStrv read_uuids;    /* characteristics read once after connecting; may be empty */
+    /* Glob patterns on the advertised name, case-insensitive. When there are
+     * any, a device must match one: service UUIDs such as 0xFFE0 or the Nordic
+     * UART are shared by countless unrelated devices, and a person may be
+     * under whatever we drive. Empty: the (unique) service UUID suffices. */
+    GStrv name_patterns;
+    char *service_uuid; /* primary service, lowercase 128-bit form */
+    char *write_uuid;   /* characteristic commands are written to */
+    char *notify_uuid;  /* characteristic subscribed for readings; NULL if none */
+    GStrv read_uuids;   /* characteristics read once after connecting; may be empty */
     MpWriteType write_type;
     guint min_gap_ms;   /* at least this long between two writes */
     guint keepalive_ms; /* 0: the device needs no keepalive */
@@ -140,7 +144,8 @@ gboolean mp_driver_parse_command(const MpDriver *driver, const guint8 *data, gsi
 GBytes *mp_driver_encode_reading(const MpDriver *driver, const MpReading *reading, GError **error);
 
 /* How well a discovered device fits: 0 = no match; a service UUID match
- * scores higher than a name match, both together highest. */
+ * scores higher than a name match, both together highest. A driver with
+ * name patterns scores 0 unless the name matches one. */
 guint mp_driver_match_score(const MpDriver *driver, const char *adv_name,
                             const char *const *service_uuids);
 

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     sim_world_init(&sim.world);
     gboolean version = FALSE;
     gboolean race = FALSE;
-    gboolean peripheral = FALSE;
+    gboolean peripheral = FALSE, acquire_write = FALSE;
     gint discovery_delay = -1, name_delay = -1, connect_delay = -1, resolve_delay = -1,
          race_delay = -1, mtu = -1, restart_at = -1, bluez_down = 1000;
     g_autofree char *log_path = NULL;
@@ -117,6 +117,10 @@ int main(int argc, char **argv)
         {"peripheral", 0, 0, G_OPTION_ARG_NONE, &peripheral,
          "Serve the devices from real adapters through a real bluetoothd (GATT server and "
          "advertising) instead of faking org.bluez",
+         NULL},
+        {"acquire-write", 0, 0, G_OPTION_ARG_NONE, &acquire_write,
+         "--peripheral: offer WriteAcquired (bluetoothd 5.66 can corrupt a write that arrives "
+         "while AcquireWrite is pending; see docs/simulator.md)",
          NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
         {NULL},
@@ -192,7 +196,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (peripheral) {
-        int rc = sim_peripheral_main(&sim.world, log);
+        int rc = sim_peripheral_main(&sim.world, log, acquire_write);
         sim_world_clear(&sim.world);
         return rc;
     }

@@ -4,11 +4,19 @@
  * doc/org.bluez.GattCharacteristic.rst, "Server"). bluetoothd adds the CCC
  * descriptors for notify characteristics itself.
  *
- * The device's own control and notify characteristics carry WriteAcquired and
- * NotifyAcquired, so bluetoothd sends write commands and takes notifications
- * through socket pairs (AcquireWrite/AcquireNotify), as it does for any
- * server that offers them; the Battery Level has neither and goes through
- * StartNotify and PropertiesChanged on Value. Both paths are thus exercised. */
+ * The device's own notify characteristic carries NotifyAcquired, so
+ * bluetoothd takes notifications through a socket pair (AcquireNotify), as it
+ * does for any server that offers it; the Battery Level has none and goes
+ * through StartNotify and PropertiesChanged on Value. Both paths are thus
+ * exercised.
+ *
+ * WriteAcquired only on request (--acquire-write): bluetoothd 5.66 keeps a
+ * pointer to the ATT PDU of the write that triggers AcquireWrite rather than
+ * a copy, and writes whatever that buffer holds when the reply comes; writes
+ * arriving meanwhile each start another AcquireWrite and fall back to
+ * WriteValue. Seen in the VM: a burst lost its first frame (START seq 1) and
+ * delivered the second twice. A real device has no such step, so by default
+ * every write comes through WriteValue, in order. */
 #include <errno.h>
 #include <gio/gunixfdlist.h>
 #include <glib-unix.h>
@@ -79,7 +87,8 @@ typedef struct {
     char *uuid;
     const char *service_path;
     SimCharFlags flags;
-    gboolean acquirable; /* offers WriteAcquired / NotifyAcquired */
+    gboolean acquirable;    /* offers NotifyAcquired (and WriteAcquired if asked) */
+    gboolean acquire_write; /* offers WriteAcquired */
     guint reg_id;
     GBytes *value;
     gboolean notifying; /* StartNotify session */
@@ -175,7 +184,7 @@ static GVariant *char_property(const PChar *c, const char *name)
     if (g_str_equal(name, "Flags"))
         return char_flags(c);
     if (g_str_equal(name, "WriteAcquired"))
-        return c->acquirable && (c->flags & SIM_CHAR_WRITE_NR)
+        return c->acquire_write && (c->flags & SIM_CHAR_WRITE_NR)
                    ? g_variant_new_boolean(c->write_fd >= 0)
                    : NULL;
     if (g_str_equal(name, "NotifyAcquired"))
@@ -406,7 +415,8 @@ static void char_method(GDBusConnection *conn, const char *sender, const char *p
     }
     if (g_str_equal(method, "AcquireWrite") || g_str_equal(method, "AcquireNotify")) {
         gboolean w = g_str_equal(method, "AcquireWrite");
-        if (!c->acquirable || !(c->flags & (w ? SIM_CHAR_WRITE_NR : SIM_CHAR_NOTIFY))) {
+        if (!(w ? c->acquire_write : c->acquirable) ||
+            !(c->flags & (w ? SIM_CHAR_WRITE_NR : SIM_CHAR_NOTIFY))) {
             g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.NotSupported",
                                                        "not offered on this characteristic");
             return;
@@ -495,7 +505,7 @@ static PService *add_service(SimPeriphApp *app, const char *uuid)
 }
 
 SimPeriphApp *sim_periph_app_new(GDBusConnection *conn, const char *root, SimDevice *dev,
-                                 SimLog *log, GError **error)
+                                 SimLog *log, gboolean acquire_write, GError **error)
 {
     g_autoptr(SimPeriphApp) app = g_new0(SimPeriphApp, 1);
     app->conn = g_object_ref(conn);
@@ -518,6 +528,7 @@ SimPeriphApp *sim_periph_app_new(GDBusConnection *conn, const char *root, SimDev
         c->flags = gc->flags;
         c->write_fd = c->notify_fd = -1;
         c->acquirable = !mp_uuid_equal(gc->uuid, SIM_UUID_BATTERY_LEVEL);
+        c->acquire_write = c->acquirable && acquire_write;
         c->path = g_strdup_printf("%s/char%u", s->path, i);
         g_ptr_array_add(app->chars, c);
     }

@@ -43,6 +43,7 @@ struct _Periph {
     GPtrArray *nodes; /* PeriphNode* */
     guint watch_id;
     guint sig_props, sig_added, sig_removed;
+    gboolean acquire_write;
     int status;
 };
 
@@ -242,22 +243,31 @@ static char *adapter_address(Periph *p, const char *adapter_path, GError **error
     return g_variant_dup_string(v, NULL);
 }
 
+static const char *device_adapter(const SimWorld *world, const SimDeviceSpec *d)
+{
+    return d->adapter ? d->adapter : ((SimAdapterSpec *)world->adapters->pdata[0])->name;
+}
+
 static gboolean add_nodes(Periph *p, SimWorld *world, GError **error)
 {
-    g_autoptr(SimDrivers) drivers = sim_drivers_new(world->device_dirs);
+    /* Checked before anything touches the bus, so bad options are exit 2. */
     for (guint i = 0; i < world->devices->len; i++) {
         SimDeviceSpec *d = world->devices->pdata[i];
-        const char *adapter =
-            d->adapter ? d->adapter : ((SimAdapterSpec *)world->adapters->pdata[0])->name;
-        for (guint j = 0; j < p->nodes->len; j++) {
-            if (g_str_equal(((PeriphNode *)p->nodes->pdata[j])->adapter, adapter)) {
+        for (guint j = 0; j < i; j++) {
+            SimDeviceSpec *e = world->devices->pdata[j];
+            if (g_strcmp0(device_adapter(world, d), device_adapter(world, e)) == 0) {
                 g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                             "--peripheral: device %u (%s): adapter %s already has a device (a "
                             "controller has one identity; use adapter=)",
-                            i + 1, d->driver, adapter);
+                            i + 1, d->driver, device_adapter(world, d));
                 return FALSE;
             }
         }
+    }
+    g_autoptr(SimDrivers) drivers = sim_drivers_new(world->device_dirs);
+    for (guint i = 0; i < world->devices->len; i++) {
+        SimDeviceSpec *d = world->devices->pdata[i];
+        const char *adapter = device_adapter(world, d);
         g_autoptr(MpDriver) driver = sim_drivers_lookup(drivers, d->driver, error);
         if (!driver)
             return FALSE;
@@ -280,7 +290,7 @@ static gboolean add_nodes(Periph *p, SimWorld *world, GError **error)
         d->cfg.address = g_steal_pointer(&addr);
         n->dev = sim_device_new(driver, &d->cfg, p->log);
         g_autofree char *root = g_strdup_printf(APP_ROOT "/%s", adapter);
-        n->app = sim_periph_app_new(p->conn, root, n->dev, p->log, error);
+        n->app = sim_periph_app_new(p->conn, root, n->dev, p->log, p->acquire_write, error);
         if (!n->app)
             return FALSE;
         /* The driver's own service identifies the device; the Battery
@@ -311,9 +321,9 @@ static gboolean on_signal(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
-int sim_peripheral_main(SimWorld *world, SimLog *log)
+int sim_peripheral_main(SimWorld *world, SimLog *log, gboolean acquire_write)
 {
-    Periph p = {.log = log, .status = 0};
+    Periph p = {.log = log, .status = 0, .acquire_write = acquire_write};
     g_autoptr(GError) error = NULL;
     p.conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
     if (!p.conn) {

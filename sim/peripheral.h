@@ -20,7 +20,7 @@ typedef struct _SimPeriphApp SimPeriphApp;
 /* Exports the application for `dev` under `root` (an ObjectManager) on
  * `conn`, and becomes the device's transport (its notify callback). */
 SimPeriphApp *sim_periph_app_new(GDBusConnection *conn, const char *root, SimDevice *dev,
-                                 SimLog *log, GError **error);
+                                 SimLog *log, gboolean acquire_write, GError **error);
 void sim_periph_app_free(SimPeriphApp *app);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimPeriphApp, sim_periph_app_free)
 const char *sim_periph_app_get_root(const SimPeriphApp *app);
@@ -41,7 +41,9 @@ const char *sim_periph_adv_get_path(const SimPeriphAdv *adv);
 
 /* ---- peripheral.c: the mode itself ---- */
 
-/* Runs peripheral mode until SIGTERM/SIGINT: the exit status. */
-int sim_peripheral_main(SimWorld *world, SimLog *log);
+/* Runs peripheral mode until SIGTERM/SIGINT: the exit status.
+ * `acquire_write`: offer WriteAcquired on write-without-response
+ * characteristics (NotifyAcquired is always offered). */
+int sim_peripheral_main(SimWorld *world, SimLog *log, gboolean acquire_write);
 
 G_END_DECLS

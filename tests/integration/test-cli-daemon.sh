@@ -28,7 +28,7 @@ assert_eq "no daemon --json: exit 7" 7 "$RC"
 assert_eq "no daemon --json: error object" "unreachable 7" "$(jq -r '"\(.error.name) \(.error.code)"' <<<"$OUT")"
 
 start_sim sim --device "reference,name=Pulse One,address=$A" \
-	--device "lovense,name=Buzz,address=$B" || exit 1
+	--device "lovense,name=LVS-Buzz,address=$B" || exit 1
 write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
 write_programme "$MSD_DATA/programmes/unused.programme" "Never played"
 start_massaged --time-scale 5 || exit 1
@@ -40,14 +40,14 @@ assert_contains "status: version and adapter" "on hci0" "$OUT"
 run scan --timeout 2
 assert_eq "scan: exit 0" 0 "$RC"
 assert_contains "scan: finds the reference device" "found $A Pulse One (reference, " "$OUT"
-assert_contains "scan: finds the Lovense device" "found $B Buzz (lovense, vibration)" "$OUT"
+assert_contains "scan: finds the Lovense device" "found $B LVS-Buzz (lovense, vibration)" "$OUT"
 run --json scan --timeout 1
 assert_eq "scan --json: both devices" "$A $B" "$(jq -r '[.devices[].address] | join(" ")' <<<"$OUT")"
 run scan --timeout 0
 assert_eq "scan --timeout 0: usage error" 2 "$RC"
 run devices
 assert_contains "devices: table" "ADDRESS" "$OUT"
-assert_contains "devices: a row" "$B  Buzz" "$OUT"
+assert_contains "devices: a row" "$B  LVS-Buzz" "$OUT"
 run devices --json
 assert_eq "devices --json (after the command)" 2 "$(jq '.devices | length' <<<"$OUT")"
 
@@ -130,9 +130,9 @@ check "Ctrl-C: the stop reached the device" wait_until 2 bash -c \
 	"jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
 
 # --- stop alone stops every device
-run connect Buzz
+run connect LVS-Buzz
 assert_eq "connect the second device" 0 "$RC"
-run start gentle --device Buzz
+run start gentle --device LVS-Buzz
 assert_eq "start on the Lovense device" 0 "$RC"
 check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
 mark=$(log_mark)

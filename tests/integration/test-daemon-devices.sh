@@ -93,9 +93,11 @@ assert_eq "no reconnect after Disconnect" '"discovered"' "$(msd_prop "$(devpath 
 
 # --- a refused connect: the error names the cause; one retry
 check "SetRefuseConnect" sim_call SetRefuseConnect sb "$A" true
-before=$(simlog "select(.dev==\"$A\" and .event==\"connect-refused\")" | wc -l)
+before=$(simlog "select(.dev==\"$A\" and .event==\"connect-failed\")" | wc -l)
 err=$(gdbus_error "$(devpath $A)" org.massaged.Device1.Connect)
 assert_contains "refused connect: NotConnected" "org.massaged.Error.NotConnected" "$err"
+assert_eq "a failed connect is retried once (two attempts)" 2 \
+	"$(($(simlog "select(.dev==\"$A\" and .event==\"connect-failed\")" | wc -l) - before))"
 assert_contains "... naming BlueZ's error" "org.bluez.Error" "$err"
 check "SetRefuseConnect false" sim_call SetRefuseConnect sb "$A" false
 check "Connect works again" msd_call "$(devpath $A)" Device1 Connect

@@ -227,6 +227,12 @@ static void test_driver_description(void **state)
     assert_int_equal(mp_driver_match_score(d, "Pro", adv), 3);
     assert_int_equal(mp_driver_match_score(d, "Elite", NULL), 1);
     assert_int_equal(mp_driver_match_score(d, "LVS-Z001", NULL), 0);
+    /* Case-insensitive, and the name the simulator and real units advertise. */
+    assert_int_equal(mp_driver_match_score(d, "Theragun PRO", adv), 3);
+    assert_int_equal(mp_driver_match_score(d, "PRIME", adv), 3);
+    /* 0xFFE0 alone is any serial module: never driven as a Theragun. */
+    assert_int_equal(mp_driver_match_score(d, "HMSoft", adv), 0);
+    assert_int_equal(mp_driver_match_score(d, NULL, adv), 0);
 }
 
 int main(void)

@@ -199,17 +199,19 @@ static void test_match(void **state)
     /* Service and name. */
     assert_string_equal(match_name(r, "Pro", ffe0), "theragun");
     assert_string_equal(match_name(r, "LVS-Lush", nus), "lovense");
-    /* Service alone; UUIDs compare in any case and form. */
-    assert_string_equal(match_name(r, "Unknown", magic), "magic-motion-v1");
-    assert_string_equal(match_name(r, NULL, nus), "lovense");
-    /* Name alone. */
+    assert_string_equal(match_name(r, "Smart Mini Vibe", magic), "magic-motion-v1");
+    /* Name alone (devices that do not advertise their service). */
     assert_string_equal(match_name(r, "Smart Mini Vibe", NULL), "magic-motion-v1");
     assert_string_equal(match_name(r, "Smart Mini Vibe", unrelated), "magic-motion-v1");
-    /* Two drivers share FFE0: the name decides... */
+    /* Two drivers share FFE0: the name decides. */
     assert_string_equal(match_name(r, "My Viviana", ffe0), "svakom-viviana");
     assert_string_equal(match_name(r, "Elite", ffe0), "theragun");
-    /* ...and without one, the earlier driver (the built-in) wins the tie. */
-    assert_string_equal(match_name(r, "ZZ", ffe0), "theragun");
+    /* A driver that lists names needs one of them: FFE0 and the Nordic UART
+     * are on countless unrelated devices, and nothing unknown gets driven. */
+    assert_string_equal(match_name(r, "ZZ", ffe0), "(none)");
+    assert_string_equal(match_name(r, "HMSoft", ffe0), "(none)");
+    assert_string_equal(match_name(r, NULL, nus), "(none)");
+    assert_string_equal(match_name(r, "Unknown", magic), "(none)");
     /* Nothing fits. */
     assert_string_equal(match_name(r, "Heart Rate", unrelated), "(none)");
     assert_string_equal(match_name(r, NULL, NULL), "(none)");

@@ -2,52 +2,27 @@
 # Real stack: massage-sim --peripheral serves the reference device from hci1
 # through bluetoothd's GATT server and advertising; a long-lived client on
 # hci0 discovers, connects, reads Capabilities, writes reference frames
-# (write without response: bluetoothd hands them over through AcquireWrite),
+# (write without response; with --acquire-write, through AcquireWrite),
 # gets ACK/STATE notifications (through AcquireNotify), sees Battery1 from
 # bluetoothd's battery plugin, and the device-side keepalive stops the motor
 # when the host goes quiet. Runs inside the VM with bluetoothd on hci0/hci1.
 . "$SOURCE_DIR/tests/lib.sh"
 
-SIM_BIN=${SIM_BIN:-$BUILD_DIR/sim/massage-sim}
-CLIENT_BIN=${CLIENT_BIN:-$BUILD_DIR/tests/tools/bluez-test-client}
-PERIPH=00:AA:01:01:00:01
-PERIPH_DEV=/org/bluez/hci0/dev_${PERIPH//:/_}
-CAPS=e9150002-8561-4594-b206-6dd46f942e75
-CONTROL=e9150003-8561-4594-b206-6dd46f942e75
-STATUS=e9150004-8561-4594-b206-6dd46f942e75
-SIM_LOG=$TEST_TMP/sim.jsonl
-ms() { date +%s%3N; }
-client() { "$CLIENT_BIN" --adapter hci0 "$@" 2>>"$TEST_TMP/client.err"; }
-frame() { "$CLIENT_BIN" encode reference "$@" | awk '/^frame/ {$1=""; gsub(/ /,""); print}'; }
-# (jq -e reports only on the last input line, so count matches instead.)
-logged() { [ -f "$SIM_LOG" ] && jq -c "select($1)" "$SIM_LOG" | grep -q .; }
+. "$(dirname "$0")/lib-peripheral.sh"
 
-for a in hci0 hci1; do
-	busctl --system set-property org.bluez /org/bluez/$a org.bluez.Adapter1 Powered b true
-done
-
-t0=$(ms)
-spawn sim "$SIM_BIN" --peripheral --adapter hci1 \
-	--device reference,name=MassageRef,keepalive-timeout=2000,force-period=600000 --log "$SIM_LOG"
-check "peripheral registered its application and two advertisements" \
-	wait_until 20 logged '.event == "advertising"'
-log "registered in $(($(ms) - t0)) ms"
+power_adapters
+start_peripheral reference,name=MassageRef,keepalive-timeout=2000,force-period=600000 --acquire-write
 check "adapter Alias is the device name (the GAP name)" \
 	test "$(busctl --system get-property org.bluez /org/bluez/hci1 org.bluez.Adapter1 Alias)" = 's "MassageRef"'
-
-t0=$(ms)
-check "discovered from hci0" client discover "$PERIPH" 15000
-log "discovery took $(($(ms) - t0)) ms"
-t0=$(ms)
-# A connect landing in the ~5 ms advertisement swap can fail at once: retry once.
-client connect "$PERIPH" || { sleep 0.5; client connect "$PERIPH"; }
-check "connected" test "$(busctl --system get-property org.bluez "$PERIPH_DEV" org.bluez.Device1 Connected)" = "b true"
-log "connect took $(($(ms) - t0)) ms"
+discover_and_connect
 
 F1=$(frame start 30 1); F2=$(frame intensity 55 2); F3=$(frame status 0 3)
 t0=$(ms)
-client wait-resolved "$PERIPH" 15000 -- read "$PERIPH" "$CAPS" -- notify "$PERIPH" "$STATUS" \
-	-- write "$PERIPH" "$CONTROL" "$F1" command -- write "$PERIPH" "$CONTROL" "$F2" command \
+# The read after the first write is a round trip through the peripheral's
+# bluetoothd, which has the AcquireWrite reply by then (see peripheral-gatt.c
+# for what happens to writes that arrive while it is pending).
+client wait-resolved "$PERIPH" 15000 -- notify "$PERIPH" "$STATUS" \
+	-- write "$PERIPH" "$CONTROL" "$F1" command -- read "$PERIPH" "$CAPS" -- write "$PERIPH" "$CONTROL" "$F2" command \
 	-- write "$PERIPH" "$CONTROL" "$F3" command -- expect-notify "$PERIPH" "$STATUS" 4 5000 \
 	-- expect-notify "$PERIPH" "$STATUS" 2 8000 >"$TEST_TMP/session.out"
 rc=$?
