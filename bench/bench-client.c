@@ -5,9 +5,10 @@
  *
  *   bench-client stop DEVICE_PATH N          SetIntensity(30), 50 ms, t0, Stop()
  *   bench-client floor CHAR_PATH HEX N       t0, WriteValue(HEX) straight to org.bluez
- *   bench-client flood SESSION DEVICE RATE SECONDS
- *                   Adjust() calls at RATE/s, async; then t0, Device1.Stop();
- *                   prints "sent N", "last V", "replies N", "stop T0" */
+ *   bench-client flood SESSION DEVICE OTHER RATE SECONDS
+ *                   Adjust() calls at RATE/s, async, with a Stop to OTHER every
+ *                   100 ms; then DEVICE's Stop. Prints "sent N", "last V",
+ *                   "ostop T0" per OTHER stop, "replies N", "stop T0". */
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,8 @@ static gboolean call(GDBusConnection *bus, const char *dest, const char *path, c
                      const char *method, GVariant *args)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-        bus, dest, path, iface, method, args, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+    g_autoptr(GVariant) r = g_dbus_connection_call_sync(bus, dest, path, iface, method, args, NULL,
+                                                        G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
     if (!r)
         g_printerr("bench-client: %s.%s on %s: %s\n", iface, method, path, error->message);
     return r != NULL;
@@ -78,38 +79,47 @@ static void on_reply(GObject *src, GAsyncResult *res, gpointer user_data)
     replies++;
 }
 
-static int run_flood(GDBusConnection *bus, const char *session, const char *dev, int rate,
-                     int seconds)
+static int run_flood(GDBusConnection *bus, const char *session, const char *dev, const char *other,
+                     int rate, int seconds)
 {
-    /* Values cycle 100, 90, ..., 10 and the last one sent is 25: a decrease,
-     * which the engine applies without the rise ramp, so the final device
-     * value shows whether the latest Adjust won. */
+    /* Values cycle 10, 20, ..., 100; the last one sent is 25, a decrease
+     * from 90, so the final level shows whether the latest Adjust won.
+     * Every 100 ms a Stop goes to OTHER (a second device) without waiting:
+     * the stop latency while the daemon is flooded. */
     gint64 start = mono_ns();
     gint64 total = (gint64)rate * seconds;
     gint64 sent = 0;
     double v = 0;
+    GString *stops = g_string_new(NULL);
     while (sent < total) {
         gint64 due = start + sent * 1000000000 / rate;
         while (mono_ns() < due)
-            g_main_context_iteration(NULL, FALSE) || (g_usleep(100), 0);
-        v = sent == total - 1 ? 25.0 : 100.0 - (double)(sent % 10) * 10.0;
+            if (!g_main_context_iteration(NULL, FALSE))
+                g_usleep(100);
+        v = sent == total - 1 ? 25.0 : 10.0 + (double)(sent % 10) * 10.0;
         g_dbus_connection_call(bus, "org.massaged", session, "org.massaged.Session1", "Adjust",
                                g_variant_new("(d)", v), NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
                                on_reply, NULL);
+        if (sent % (rate / 10) == rate / 20) {
+            g_string_append_printf(stops, "ostop %" G_GINT64_FORMAT "\n", mono_ns());
+            g_dbus_connection_call(bus, "org.massaged", other, "org.massaged.Device1", "Stop", NULL,
+                                   NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
+        }
         sent++;
     }
     gint64 t_end = mono_ns();
-    printf("sent %" G_GINT64_FORMAT "\nlast %.0f\nsend_s %.3f\n", sent, v,
-           (double)(t_end - start) / 1e9);
-    fflush(stdout);
-    /* The stop goes out while the tail of the flood is still queued. */
-    g_usleep(200000);
+    printf("sent %" G_GINT64_FORMAT "\nlast %.0f\nsend_s %.3f\n%s", sent, v,
+           (double)(t_end - start) / 1e9, stops->str);
+    g_string_free(stops, TRUE);
+    while (replies < sent && mono_ns() - t_end < 30 * G_GINT64_CONSTANT(1000000000))
+        g_main_context_iteration(NULL, TRUE);
+    printf("replies %d\nreplies_s %.3f\n", replies, (double)(mono_ns() - start) / 1e9);
+    /* Time for the engine to settle on the last value (a rise is ramped at
+     * the safety limit), then stop the flooded device itself. */
+    g_usleep(1500000);
     gint64 t0 = mono_ns();
     call(bus, "org.massaged", dev, "org.massaged.Device1", "Stop", NULL);
     printf("stop %" G_GINT64_FORMAT "\n", t0);
-    while (replies < sent && mono_ns() - t_end < 30 * G_GINT64_CONSTANT(1000000000))
-        g_main_context_iteration(NULL, TRUE);
-    printf("replies %d\n", replies);
     return 0;
 }
 
@@ -125,9 +135,9 @@ int main(int argc, char **argv)
         return run_stop(bus, argv[2], atoi(argv[3]));
     if (argc == 5 && g_str_equal(argv[1], "floor"))
         return run_floor(bus, argv[2], argv[3], atoi(argv[4]));
-    if (argc == 6 && g_str_equal(argv[1], "flood"))
-        return run_flood(bus, argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+    if (argc == 7 && g_str_equal(argv[1], "flood"))
+        return run_flood(bus, argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
     g_printerr("usage: bench-client stop DEVICE N | floor CHAR HEX N | "
-               "flood SESSION DEVICE RATE SECONDS\n");
+               "flood SESSION DEVICE OTHER_DEVICE RATE SECONDS\n");
     return 2;
 }
