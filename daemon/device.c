@@ -9,6 +9,7 @@
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
 #include "daemon/session.h"
+#include "daemon/trace.h"
 #include "daemon/writer.h"
 
 /* How long to wait after Connect returns for ServicesResolved and the
@@ -416,6 +417,7 @@ static void transport_write(gpointer data, GBytes *frame, MpWriteType type, MsdT
     gsize len = 0;
     const guint8 *bytes = g_bytes_get_data(frame, &len);
     g_autofree char *hex = mp_hex_format(bytes, len);
+    msd_trace("write", dev->address, hex);
     if (!dev->write_char) {
         g_autoptr(GError) e =
             g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
@@ -938,6 +940,7 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
 static gboolean handle_stop(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
 {
     MsdDevice *dev = user_data;
+    msd_trace("stop-received", dev->address, NULL);
     if (!msd_device_is_ready(dev)) {
         if (dev->session)
             msd_session_end(dev->session, "stopped");

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/trace.h"
 
 #define SHUTDOWN_TIMEOUT_MS 2000
 
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
         return 2;
     }
     msd_log_init(opts.verbose);
+    msd_trace_init();
     msd_info("massaged %s starting", MASSAGED_VERSION);
     if (opts.time_scale != 1)
         msd_warning("*** --time-scale %g: programmes play %g times faster than real time. "

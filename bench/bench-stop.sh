@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# a. stop latency: a C client's Device1.Stop call -> the stop frame's t_ns in
+#    massage-sim's command log, against the floor: the same kind of client
+#    calling org.bluez WriteValue with a stop frame directly (one hop fewer),
+#    in the same run on the same bus; p50/p99 over BENCH_ROUNDS (200).
+# b. in-daemon: Stop received -> GATT write issued, from massaged's
+#    MASSAGED_TRACE lines (daemon/trace.h); p50/p99.
+# All times are CLOCK_MONOTONIC.
+. "$(dirname "$0")/lib.sh"
+N=${BENCH_ROUNDS:-200}
+A=AA:BB:CC:00:02:01 # driven through massaged
+F=AA:BB:CC:00:02:02 # driven directly (the floor)
+start_bus
+start_sim sim --device "reference,name=StopA,address=$A" --device "reference,name=StopF,address=$F" >/dev/null || exit 1
+bench_daemon || exit 1
+DA=$(connect_dev $A) || exit 1
+
+"$BENCH_CLIENT" stop "$DA" "$N" >"$TEST_TMP/stop.t0"
+simlog "select(.dev==\"$A\" and .cmd==\"stop\") | .t_ns" >"$TEST_TMP/stop.dev"
+awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/stop.t0" "$TEST_TMP/stop.dev" >"$TEST_TMP/stop.us"
+
+# The floor, on a second device massaged does not hold: a stop frame as the
+# daemon sent it, written with WriteValue (type command) by the C client.
+STOP_HEX=$(simlog "select(.dev==\"$A\" and .cmd==\"stop\") | .hex" | tail -n1 | tr -d '"')
+FP=/org/bluez/hci0/dev_${F//:/_}
+busctl --system call org.bluez "$FP" org.bluez.Device1 Connect >/dev/null
+wait_until 5 bash -c "busctl --system get-property org.bluez $FP org.bluez.Device1 ServicesResolved | grep -q true"
+CHAR=$(busctl --system --json=short call org.bluez / org.freedesktop.DBus.ObjectManager GetManagedObjects |
+	jq -r --arg d "$FP/" --arg u "$(simlog "select(.dev==\"$A\" and .cmd==\"stop\") | .char" | tail -n1 | tr -d '"')" \
+		'.data[0] | to_entries[] | select(.key | startswith($d)) | select(.value["org.bluez.GattCharacteristic1"].UUID.data == $u) | .key')
+"$BENCH_CLIENT" floor "$CHAR" "$STOP_HEX" "$N" >"$TEST_TMP/floor.t0"
+simlog "select(.dev==\"$F\" and .hex==\"$STOP_HEX\") | .t_ns" >"$TEST_TMP/floor.dev"
+awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/floor.t0" "$TEST_TMP/floor.dev" >"$TEST_TMP/floor.us"
+
+# b: each "stop-received A" paired with the next write to A of a stop frame.
+grep -F "stop-received $A" "$TEST_TMP/massaged.log" | awk '{ print $2 }' >"$TEST_TMP/rx.t"
+simlog "select(.dev==\"$A\" and .cmd==\"stop\") | .hex" | tr -d '"' | sort -u >"$TEST_TMP/stop.hexes"
+grep -F "write $A" "$TEST_TMP/massaged.log" |
+	awk -v hexes="$TEST_TMP/stop.hexes" 'BEGIN { while ((getline h <hexes) > 0) stop[h] = 1 }
+		{ hex = $5; for (i = 6; i <= NF; i++) hex = hex " " $i; if (hex in stop) print $2 }' >"$TEST_TMP/tx.t"
+awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/rx.t" "$TEST_TMP/tx.t" >"$TEST_TMP/indaemon.us"
+
+p50=$(pct 50 <"$TEST_TMP/stop.us") p99=$(pct 99 <"$TEST_TMP/stop.us")
+f50=$(pct 50 <"$TEST_TMP/floor.us") f99=$(pct 99 <"$TEST_TMP/floor.us")
+i50=$(pct 50 <"$TEST_TMP/indaemon.us") i99=$(pct 99 <"$TEST_TMP/indaemon.us")
+echo "a. stop latency: C client call -> frame in the sim's log (us)"
+figure "stop via massaged ($(wc -l <"$TEST_TMP/stop.us")/$N)" "p50 $p50 us, p99 $p99 us"
+figure "floor: WriteValue ($(wc -l <"$TEST_TMP/floor.us")/$N)" "p50 $f50 us, p99 $f99 us"
+figure "stop / floor" "p50 $(ratio "$p50" "$f50"), p99 $(ratio "$p99" "$f99")"
+echo "b. in-daemon: Stop received -> GATT write issued (us)"
+figure "in-daemon ($(wc -l <"$TEST_TMP/indaemon.us") stops)" "p50 $i50 us, p99 $i99 us"
