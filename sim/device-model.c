@@ -3,9 +3,7 @@
 
 #include "sim/device-model.h"
 
-#ifdef HAVE_MP_REFERENCE
 #include "protocol/reference.h"
-#endif
 
 #define TICK_MS         1000
 #define SIM_LOW_BATTERY 5 /* percent: the reference device will not run at or below */
@@ -18,10 +16,8 @@ struct _SimDevice {
     GPtrArray *gatt; /* SimGattChar* */
     guint supported; /* MpReadingField mask the driver can encode */
     gboolean is_reference;
-    guint speed_lo, speed_hi; /* the motor's running range, device units */
-#ifdef HAVE_MP_REFERENCE
+    guint speed_lo, speed_hi;  /* the motor's running range, device units */
     MpRefSeqWindow seq_window; /* reference: the device's sequence rule */
-#endif
 
     gboolean powered;
     gboolean connected;
@@ -151,13 +147,11 @@ SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *
     dev->is_reference = g_strcmp0(driver->name, "reference") == 0;
     dev->speed_lo = driver->speed_min;
     dev->speed_hi = driver->speed_max;
-#ifdef HAVE_MP_REFERENCE
     if (dev->is_reference) {
         /* The simulated reference device: a percussion gun of 1750..3200 rpm. */
         dev->speed_lo = 1750;
         dev->speed_hi = 3200;
     }
-#endif
     build_gatt(dev);
     g_autoptr(GStrvBuilder) ub = g_strv_builder_new();
     g_autofree char *svc =
@@ -332,10 +326,8 @@ static gboolean on_watchdog(gpointer user_data)
         set_running(dev, FALSE);
         g_autofree char *ms = g_strdup_printf("%u", keepalive_timeout_ms(dev));
         sim_log_event(dev->log, dev->cfg.address, "keepalive-timeout", "timeout_ms", ms, NULL);
-#ifdef HAVE_MP_REFERENCE
         if (dev->is_reference)
             send_error(dev, MP_REF_ERR_WATCHDOG);
-#endif
         MpReading r = {0};
         fill_state(dev, &r, MP_READING_RUNNING | MP_READING_INTENSITY | MP_READING_SPEED);
         send_reading(dev, &r);
@@ -391,9 +383,7 @@ static gboolean on_garbage(gpointer user_data)
 void sim_device_link_up(SimDevice *dev)
 {
     dev->connected = TRUE;
-#ifdef HAVE_MP_REFERENCE
     mp_reference_seq_reset(&dev->seq_window);
-#endif
     dev->last_tick_us = g_get_monotonic_time();
     guint period = dev->cfg.force_period_ms ? dev->cfg.force_period_ms : TICK_MS;
     if (!dev->tick_id)
@@ -469,7 +459,6 @@ static void apply(SimDevice *dev, const MpCommand *cmd)
  * ACK carrying the protocol's status code, so the host learns why. */
 static void reference_refuse(SimDevice *dev, const guint8 *data, gsize len)
 {
-#ifdef HAVE_MP_REFERENCE
     if (!dev->is_reference || len < 3)
         return;
     MpCommand cmd;
@@ -487,13 +476,11 @@ static void reference_refuse(SimDevice *dev, const guint8 *data, gsize len)
     }
     MpReading r = {.fields = MP_READING_ACK, .ack_seq = data[2], .ack_status = status};
     send_reading(dev, &r);
-#endif
 }
 
 /* A parsed frame the reference device still refuses: 0 when accepted. */
 static guint8 reference_check(SimDevice *dev, const MpCommand *cmd, guint8 seq)
 {
-#ifdef HAVE_MP_REFERENCE
     if (!dev->is_reference)
         return 0;
     if (cmd->kind == MP_CMD_SPEED && cmd->value != 0 &&
@@ -507,13 +494,11 @@ static guint8 reference_check(SimDevice *dev, const MpCommand *cmd, guint8 seq)
      * is applied whatever its sequence number (stop must never be lost);
      * STATUS and KEEPALIVE neither go stale nor move the window. */
     return mp_reference_seq_accept(&dev->seq_window, cmd->kind, seq);
-#endif
     return 0;
 }
 
 static GBytes *reference_read(SimDevice *dev, const char *uuid)
 {
-#ifdef HAVE_MP_REFERENCE
     if (dev->is_reference && mp_uuid_equal(uuid, MP_REF_CAPABILITIES_UUID)) {
         MpRefCapabilities caps = {
             .version_major = MP_REF_VERSION_MAJOR,
@@ -529,7 +514,6 @@ static GBytes *reference_read(SimDevice *dev, const char *uuid)
         };
         return mp_reference_encode_capabilities(&caps);
     }
-#endif
     return NULL;
 }
 
@@ -612,7 +596,6 @@ void sim_device_set_battery(SimDevice *dev, guint percent)
     g_autofree char *pct = g_strdup_printf("%u", dev->battery);
     sim_log_event(dev->log, dev->cfg.address, "battery", "percent", pct, NULL);
     notify_battery_level(dev);
-#ifdef HAVE_MP_REFERENCE
     if (dev->is_reference && dev->running && dev->battery <= SIM_LOW_BATTERY && dev->battery > 0) {
         /* Too low to run: the device stops itself and says why. */
         set_running(dev, FALSE);
@@ -622,7 +605,6 @@ void sim_device_set_battery(SimDevice *dev, guint percent)
         fill_state(dev, &r, MP_READING_RUNNING | MP_READING_INTENSITY | MP_READING_SPEED);
         send_reading(dev, &r);
     }
-#endif
     if (dev->battery == 0 && dev->powered)
         power_off(dev, "battery-empty");
 }
