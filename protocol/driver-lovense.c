@@ -78,17 +78,7 @@ static gboolean lv_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
     return mp_value_unsupported(driver, cmd, "unknown command", error);
 }
 
-static gboolean bad(GError **error, gint code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static gboolean bad(GError **error, gint code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, MP_ERROR, code, NAME ": %s", msg);
-    return FALSE;
-}
+#define bad(error, code, ...) mp_fail(error, NAME, code, __VA_ARGS__)
 
 /* Copies printable-ASCII text ending in ';' into `buf` without the ';'. */
 static gboolean take_text(const guint8 *data, gsize len, const char *what, char *buf,

@@ -106,17 +106,7 @@ static gboolean tg_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
     return mp_value_unsupported(driver, cmd, "unknown command", error);
 }
 
-static gboolean bad(GError **error, gint code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static gboolean bad(GError **error, gint code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, MP_ERROR, code, NAME ": %s", msg);
-    return FALSE;
-}
+#define bad(error, code, ...) mp_fail(error, NAME, code, __VA_ARGS__)
 
 /* Length, header byte and checksum: common to requests and replies. */
 static gboolean check_frame(const guint8 *data, gsize len, guint8 head, const char *what,

@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdarg.h>
 
 #include "protocol/driver-values.h"
 
@@ -37,5 +38,15 @@ gboolean mp_value_unsupported(const MpDriver *driver, const MpCommand *cmd, cons
 {
     g_set_error(error, MP_ERROR, MP_ERROR_UNSUPPORTED, "%s: no '%s' command: %s", driver->name,
                 mp_command_kind_to_string(cmd->kind), why);
+    return FALSE;
+}
+
+gboolean mp_fail(GError **error, const char *who, gint code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, MP_ERROR, code, "%s: %s", who, msg);
     return FALSE;
 }

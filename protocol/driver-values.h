@@ -19,4 +19,9 @@ gboolean mp_value_whole(const MpDriver *driver, const MpCommand *cmd, guint min,
 gboolean mp_value_unsupported(const MpDriver *driver, const MpCommand *cmd, const char *why,
                               GError **error);
 
+/* Sets "WHO: message" in MP_ERROR with `code` and returns FALSE, so decoders
+ * can write `return mp_fail(error, NAME, MP_ERROR_INVALID, "...", ...)`. */
+gboolean mp_fail(GError **error, const char *who, gint code, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
 G_END_DECLS
