@@ -46,37 +46,8 @@ wait_for_name() {
 
 # A bus like the system bus (default deny) with our own policy files, and this
 # user standing in for the service users.
-user=$(id -un)
-cat >"$tmp/bus.conf" <<XML
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$tmp/bus.socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus"/>
-  </policy>
-  <include>$top/systemd/org.massaged.conf</include>
-  <include>$top/systemd/massaged-bluez.conf</include>
-  <policy user="$user">
-    <allow own="org.bluez"/>
-    <allow send_destination="org.bluez"/>
-    <allow own="org.massaged"/>
-    <allow send_destination="org.massaged"/>
-  </policy>
-</busconfig>
-XML
+. "$top/sim/private-bus.sh"
+private_bus_conf "$tmp" "$top" >"$tmp/bus.conf"
 dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --print-address=3 \
 	3>"$tmp/bus.address" 2>"$tmp/bus.log" &
 pids+=($!)

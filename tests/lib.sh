@@ -135,50 +135,10 @@ is_running() { kill -0 "${SPAWNED[$1]}" 2>/dev/null; }
 # org.massaged, calling both. DBUS_SYSTEM_BUS_ADDRESS points at it.
 start_bus() {
 	local extra=${1:-}
-	local user
 	# Other users (the policy checks) must reach the socket.
 	chmod 755 "$TEST_TMP"
-	user=$(id -un)
-	local includes=""
-	local f
-	for f in "$SOURCE_DIR"/systemd/org.massaged.conf "$SOURCE_DIR"/systemd/massaged-bluez.conf; do
-		[ -f "$f" ] && includes+="  <include>$f</include>"$'\n'
-	done
-	cat >"$TEST_TMP/bus.conf" <<-XML
-	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-	<busconfig>
-	  <type>system</type>
-	  <listen>unix:path=$TEST_TMP/bus.socket</listen>
-	  <auth>EXTERNAL</auth>
-	  <policy context="default">
-	    <allow user="*"/>
-	    <deny own="*"/>
-	    <deny send_type="method_call"/>
-	    <allow send_type="signal"/>
-	    <allow send_requested_reply="true" send_type="method_return"/>
-	    <allow send_requested_reply="true" send_type="error"/>
-	    <allow receive_type="method_call"/>
-	    <allow receive_type="method_return"/>
-	    <allow receive_type="error"/>
-	    <allow receive_type="signal"/>
-	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-	    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-	  </policy>
-	$includes
-	  <!-- The test user stands in for the service users. -->
-	  <policy user="$user">
-	    <allow own="org.bluez"/>
-	    <allow send_destination="org.bluez"/>
-	    <allow own="org.massaged"/>
-	    <allow send_destination="org.massaged"/>
-	    <allow own_prefix="org.massaged"/>
-	    <allow send_destination="org.massaged.Sim"/>
-	  </policy>
-	$extra
-	</busconfig>
-	XML
+	. "$SOURCE_DIR/sim/private-bus.sh"
+	private_bus_conf "$TEST_TMP" "$SOURCE_DIR" "$extra" >"$TEST_TMP/bus.conf"
 	dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address=3 \
 		3>"$TEST_TMP/bus.address" >"$TEST_TMP/bus.log" 2>&1 &
 	SPAWNED[bus]=$!
