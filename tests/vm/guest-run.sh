@@ -28,6 +28,7 @@ results=$(sed -n 's/.*vm\.results=\([^ ]*\).*/\1/p' /proc/cmdline)
 . "$results/env.sh"
 : "${VM_RESULTS:?}" "${VM_TOOLS:?}" "${VM_TESTS:?}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}"
 export VM_RESULTS VM_TOOLS SOURCE_DIR BUILD_DIR
+[ "${VM_KEEP:-0}" = 1 ] && export KEEP_TMP=1
 logdir=$VM_RESULTS/logs
 mkdir -p "$logdir"
 
@@ -172,6 +173,11 @@ for t in $VM_TESTS; do
 	timeout -k 5 "${VM_TEST_TIMEOUT:-120}" bash "$t" 2>&1 | tee "$logdir/$name.out"
 	rc=${PIPESTATUS[0]}
 	ms=$((($(date +%s%N) - t0) / 1000000))
+	# A test keeps its temporary directory when a check failed (or with
+	# --keep); the guest's /tmp dies with it, so bring it to the results.
+	for kept in /tmp/massaged-"$name".*; do
+		[ -d "$kept" ] && cp -r "$kept" "$logdir/$name.tmp" 2>/dev/null
+	done
 	if [ "$rc" = 0 ]; then
 		passed=$((passed + 1))
 		say "PASS $name (${ms} ms)"

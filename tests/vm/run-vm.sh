@@ -11,9 +11,10 @@
 #     --policy FILE     a D-Bus policy file to install before dbus starts
 #                       (repeatable; default: see below)
 #     --timeout S       watchdog for the whole VM (default: 120 s for the boot
-#                       + the per-test watchdog for each test, at most 840 s)
+#                       + the per-test watchdog for each test, at most 1500 s)
 #     --test-timeout S  watchdog for each test (default 120)
-#     --keep            keep the results directory even when everything passed
+#     --keep            keep the results directory even when everything passed,
+#                       and every test's temporary directory in it (logs/NAME.tmp)
 #     --cache DIR       where vmlinux and the initramfs are kept ($BUILD_DIR/vm-cache)
 #
 # Environment: BUILD_DIR, SOURCE_DIR (as for the integration tests; guessed
@@ -98,7 +99,7 @@ for t in "${tests[@]}"; do
 done
 if [ -z "$timeout" ]; then
 	timeout=$((120 + test_timeout * ${#resolved[@]}))
-	[ "$timeout" -le 840 ] || timeout=840
+	[ "$timeout" -le 1500 ] || timeout=1500
 fi
 if [ ${#policies[@]} = 0 ]; then
 	# Until the daemon can run as its service user in the VM, root stands in
@@ -126,6 +127,7 @@ VM_EATT=$eatt
 VM_BTMON=$btmon
 VM_BT_DEBUG=$bt_debug
 VM_TEST_TIMEOUT=$test_timeout
+VM_KEEP=$keep
 SOURCE_DIR=$(q "$SOURCE_DIR")
 BUILD_DIR=$(q "$BUILD_DIR")
 ENV

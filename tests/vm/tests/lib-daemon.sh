@@ -1,0 +1,51 @@
+# Shared by tests/vm/tests/test-daemon-*.sh (sourced after lib-peripheral.sh):
+# massaged on hci0 with its own configuration, data and state directories,
+# driven by massagectl, against massage-sim --peripheral on hci1.
+M=$BUILD_DIR/cli/massagectl
+DATA=$TEST_TMP/data
+MSD_CONF=$TEST_TMP/massaged.conf
+mkdir -p "$DATA/programmes" "$DATA/devices" "$TEST_TMP/state"
+: >"$MSD_CONF"
+
+mctl() { "$M" --data-dir "$DATA" "$@"; }
+
+# programme NAME: the programme text on stdin becomes NAME in the data directory.
+programme() { cat >"$DATA/programmes/$1.programme"; }
+
+# start_massaged [NAME]: massaged on hci0 (log in $TEST_TMP/NAME.log).
+start_massaged() {
+	spawn "${1:-massaged}" "$BUILD_DIR/daemon/massaged" --verbose --adapter hci0 --config "$MSD_CONF" \
+		--config-dir "$TEST_TMP/massaged.conf.d" --data-dir "$DATA" --state-dir "$TEST_TMP/state"
+	check "massaged claims org.massaged" wait_until 20 has_name org.massaged
+}
+
+# connect_device NAME: scan and connect through massaged; the output lands in
+# $TEST_TMP/connect.out. A connect can land in the ~5 ms swap of the rotating
+# advertisements and drop at once (real-stack.md); massaged retries once
+# itself, this twice more.
+connect_device() {
+	local attempt
+	for attempt in 1 2 3; do
+		mctl scan --timeout 10 >"$TEST_TMP/scan.out" 2>&1
+		mctl connect "$1" >"$TEST_TMP/connect.out" 2>&1 && return 0
+		log "connect attempt $attempt: $(cat "$TEST_TMP/connect.out")"
+		sleep 2
+	done
+	return 1
+}
+
+# mark: the time stamp of the command log's last line (0 if it is empty).
+mark() { jq -r '.t_ns // empty' "$SIM_LOG" 2>/dev/null | tail -n1 | grep . || echo 0; }
+
+# levels SINCE_NS: what the device was told since then, in order, on one line
+# ("start: intensity:20 stop:").
+levels() {
+	jq -r "select(.t_ns > $1 and (.cmd == \"intensity\" or .cmd == \"start\" or .cmd == \"stop\")) | \"\(.cmd):\(.value // \"\")\"" \
+		"$SIM_LOG" | tr '\n' ' '
+}
+# last_cmd: the device's last command that changes what it does.
+last_cmd() { jq -r 'select(.cmd and .cmd != "keepalive" and .cmd != "status") | .cmd' "$SIM_LOG" | tail -n1; }
+
+# session_state: the first session's state as massagectl reports it ("none" without one).
+session_state() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].state // "none"'; }
+session_is() { [ "$(session_state)" = "$1" ]; }
