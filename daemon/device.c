@@ -530,6 +530,7 @@ static void device_teardown_transport(MsdDevice *dev)
     g_cancellable_cancel(dev->cancel);
     g_clear_object(&dev->cancel);
     dev->cancel = g_cancellable_new();
+    dev->connect_in_flight = FALSE; /* its reply, cancelled, will not say so */
     msd_writer_set_connected(dev->writer, FALSE);
     if (dev->notify_source) {
         g_source_remove(dev->notify_source);
@@ -552,6 +553,20 @@ static void device_teardown_transport(MsdDevice *dev)
 }
 
 static void connect_failed(MsdDevice *dev, GError *error);
+static gboolean on_connect_retry(gpointer user_data);
+
+static void on_stalled_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    MsdDevice *dev = user_data;
+    dev->connect_in_flight = FALSE;
+    if (dev->state != MSD_DEVICE_CONNECTING)
+        return;
+    dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+}
 
 static gboolean on_ready_timeout(gpointer user_data)
 {
@@ -562,9 +577,23 @@ static gboolean on_ready_timeout(gpointer user_data)
         "%s connected but its services or the characteristics %s / %s did not appear within %u s",
         dev->address, dev->driver->write_uuid,
         dev->driver->notify_uuid ? dev->driver->notify_uuid : "-", READY_TIMEOUT_MS / 1000);
-    if (dev->proxy)
-        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
-                          NULL);
+    if (!dev->proxy) {
+        connect_failed(dev, g_steal_pointer(&e));
+        return G_SOURCE_REMOVE;
+    }
+    /* Seen on the real stack: bluetoothd reports the link up but never
+     * resolves its services; a fresh link works. The first attempt of a
+     * connect gets one more, after a disconnect that is ours (in flight,
+     * so the drop it causes is not taken for the end of the attempt). */
+    if (dev->connect_attempt == 1 && dev->state == MSD_DEVICE_CONNECTING) {
+        msd_dev_info(dev->address, "%s; disconnecting and retrying once", e->message);
+        dev->connect_in_flight = TRUE;
+        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, dev->cancel,
+                          on_stalled_disconnected, dev);
+        return G_SOURCE_REMOVE;
+    }
+    g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
+                      NULL);
     connect_failed(dev, g_steal_pointer(&e));
     return G_SOURCE_REMOVE;
 }

@@ -49,6 +49,7 @@ typedef struct {
     gboolean fail_writes;
     guint drop_after_ms;    /* 0: never */
     guint garbage_every_ms; /* random notifications this often while connected; 0 never */
+    guint stall_resolve;    /* the next this many connects never resolve services */
 } SimDeviceConfig;
 
 void sim_device_config_init(SimDeviceConfig *cfg);

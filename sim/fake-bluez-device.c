@@ -150,7 +150,15 @@ static gboolean on_connect_done(gpointer user_data)
     bluez_device1_set_connected(dev->skel, TRUE);
     flush(dev->skel);
     bluez_device1_complete_connect(dev->skel, inv);
-    dev->resolve_id = g_timeout_add(dev->ad->fb->t.resolve_delay_ms, on_resolve, dev);
+    if (cfg->stall_resolve > 0) {
+        /* Seen on the real stack: bluetoothd reports the link up ("already
+         * connected") but never attaches a GATT client. */
+        sim_device_get_config_mut(dev->model)->stall_resolve--;
+        sim_log_event(dev->ad->fb->log, sim_device_get_address(dev->model), "resolve-stalled",
+                      NULL);
+    } else {
+        dev->resolve_id = g_timeout_add(dev->ad->fb->t.resolve_delay_ms, on_resolve, dev);
+    }
     if (cfg->drop_after_ms)
         dev->drop_id = g_timeout_add(cfg->drop_after_ms, on_drop_after, dev);
     return G_SOURCE_REMOVE;

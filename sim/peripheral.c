@@ -21,6 +21,9 @@
  * drops reports while its scan is not yet on) sees the next within 2 s
  * rather than a 10.24 s discovery cycle later (docs: real-stack notes). */
 #define N_ADVS 2
+/* How long a restarted bluetoothd gets to set up the adapter: 40 x 250 ms. */
+#define REGISTER_TRIES    40
+#define REGISTER_RETRY_MS 250
 
 typedef struct _Periph Periph;
 
@@ -34,6 +37,8 @@ typedef struct {
     char *peer; /* the connected central's Device1 path under our adapter */
     gboolean registering;
     guint adv_done;
+    guint register_id;    /* a retry of node_register pending */
+    guint register_tries; /* failed attempts since org.bluez appeared */
 } PeriphNode;
 
 struct _Periph {
@@ -50,6 +55,7 @@ struct _Periph {
 static void node_free(gpointer data)
 {
     PeriphNode *n = data;
+    g_clear_handle_id(&n->register_id, g_source_remove);
     for (guint i = 0; i < N_ADVS; i++)
         g_clear_pointer(&n->advs[i], sim_periph_adv_free);
     g_clear_pointer(&n->app, sim_periph_app_free);
@@ -187,6 +193,8 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
                                NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_adv_registered, n);
 }
 
+static gboolean on_register_retry(gpointer user_data);
+
 /* Asynchronous because bluetoothd calls back into us (GetManagedObjects,
  * the advertisement's properties) before it answers. */
 static void node_register(PeriphNode *n)
@@ -198,10 +206,23 @@ static void node_register(PeriphNode *n)
     if (!set_adapter_prop(p, n, "Powered", g_variant_new_boolean(TRUE), &error) ||
         !set_adapter_prop(p, n, "Alias", g_variant_new_string(sim_device_get_name(n->dev)),
                           &error)) {
+        g_autofree char *remote = g_dbus_error_get_remote_error(error);
         g_dbus_error_strip_remote_error(error);
-        fail(p, "%s: %s", n->adapter, error->message);
+        /* A bluetoothd that has just claimed org.bluez may not have set up
+         * the adapter yet (restarted bluetoothd): try again for a while. */
+        if (n->register_tries++ < REGISTER_TRIES) {
+            if (n->register_tries == 1)
+                g_printerr("massage-sim: %s not ready (%s%s%s); retrying\n", n->adapter,
+                           remote ? remote : "", remote && *error->message ? ": " : "",
+                           error->message);
+            n->register_id = g_timeout_add(REGISTER_RETRY_MS, on_register_retry, n);
+            return;
+        }
+        fail(p, "%s: cannot power it on or name it: %s%s%s", n->adapter, remote ? remote : "",
+             remote && *error->message ? ": " : "", error->message);
         return;
     }
+    n->register_tries = 0;
     n->registering = TRUE;
     g_dbus_connection_call(p->conn, BLUEZ, n->adapter_path, "org.bluez.GattManager1",
                            "RegisterApplication",
@@ -209,12 +230,24 @@ static void node_register(PeriphNode *n)
                            G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_app_registered, n);
 }
 
+static gboolean on_register_retry(gpointer user_data)
+{
+    PeriphNode *n = user_data;
+    n->register_id = 0;
+    node_register(n);
+    return G_SOURCE_REMOVE;
+}
+
 static void on_bluez_appeared(GDBusConnection *conn, const char *name, const char *owner,
                               gpointer user_data)
 {
     Periph *p = user_data;
-    for (guint i = 0; i < p->nodes->len; i++)
-        node_register(p->nodes->pdata[i]);
+    for (guint i = 0; i < p->nodes->len; i++) {
+        PeriphNode *n = p->nodes->pdata[i];
+        g_clear_handle_id(&n->register_id, g_source_remove);
+        n->register_tries = 0;
+        node_register(n);
+    }
 }
 
 static void on_bluez_vanished(GDBusConnection *conn, const char *name, gpointer user_data)
@@ -222,6 +255,7 @@ static void on_bluez_vanished(GDBusConnection *conn, const char *name, gpointer 
     Periph *p = user_data;
     for (guint i = 0; i < p->nodes->len; i++) {
         PeriphNode *n = p->nodes->pdata[i];
+        g_clear_handle_id(&n->register_id, g_source_remove);
         if (n->peer)
             link_changed(n, n->peer, FALSE);
         sim_log_event(p->log, sim_device_get_address(n->dev), "bluez-gone", NULL);

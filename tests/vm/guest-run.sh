@@ -55,7 +55,7 @@ start() { # name command...: a background service, logged to logs/NAME.log
 }
 stop_stack() { # [names...]: default everything, in reverse start order
 	local name names=("$@")
-	[ ${#names[@]} -gt 0 ] || names=(btmon bluetoothd btvirt dbus)
+	[ ${#names[@]} -gt 0 ] || names=(btmon bluetoothd-again bluetoothd btvirt dbus)
 	for name in "${names[@]}"; do
 		[ -n "${PIDS[$name]:-}" ] || continue
 		kill -TERM "${PIDS[$name]}" 2>/dev/null
@@ -162,12 +162,42 @@ cat /proc/modules >"$logdir/modules.txt"
 say "bluetoothd ready, hci0 and hci1 powered at $ready s (EATT: ${VM_EATT:-0})"
 echo "$ready" >"$VM_RESULTS/ready-uptime"
 
+# Between tests: each starts from the same stack. A test that killed
+# bluetoothd and did not bring it back gets a new one; every remote device is
+# forgotten on both adapters (RemoveDevice also drops a link a test left up,
+# which the next test's central would otherwise find already connected, to a
+# peripheral that is no longer there); both adapters are powered.
+bluez_on_bus() {
+	busctl --system call org.freedesktop.DBus / org.freedesktop.DBus NameHasOwner s org.bluez 2>/dev/null |
+		grep -qx 'b true'
+}
+reset_stack() {
+	local hci dev
+	if ! bluez_on_bus; then
+		say "bluetoothd is gone after the last test: starting it again"
+		start bluetoothd-again /usr/libexec/bluetooth/bluetoothd "${bt_args[@]}"
+		wait_for 20 both_adapters || say "warning: the new bluetoothd has no hci0/hci1"
+	fi
+	for hci in hci0 hci1; do
+		for dev in $(busctl --system --list tree org.bluez 2>/dev/null | grep -E "^/org/bluez/$hci/dev_[0-9A-F_]+$"); do
+			busctl --system call org.bluez "/org/bluez/$hci" org.bluez.Adapter1 RemoveDevice o "$dev" ||
+				say "warning: RemoveDevice $dev failed"
+		done
+		busctl --system set-property org.bluez "/org/bluez/$hci" org.bluez.Adapter1 Powered b true ||
+			say "warning: cannot power $hci on"
+	done
+	for hci in hci0 hci1; do
+		wait_for 10 adapter_powered "$hci" || say "warning: $hci is not powered"
+	done
+}
+
 # --- the tests, one at a time, each under its own watchdog ---
 passed=0
 failed=0
 failed_names=()
 for t in $VM_TESTS; do
 	name=$(basename "${t%.sh}")
+	reset_stack
 	say "=== $name"
 	t0=$(date +%s%N)
 	timeout -k 5 "${VM_TEST_TIMEOUT:-120}" bash "$t" 2>&1 | tee "$logdir/$name.out"

@@ -49,3 +49,7 @@ last_cmd() { jq -r 'select(.cmd and .cmd != "keepalive" and .cmd != "status") | 
 # session_state: the first session's state as massagectl reports it ("none" without one).
 session_state() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].state // "none"'; }
 session_is() { [ "$(session_state)" = "$1" ]; }
+
+# mono_ns: now on the clock of the command log's t_ns (CLOCK_MONOTONIC; from
+# /proc/uptime, 10 ms resolution, enough for the timings the tests print).
+mono_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }

@@ -58,3 +58,17 @@ gatt_channels() {
 		sed -n 's/^[[:space:]]*Channels[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' "$conf" | tail -1
 	fi
 }
+
+# char_path UUID: the central's (hci0's) GattCharacteristic1 object for UUID
+# on the peripheral.
+char_path() {
+	local p
+	for p in $(busctl --system --list tree org.bluez 2>/dev/null |
+		grep -E "^$PERIPH_DEV/service[0-9a-f]+/char[0-9a-f]+$"); do
+		if [ "$(bluez_prop "$p" org.bluez.GattCharacteristic1 UUID 2>/dev/null)" = "s \"$1\"" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}

@@ -4,15 +4,13 @@
 # (ignoring hci1's objects), driven by massagectl, finds it, connects, plays a
 # short programme, and the device's command log shows the levels in order and
 # a stop at the end; the battery from the standard Battery Service reaches
-# massagectl; SIGTERM of massaged during a session stops the device.
+# massagectl; massaged takes the descriptors bluetoothd offers (AcquireWrite,
+# AcquireNotify); SIGTERM of massaged during a session stops the device.
 . "$VM_TOOLS/lib-guest.sh"
 . "$(dirname "$0")/lib-peripheral.sh"
+. "$(dirname "$0")/lib-daemon.sh"
 
-M=$BUILD_DIR/cli/massagectl
-DATA=$TEST_TMP/data
-mkdir -p "$DATA/programmes" "$DATA/devices" "$TEST_TMP/state"
-: >"$TEST_TMP/massaged.conf"
-cat >"$DATA/programmes/vm-short.programme" <<'PROG'
+programme vm-short <<'PROG'
 [Programme]
 Name=VM short
 Kind=any
@@ -29,19 +27,10 @@ Zone=mid
 Duration=2s
 Intensity=30%
 PROG
-mctl() { "$M" --data-dir "$DATA" "$@"; }
-# levels SINCE_NS: the intensities the device was told, in order, one line.
-levels() {
-	jq -r "select(.t_ns > $1 and (.cmd == \"intensity\" or .cmd == \"start\" or .cmd == \"stop\")) | \"\(.cmd):\(.value // \"\")\"" \
-		"$SIM_LOG" | tr '\n' ' '
-}
-last_cmd() { jq -r 'select(.cmd and .cmd != "keepalive" and .cmd != "status") | .cmd' "$SIM_LOG" | tail -n1; }
 
 power_adapters
 start_peripheral reference,name=MassageRef
-spawn massaged "$BUILD_DIR/daemon/massaged" --verbose --adapter hci0 --config "$TEST_TMP/massaged.conf" \
-	--config-dir "$TEST_TMP/massaged.conf.d" --data-dir "$DATA" --state-dir "$TEST_TMP/state"
-check "massaged claims org.massaged" wait_until 20 has_name org.massaged
+start_massaged
 
 t0=$(ms)
 OUT=$(mctl scan --timeout 10 2>&1)
@@ -63,13 +52,30 @@ assert_contains "connect: ready (ServicesResolved and characteristics)" "Connect
 timing connect "$(($(ms) - t0))"
 check "a stop on connect reached the device" wait_until 5 logged '.cmd == "stop"'
 
-mark=$(jq -r '.t_ns' "$SIM_LOG" | tail -n1)
+# bluetoothd offers AcquireWrite on a write-without-response characteristic
+# and AcquireNotify on a notifying one (the properties WriteAcquired and
+# NotifyAcquired exist); massaged takes both, and they read true while it
+# holds the descriptors.
+ctl=$(char_path "$CONTROL")
+st=$(char_path "$STATUS")
+check "the central sees the control and status characteristics" test -n "$ctl" -a -n "$st"
+assert_eq "massaged holds the write descriptor (WriteAcquired)" "b true" \
+	"$(bluez_prop "$ctl" org.bluez.GattCharacteristic1 WriteAcquired)"
+assert_eq "massaged holds the notification descriptor (NotifyAcquired)" "b true" \
+	"$(bluez_prop "$st" org.bluez.GattCharacteristic1 NotifyAcquired)"
+assert_contains "massaged says it writes through the descriptor" "writes through a descriptor" \
+	"$(cat "$TEST_TMP/massaged.log")"
+assert_contains "massaged says it is notified through the descriptor" "notifications through a descriptor" \
+	"$(cat "$TEST_TMP/massaged.log")"
+
+m0=$(mark)
 t0=$(ms)
+t_start=$(mono_ns)
 mctl start vm-short --follow --device MassageRef >"$TEST_TMP/follow.out" 2>&1
 assert_eq "start --follow completes (exit 0)" 0 "$?"
-first=$(jq -r "select(.t_ns > $mark and (.cmd == \"intensity\" or .cmd == \"start\")) | .t_ns" "$SIM_LOG" | head -n1)
-[ -n "$first" ] && timing first-frame-after-start "$(((first - mark) / 1000000))"
-got=$(levels "$mark")
+first=$(jq -r "select(.t_ns > $m0 and (.cmd == \"intensity\" or .cmd == \"start\")) | .t_ns" "$SIM_LOG" | head -n1)
+[ -n "$first" ] && timing first-frame-after-start "$(((first - t_start) / 1000000))"
+got=$(levels "$m0")
 log "levels: $got"
 assert_contains "the device got 20 % then 30 %" "intensity:20 intensity:30 " "$got"
 assert_eq "the programme ended with a stop at the device" stop "$(last_cmd)"
@@ -81,9 +87,9 @@ check "battery from the Battery Service reaches massagectl" wait_until 10 bash -
 # SIGTERM during a session: the daemon stops the device before it exits.
 mctl start vm-short --device MassageRef >/dev/null 2>&1
 check "a second session plays" wait_until 5 bash -c "[ \"\$(jq -r 'select(.cmd) | .cmd' '$SIM_LOG' | tail -n1)\" != stop ]"
-mark=$(jq -r '.t_ns' "$SIM_LOG" | tail -n1)
+m0=$(mark)
 stop_spawned massaged TERM
 assert_eq "massaged exits 0 on SIGTERM" 0 "$SPAWN_RC"
-check "SIGTERM: a stop frame reached the device" wait_until 5 logged ".cmd == \"stop\" and .t_ns > $mark"
+check "SIGTERM: a stop frame reached the device" wait_until 5 logged ".cmd == \"stop\" and .t_ns > $m0"
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
 finish

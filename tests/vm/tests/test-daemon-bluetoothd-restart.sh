@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Real stack: bluetoothd restarts mid-session (a crash, an upgrade, systemctl
+# restart bluetooth). org.bluez leaves the bus and every device and link with
+# it; the new bluetoothd knows none of them. massaged must put the session on
+# hold with its clock frozen, find org.bluez again, rediscover the device,
+# reconnect it and resume the programme to its end, with a stop at the
+# device. The peripheral, like a real device, is its own process and
+# re-registers with the new bluetoothd by itself. Leaves a bluetoothd running
+# with both adapters powered for the tests after it.
+. "$VM_TOOLS/lib-guest.sh"
+. "$(dirname "$0")/lib-peripheral.sh"
+. "$(dirname "$0")/lib-daemon.sh"
+
+printf '[Reconnect]\nWindow=60s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
+programme vm-three <<'PROG'
+[Programme]
+Name=VM three steps
+Kind=any
+
+[Step low]
+Muscle=hamstrings
+Zone=proximal
+Duration=5s
+Intensity=20%
+
+[Step mid]
+Muscle=hamstrings
+Zone=mid
+Duration=4s
+Intensity=30%
+
+[Step high]
+Muscle=hamstrings
+Zone=distal
+Duration=2s
+Intensity=40%
+PROG
+elapsed_ms() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].elapsed_ms // -1'; }
+bluetoothd_pid() { pidof bluetoothd | awk '{print $1}'; }
+adapter_powered() { bluez_prop "/org/bluez/$1" org.bluez.Adapter1 Powered 2>/dev/null | grep -qx 'b true'; }
+
+power_adapters
+start_peripheral reference,name=MassageRef
+start_massaged
+check "massaged connects the peripheral" connect_device MassageRef
+m0=$(mark)
+check "a programme starts" mctl start vm-three --device MassageRef
+check "the device plays the first step (20 %)" wait_until 10 logged ".t_ns > $m0 and .cmd == \"intensity\" and .value == 20"
+
+# --- bluetoothd goes ---
+old=$(bluetoothd_pid)
+cmdline=$(tr '\0' ' ' </proc/"$old"/cmdline)
+t0=$(ms)
+kill -TERM "$old"
+check "bluetoothd exits" wait_until 10 bash -c "! kill -0 $old"
+check "org.bluez has left the bus" wait_until 5 bash -c "! busctl --system call org.freedesktop.DBus / org.freedesktop.DBus NameHasOwner s org.bluez | grep -q true"
+check "the session waits for the device" wait_until 10 session_is waiting-device
+timing bluetoothd-gone-to-waiting-device "$(($(ms) - t0))"
+frozen=$(elapsed_ms)
+sleep 2
+assert_eq "the programme clock is frozen while bluetoothd is away" "$frozen" "$(elapsed_ms)"
+check "the peripheral saw org.bluez go" logged '.event == "bluez-gone"'
+
+# --- a new bluetoothd, with the same main.conf, as systemd would start it ---
+t0=$(ms)
+m1=$(mark)
+# shellcheck disable=SC2086 # the command line as the harness started it
+setsid $cmdline >>"$VM_RESULTS/logs/bluetoothd-restarted.log" 2>&1 </dev/null &
+check "the new bluetoothd is on the bus" wait_until 20 has_name org.bluez
+check "the new bluetoothd has both adapters" wait_until 20 bash -c \
+	"busctl --system get-property org.bluez /org/bluez/hci0 org.bluez.Adapter1 Address && busctl --system get-property org.bluez /org/bluez/hci1 org.bluez.Adapter1 Address"
+# The system's job, not massaged's (bluetoothd's AutoEnable, or the desktop):
+# adapters that came up off are powered on.
+for a in hci0 hci1; do
+	wait_until 3 adapter_powered $a ||
+		busctl --system set-property org.bluez /org/bluez/$a org.bluez.Adapter1 Powered b true
+done
+check "the peripheral re-registered with the new bluetoothd" wait_until 20 \
+	logged ".t_ns > $m1 and .event == \"advertising\""
+check "massaged rediscovers, reconnects and the session plays on" wait_until 45 session_is playing
+timing bluetoothd-back-to-playing "$(($(ms) - t0))"
+check "the device is driven again (20 % resumes)" wait_until 10 \
+	logged ".t_ns > $m1 and .cmd == \"intensity\" and .value == 20"
+check "the programme ends" wait_until 30 session_is none
+got=$(levels "$m1")
+log "levels after bluetoothd returned: $got"
+assert_contains "the rest of the programme reached the device in order" "intensity:20 intensity:30 intensity:40 " "$got"
+assert_eq "the programme ended with a stop at the device" stop "$(last_cmd)"
+check "massagectl shows the device ready again" bash -c \
+	"'$M' --json status | jq -e '.devices[0].state == \"ready\"' >/dev/null"
+assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
+stop_spawned massaged TERM
+assert_eq "massaged exits 0" 0 "$SPAWN_RC"
+finish
