@@ -15,13 +15,16 @@ static void print_device(ScanState *st, MsdDevice1 *d, gboolean unnamed_too)
 {
     const char *path = g_dbus_proxy_get_object_path(G_DBUS_PROXY(d));
     const char *name = msd_device1_get_name(d);
+    const char *address = msd_device1_get_address(d);
     if (st->ctx->json || g_hash_table_contains(st->printed, path))
         return; /* --json: one object at the end */
-    if ((!name || !*name) && !unnamed_too)
+    /* The daemon shows the address as the name until a name is known. */
+    gboolean named = name && *name && g_strcmp0(name, address) != 0;
+    if (!named && !unnamed_too)
         return;
     g_hash_table_add(st->printed, g_strdup(path));
-    printf("found %s %s (%s, %s)\n", msd_device1_get_address(d), name && *name ? name : "(no name)",
-           msd_device1_get_driver(d), msd_device1_get_kind(d));
+    printf("found %s %s (%s, %s)\n", address, named ? name : "(no name)", msd_device1_get_driver(d),
+           msd_device1_get_kind(d));
     fflush(stdout);
 }
 

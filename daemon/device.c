@@ -11,6 +11,7 @@
 #include "daemon/session.h"
 #include "daemon/trace.h"
 #include "daemon/writer.h"
+#include "protocol/reference.h"
 
 /* How long to wait after Connect returns for ServicesResolved and the
  * driver's characteristics (BlueZ exports them after ServicesResolved in
@@ -18,6 +19,8 @@
 #define READY_TIMEOUT_MS       10000
 #define CONNECT_TIMEOUT_MS     30000
 #define CONNECT_RETRY_DELAY_MS 300
+/* How often a device whose protocol has a battery query is asked. */
+#define BATTERY_POLL_MS (60 * 1000)
 
 struct _MsdDevice {
     MsdDaemon *daemon;
@@ -49,6 +52,7 @@ struct _MsdDevice {
     guint notify_source;
     guint16 notify_mtu;
     gulong notify_changed_id;
+    guint battery_poll_id;
     /* Coalescing, minimum gap, keepalive and stop priority (daemon/writer.h);
      * this file is its transport. */
     MsdWriter *writer;
@@ -321,6 +325,28 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
 }
 
 /* The transport is set up: the device is ready for commands. */
+/* A protocol with a battery query (Lovense-style "Battery;", device files
+ * with a Battery command) is asked on connect and every minute. Devices with
+ * the standard Battery Service report it themselves (read and notified), and
+ * some protocols have no way at all (Theragun): Battery stays -1 there. */
+static gboolean driver_queries_battery(const MpDriver *driver)
+{
+    for (guint i = 0; driver->read_uuids && driver->read_uuids[i]; i++)
+        if (mp_uuid_equal(driver->read_uuids[i], MP_REF_BATTERY_LEVEL_UUID))
+            return FALSE;
+    MpCommand query = {.kind = MP_CMD_BATTERY};
+    g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    return mp_driver_encode(driver, &query, 0, frames, NULL);
+}
+
+static gboolean on_battery_poll(gpointer user_data)
+{
+    MsdDevice *dev = user_data;
+    MpCommand query = {.kind = MP_CMD_BATTERY};
+    msd_writer_send(dev->writer, &query);
+    return G_SOURCE_CONTINUE;
+}
+
 static void transport_complete(MsdDevice *dev)
 {
     /* Ready either way: WriteValue works without the descriptor. */
@@ -336,6 +362,10 @@ static void transport_complete(MsdDevice *dev)
     if (!(was_reconnecting && dev->session)) { /* a resuming engine sends its own stop */
         MpCommand stop = {.kind = MP_CMD_STOP};
         msd_device_send(dev, &stop, NULL, NULL);
+    }
+    if (driver_queries_battery(dev->driver)) {
+        on_battery_poll(dev);
+        dev->battery_poll_id = g_timeout_add(BATTERY_POLL_MS, on_battery_poll, dev);
     }
     finish_waiters(dev, NULL);
     if (was_reconnecting && dev->session)
@@ -550,6 +580,7 @@ static void device_teardown_transport(MsdDevice *dev)
     g_clear_object(&dev->write_char);
     g_clear_object(&dev->notify_char);
     g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    g_clear_handle_id(&dev->battery_poll_id, g_source_remove);
 }
 
 static void connect_failed(MsdDevice *dev, GError *error);
@@ -775,6 +806,14 @@ static void device_dropped(MsdDevice *dev, const char *why)
         return;
     }
     if (was == MSD_DEVICE_CONNECTING) {
+        /* Seen on the real stack: a link made while the peripheral swaps
+         * advertisements comes up and drops at once; a moment later it
+         * holds. The first attempt gets one more, as for a failed Connect. */
+        if (dev->connect_attempt == 1 && dev->proxy) {
+            msd_dev_info(dev->address, "link dropped while connecting (%s); retrying once", why);
+            dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+            return;
+        }
         connect_failed(dev, g_steal_pointer(&gone));
         return;
     }
@@ -802,7 +841,7 @@ void msd_device_bluez_changed(MsdDevice *dev, GDBusProxy *proxy, GVariant *chang
         return;
     }
     g_autofree char *name = msd_proxy_get_string(proxy, "Name");
-    if (name)
+    if (name && *name)
         msd_device1_set_name(dev->skel, name);
     gboolean connected = msd_proxy_get_bool(proxy, "Connected");
     g_autoptr(GVariant) connected_changed = g_variant_lookup_value(changed, "Connected", NULL);
@@ -838,7 +877,7 @@ void msd_device_set_bluez_proxy(MsdDevice *dev, GDBusProxy *proxy)
     if (proxy) {
         dev->proxy = g_object_ref(proxy);
         g_autofree char *name = msd_proxy_get_string(proxy, "Name");
-        if (name)
+        if (name && *name)
             msd_device1_set_name(dev->skel, name);
         msd_dev_info(dev->address, "present in bluetoothd (%s)",
                      g_dbus_proxy_get_object_path(proxy));
@@ -1008,7 +1047,8 @@ MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver 
     dev->skel = msd_device1_skeleton_new();
     msd_device1_set_address(dev->skel, dev->address);
     g_autofree char *name = msd_proxy_get_string(bluez_device, "Name");
-    msd_device1_set_name(dev->skel, name ? name : dev->address);
+    /* The address until a name is known, as the API promises. */
+    msd_device1_set_name(dev->skel, name && *name ? name : dev->address);
     msd_device1_set_driver(dev->skel, driver->name);
     msd_device1_set_kind(dev->skel, mp_device_kind_to_string(driver->kind));
     msd_device1_set_state(dev->skel, "discovered");

@@ -50,6 +50,7 @@ typedef struct {
     guint drop_after_ms;    /* 0: never */
     guint garbage_every_ms; /* random notifications this often while connected; 0 never */
     guint stall_resolve;    /* the next this many connects never resolve services */
+    guint drop_connects;    /* the next this many connects drop before resolving */
 } SimDeviceConfig;
 
 void sim_device_config_init(SimDeviceConfig *cfg);

@@ -150,6 +150,13 @@ static gboolean on_connect_done(gpointer user_data)
     bluez_device1_set_connected(dev->skel, TRUE);
     flush(dev->skel);
     bluez_device1_complete_connect(dev->skel, inv);
+    if (cfg->drop_connects > 0) {
+        /* Up, then down before anything resolves (real stack: a connect
+         * landing in the peripheral's advertisement swap). */
+        sim_device_get_config_mut(dev->model)->drop_connects--;
+        dev->drop_id = g_timeout_add(20, on_drop_after, dev);
+        return G_SOURCE_REMOVE;
+    }
     if (cfg->stall_resolve > 0) {
         /* Seen on the real stack: bluetoothd reports the link up ("already
          * connected") but never attaches a GATT client. */

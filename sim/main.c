@@ -131,7 +131,7 @@ int main(int argc, char **argv)
     g_option_context_set_description(
         ctx, "Device keys: name, address, adapter, rssi, battery, drain, keepalive-timeout,\n"
              "force-period, powered, refuse-connect, write-delay, fail-writes, drop-after,\n"
-             "garbage-every, stall-resolve.\n"
+             "garbage-every, stall-resolve, drop-connects.\n"
              "Control interface: org.massaged.Sim1 at /org/massaged/Sim on org.massaged.Sim.\n");
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {

@@ -142,6 +142,8 @@ static gboolean set_device_key(SimDeviceSpec *d, const char *where, const char *
         return parse_uint(where, key, value, 600000, &c->write_delay_ms, error);
     if (g_str_equal(key, "drop-after"))
         return parse_uint(where, key, value, 86400000, &c->drop_after_ms, error);
+    if (g_str_equal(key, "drop-connects"))
+        return parse_uint(where, key, value, 1000, &c->drop_connects, error);
     if (g_str_equal(key, "stall-resolve"))
         return parse_uint(where, key, value, 1000, &c->stall_resolve, error);
     if (g_str_equal(key, "garbage-every"))
@@ -155,7 +157,7 @@ static gboolean set_device_key(SimDeviceSpec *d, const char *where, const char *
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "%s: unknown key '%s' (known: name, address, adapter, rssi, battery, drain, "
                 "keepalive-timeout, force-period, powered, refuse-connect, write-delay, "
-                "fail-writes, drop-after, garbage-every, stall-resolve)",
+                "fail-writes, drop-after, garbage-every, stall-resolve, drop-connects)",
                 where, key);
     return FALSE;
 }

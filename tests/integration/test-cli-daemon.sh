@@ -132,6 +132,11 @@ check "Ctrl-C: the stop reached the device" wait_until 2 bash -c \
 # --- stop alone stops every device
 run connect LVS-Buzz
 assert_eq "connect the second device" 0 "$RC"
+# Its protocol has a battery query ("Battery;"): massaged asks on connect.
+check "battery: the Lovense device was asked (Battery;)" wait_until 3 bash -c \
+	"jq -c 'select(.dev==\"$B\" and .cmd==\"battery\")' '$SIM_LOG' | grep -q ."
+check "battery: its answer reaches massagectl (85 %)" wait_until 3 bash -c \
+	"'$M' battery LVS-Buzz | grep -qx '$B LVS-Buzz: 85%'"
 run start gentle --device LVS-Buzz
 assert_eq "start on the Lovense device" 0 "$RC"
 check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
