@@ -586,6 +586,14 @@ static void device_teardown_transport(MsdDevice *dev)
 static void connect_failed(MsdDevice *dev, GError *error);
 static gboolean on_connect_retry(gpointer user_data);
 
+/* The one retry of a connect's first attempt, CONNECT_RETRY_DELAY_MS from
+ * now; a retry already pending is kept (a drop and a reply may both ask). */
+static void schedule_connect_retry(MsdDevice *dev)
+{
+    if (!dev->retry_id)
+        dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+}
+
 static void on_stalled_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
@@ -596,13 +604,15 @@ static void on_stalled_disconnected(GObject *src, GAsyncResult *res, gpointer us
     dev->connect_in_flight = FALSE;
     if (dev->state != MSD_DEVICE_CONNECTING)
         return;
-    dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+    schedule_connect_retry(dev);
 }
 
 static gboolean on_ready_timeout(gpointer user_data)
 {
     MsdDevice *dev = user_data;
     dev->ready_timeout_id = 0;
+    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
+        return G_SOURCE_REMOVE; /* ready (or given up) meanwhile */
     g_autoptr(GError) e = g_error_new(
         MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
         "%s connected but its services or the characteristics %s / %s did not appear within %u s",
@@ -725,12 +735,13 @@ static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data
         if (dev->connect_attempt == 1 && dev->state == MSD_DEVICE_CONNECTING) {
             msd_dev_info(dev->address, "connect failed (%s); retrying once", e->message);
             g_error_free(e);
-            dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+            schedule_connect_retry(dev);
             return;
         }
         connect_failed(dev, e);
         return;
     }
+    g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
     dev->ready_timeout_id = g_timeout_add(READY_TIMEOUT_MS, on_ready_timeout, dev);
     device_check_ready(dev);
 }
@@ -809,9 +820,11 @@ static void device_dropped(MsdDevice *dev, const char *why)
         /* Seen on the real stack: a link made while the peripheral swaps
          * advertisements comes up and drops at once; a moment later it
          * holds. The first attempt gets one more, as for a failed Connect. */
+        if (dev->retry_id)
+            return; /* the drop of our own disconnect before a retry */
         if (dev->connect_attempt == 1 && dev->proxy) {
             msd_dev_info(dev->address, "link dropped while connecting (%s); retrying once", why);
-            dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
+            schedule_connect_retry(dev);
             return;
         }
         connect_failed(dev, g_steal_pointer(&gone));

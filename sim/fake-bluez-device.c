@@ -196,8 +196,10 @@ static gboolean on_disconnect(BluezDevice1 *skel, GDBusMethodInvocation *inv, Fb
         fb_return_error(inv, "org.bluez.Error.NotConnected", "Not Connected");
         return TRUE;
     }
-    fb_device_link_down(dev, "local");
+    /* bluetoothd answers first and emits Connected=false after (its
+     * property changes go out from an idle handler): the same order here. */
     bluez_device1_complete_disconnect(skel, inv);
+    fb_device_link_down(dev, "local");
     return TRUE;
 }
 

@@ -68,5 +68,9 @@ check "Device1 State back to discovered" wait_prop 2 "$(devpath $B)" Device1 Sta
 check "and the link is down again" wait_until 5 bash -c \
 	"[ \"\$(busctl --system get-property org.bluez /org/bluez/hci0/dev_${B//:/_} org.bluez.Device1 Connected)\" = 'b false' ]"
 check "a third connect works (the device resolves now)" "$M" connect Twice
+# Once's retry left no timer behind: 20 s later it is still ready, never dropped.
+assert_eq "Once is still ready after its connect's timers would have fired" '"ready"' \
+	"$(msd_prop "$(devpath $A)" Device1 State)"
+assert_eq "Once was never disconnected after its retry" 1 "$(log_count ".dev == \"$A\" and .event == \"disconnect\"")"
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
 finish

@@ -26,7 +26,7 @@ start_massaged() {
 connect_device() {
 	local attempt
 	for attempt in 1 2 3; do
-		mctl scan --timeout 10 >"$TEST_TMP/scan.out" 2>&1
+		mctl scan --timeout 4 >"$TEST_TMP/scan.out" 2>&1
 		mctl connect "$1" >"$TEST_TMP/connect.out" 2>&1 && return 0
 		log "connect attempt $attempt: $(cat "$TEST_TMP/connect.out")"
 		sleep 2
