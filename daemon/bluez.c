@@ -12,6 +12,7 @@ struct _MsdBluez {
     char *adapter_prefix; /* adapter_path + "/" */
     MsdBluezCallbacks cb;
     gpointer user_data;
+    gboolean had_owner; /* the last name-owner notification had one */
 };
 
 static gboolean under_adapter(MsdBluez *b, const char *path)
@@ -115,8 +116,10 @@ static void on_name_owner(GObject *om, GParamSpec *pspec, gpointer user_data)
         g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(om));
     if (owner)
         msd_info("org.bluez is on the bus (%s)", owner);
-    else
+    else if (b->had_owner)
         msd_warning("org.bluez left the bus: devices are unreachable until it returns");
+    /* (GLib also notifies "no owner" on the way from none to a new one.) */
+    b->had_owner = owner != NULL;
     b->cb.adapter_changed(b->user_data);
 }
 
@@ -135,6 +138,9 @@ MsdBluez *msd_bluez_new(GDBusConnection *conn, const char *adapter,
     b->adapter_prefix = g_strdup_printf("%s/", b->adapter_path);
     b->cb = *callbacks;
     b->user_data = user_data;
+    g_autofree char *owner =
+        g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(om));
+    b->had_owner = owner != NULL;
     g_signal_connect(om, "object-added", G_CALLBACK(on_object_added), b);
     g_signal_connect(om, "object-removed", G_CALLBACK(on_object_removed), b);
     g_signal_connect(om, "interface-added", G_CALLBACK(on_interface_added), b);

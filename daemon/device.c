@@ -727,6 +727,12 @@ static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data
             device_check_ready(dev);
             return;
         }
+        /* Our call gave up but bluetoothd's connect goes on (the kernel's LE
+         * connect outlasts it) and would answer every later Connect with
+         * "Operation already in progress": cancel it. */
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) && dev->proxy)
+            g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
+                              NULL, NULL);
         GError *e = NULL;
         msd_bluez_error_propagate(&e, error, "Connect");
         e->code = MSD_ERROR_NOT_CONNECTED;
