@@ -329,14 +329,19 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
  * with a Battery command) is asked on connect and every minute. Devices with
  * the standard Battery Service report it themselves (read and notified), and
  * some protocols have no way at all (Theragun): Battery stays -1 there. */
+static gboolean driver_can(const MpDriver *driver, MpCommandKind kind)
+{
+    MpCommand cmd = {.kind = kind};
+    g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    return mp_driver_encode(driver, &cmd, 0, frames, NULL);
+}
+
 static gboolean driver_queries_battery(const MpDriver *driver)
 {
     for (guint i = 0; driver->read_uuids && driver->read_uuids[i]; i++)
         if (mp_uuid_equal(driver->read_uuids[i], MP_REF_BATTERY_LEVEL_UUID))
             return FALSE;
-    MpCommand query = {.kind = MP_CMD_BATTERY};
-    g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    return mp_driver_encode(driver, &query, 0, frames, NULL);
+    return driver_can(driver, MP_CMD_BATTERY);
 }
 
 static gboolean on_battery_poll(gpointer user_data)
@@ -363,13 +368,24 @@ static void transport_complete(MsdDevice *dev)
         MpCommand stop = {.kind = MP_CMD_STOP};
         msd_device_send(dev, &stop, NULL, NULL);
     }
+    finish_waiters(dev, NULL);
+    if (was_reconnecting && dev->session)
+        msd_session_device_returned(dev->session);
+    if (!msd_writer_is_connected(dev->writer))
+        return; /* a waiter disconnected it already */
+    /* Ask for the device's state where the protocol can (the reference
+     * protocol's connection sequence, docs/protocol.md §1 step 4): its
+     * answer fills Speed and Battery and confirms it stopped. The queries go
+     * after the stop, and after the level of a resuming session: what the
+     * person feels comes first. */
+    if (driver_can(dev->driver, MP_CMD_STATUS)) {
+        MpCommand status = {.kind = MP_CMD_STATUS};
+        msd_writer_send(dev->writer, &status);
+    }
     if (driver_queries_battery(dev->driver)) {
         on_battery_poll(dev);
         dev->battery_poll_id = g_timeout_add(BATTERY_POLL_MS, on_battery_poll, dev);
     }
-    finish_waiters(dev, NULL);
-    if (was_reconnecting && dev->session)
-        msd_session_device_returned(dev->session);
 }
 
 static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data)

@@ -405,6 +405,15 @@ void sim_device_link_down(SimDevice *dev, const char *reason)
     sim_log_event(dev->log, dev->cfg.address, "disconnect", "reason", reason, NULL);
 }
 
+/* The device's whole state in one reading (the reference protocol's STATE). */
+static void send_state(SimDevice *dev)
+{
+    MpReading r = {0};
+    fill_state(dev, &r,
+               MP_READING_RUNNING | MP_READING_SPEED | MP_READING_INTENSITY | MP_READING_BATTERY);
+    send_reading(dev, &r);
+}
+
 static void apply(SimDevice *dev, const MpCommand *cmd)
 {
     double span = (double)dev->speed_hi - (double)dev->speed_lo;
@@ -433,14 +442,9 @@ static void apply(SimDevice *dev, const MpCommand *cmd)
             dev->intensity = CLAMP((dev->speed - (double)dev->speed_lo) * 100.0 / span, 0, 100);
         set_running(dev, dev->speed > 0);
         break;
-    case MP_CMD_STATUS: {
-        MpReading r = {0};
-        fill_state(dev, &r,
-                   MP_READING_RUNNING | MP_READING_SPEED | MP_READING_INTENSITY |
-                       MP_READING_BATTERY);
-        send_reading(dev, &r);
+    case MP_CMD_STATUS:
+        send_state(dev);
         break;
-    }
     case MP_CMD_BATTERY: {
         MpReading r = {0};
         fill_state(dev, &r, MP_READING_BATTERY);
@@ -552,12 +556,21 @@ gboolean sim_device_write(SimDevice *dev, const char *char_uuid, const guint8 *d
                   refused);
     /* Any frame from the host, even a refused one, shows the host is alive. */
     rearm_watchdog(dev);
-    if (!status) {
-        apply(dev, &cmd);
-    }
+    /* The reference protocol's order (docs/protocol.md §7): ACK, then a STATE
+     * if the frame changed running, intensity or speed (or asked for one). */
     if (dev->driver->uses_seq) {
         MpReading r = {.fields = MP_READING_ACK, .ack_seq = seq, .ack_status = status};
         send_reading(dev, &r);
+    }
+    if (!status) {
+        gboolean was_running = dev->running;
+        double was_intensity = dev->intensity;
+        guint was_speed = dev->speed;
+        apply(dev, &cmd);
+        if (dev->is_reference && cmd.kind != MP_CMD_STATUS &&
+            (dev->running != was_running || dev->intensity != was_intensity ||
+             dev->speed != was_speed))
+            send_state(dev);
     }
     return TRUE;
 }

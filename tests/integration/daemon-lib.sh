@@ -99,9 +99,10 @@ wait_simlog() {
 	wait_until "$timeout" bash -c "jq -e -c '$filter' '$SIM_LOG' 2>/dev/null | grep -q ."
 }
 
-# cmds ADDRESS: the commands the device received, "kind value" per line.
+# cmds ADDRESS: the commands the device received, "kind value" per line
+# (queries left out: keepalive, status, battery).
 cmds() {
-	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\") | \"\\(.cmd) \\(.value // \"\")\"" | tr -d '"'
+	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\" and .cmd != \"status\" and .cmd != \"battery\") | \"\\(.cmd) \\(.value // \"\")\"" | tr -d '"'
 }
 
 # devpath ADDRESS [ADAPTER]: our Device1 object path.

@@ -48,6 +48,12 @@ assert_contains "SetIntensity before Connect: NotConnected" "org.massaged.Error.
 check "Connect returns" msd_call "$(devpath $A)" Device1 Connect
 assert_eq "State ready" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Connected" 'true' "$(msd_prop "$(devpath $A)" Device1 Connected)"
+# The reference protocol's connection sequence: a stop, then a STATUS_REQUEST
+# (docs/protocol.md section 1).
+check "a status request after connecting" wait_until 3 bash -c \
+	"jq -c 'select(.dev==\"$A\" and .cmd==\"status\")' '$SIM_LOG' | grep -q ."
+assert_eq "the stop on connect comes before the status request" "stop,status" \
+	"$(simlog "select(.dev==\"$A\" and (.cmd==\"stop\" or .cmd==\"status\")) | .cmd" | tr -d '"' | head -n2 | paste -sd,)"
 check "battery read after connecting" wait_until 3 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Battery | jq .data)\" -ge 0 ]"
 
 # --- manual intensity and stop reach the device
@@ -56,6 +62,9 @@ check "the device got intensity 30" wait_until 3 bash -c "$(declare -f cmds siml
 assert_eq "State running" '"running"' "$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Intensity 30" '30' "$(msd_prop "$(devpath $A)" Device1 Intensity)"
 assert_eq "the sim's device runs" "true" "$(sim_state $A running)"
+# The device's STATE notification after the change reaches Device1 Speed.
+check "the device's reported speed reaches Device1 Speed" wait_until 3 bash -c \
+	"[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Speed | jq .data)\" -gt 0 ]"
 check "SetIntensity 45" msd_call "$(devpath $A)" Device1 SetIntensity d 45
 assert_contains "SetIntensity 150: InvalidArgs" "org.massaged.Error.InvalidArgs" \
 	"$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 150.0)"

@@ -168,14 +168,14 @@ static void test_status_answer(void **state)
     Fixture *f = *state;
     write3(f, MP_CMD_START, 30, 1);
     write3(f, MP_CMD_STATUS, 0, 2);
-    /* ack(1), then the status reading, then ack(2). */
+    /* ack(1), ack(2), then the status reading: an answer follows its ACK. */
     assert_int_equal(f->notified->len, 3);
     static const guint8 status[] = {
         0xB0, MP_READING_RUNNING | MP_READING_SPEED | MP_READING_INTENSITY | MP_READING_BATTERY,
         1,    30,
         50,   0,
         0};
-    assert_notified(f, 1, status, sizeof status);
+    assert_notified(f, 2, status, sizeof status);
 }
 
 static void test_garbage_is_logged_not_applied(void **state)

@@ -1,6 +1,7 @@
 /* The simulated reference device's own rules (docs/protocol.md), with the
  * real reference driver: the sequence window (mp_reference_seq_accept), the
- * answer to a bad CRC, and what restarts the device-side watchdog. */
+ * ACK-then-STATE order of its answers, the answer to a bad CRC, and what
+ * restarts the device-side watchdog. */
 #include <glib/gstdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 typedef struct {
     SimDevice *dev;
     GPtrArray *notified; /* GBytes* on the Status characteristic */
+    guint before;        /* notified->len before the last frame sent */
     char *log_path;
     SimLog *log;
 } Fixture;
@@ -64,6 +66,7 @@ static int teardown(void **state)
 static void send_frame(Fixture *f, guint8 op, guint8 seq, gint payload, gboolean bad_crc)
 {
     guint8 p = (guint8)payload;
+    f->before = f->notified->len;
     g_autoptr(GBytes) frame = mp_reference_frame_build(op, seq, &p, payload < 0 ? 0 : 1);
     gsize len = 0;
     guint8 *data = g_memdup2(g_bytes_get_data(frame, &len), g_bytes_get_size(frame));
@@ -80,12 +83,30 @@ static const guint8 *last(Fixture *f)
     return g_bytes_get_data(f->notified->pdata[f->notified->len - 1], NULL);
 }
 
+/* The last frame's first answer is its ACK. */
 static void assert_ack(Fixture *f, guint8 seq, guint8 status)
 {
-    const guint8 *n = last(f);
+    assert_true(f->notified->len > f->before);
+    const guint8 *n = g_bytes_get_data(f->notified->pdata[f->before], NULL);
     assert_int_equal(n[1], MP_REF_OP_ACK);
     assert_int_equal(n[4], seq);
     assert_int_equal(n[5], status);
+}
+
+/* After the ACK: a STATE (running flag, intensity) if the frame changed the
+ * state or asked for it, else nothing (docs/protocol.md section 7). */
+static void assert_state(Fixture *f, gboolean is_running, guint8 intensity)
+{
+    assert_int_equal(f->notified->len, f->before + 2);
+    const guint8 *n = last(f);
+    assert_int_equal(n[1], MP_REF_OP_STATE);
+    assert_int_equal(n[4] & 1, is_running ? 1 : 0);
+    assert_int_equal(n[5], intensity);
+}
+
+static void assert_no_state(Fixture *f)
+{
+    assert_int_equal(f->notified->len, f->before + 1);
 }
 
 static gboolean running(Fixture *f)
@@ -116,24 +137,35 @@ static void test_window_moves_only_on_state_changes(void **state)
     Fixture *f = *state;
     send_frame(f, MP_REF_OP_START, 5, 30, FALSE);
     assert_ack(f, 5, MP_REF_OK);
+    assert_state(f, TRUE, 30);
     send_frame(f, MP_REF_OP_KEEPALIVE, 40, -1, FALSE);
     assert_ack(f, 40, MP_REF_OK);
+    assert_no_state(f);
     send_frame(f, MP_REF_OP_INTENSITY, 6, 40, FALSE);
     assert_ack(f, 6, MP_REF_OK);
+    assert_state(f, TRUE, 40);
     send_frame(f, MP_REF_OP_STATUS_REQ, 90, -1, FALSE);
     assert_ack(f, 90, MP_REF_OK);
-    send_frame(f, MP_REF_OP_INTENSITY, 7, 45, FALSE);
+    assert_state(f, TRUE, 40); /* asked for, though nothing changed */
+    send_frame(f, MP_REF_OP_INTENSITY, 7, 40, FALSE);
     assert_ack(f, 7, MP_REF_OK);
+    assert_no_state(f); /* the same level: no change, no STATE */
+    send_frame(f, MP_REF_OP_INTENSITY, 7, 45, FALSE);
+    assert_ack(f, 7, MP_REF_ERR_STALE);
+    assert_no_state(f);
+    send_frame(f, MP_REF_OP_INTENSITY, 8, 45, FALSE);
+    assert_ack(f, 8, MP_REF_OK);
     /* An old STOP still stops... */
     send_frame(f, MP_REF_OP_STOP, 2, -1, FALSE);
     assert_ack(f, 2, MP_REF_OK);
+    assert_state(f, FALSE, 45);
     assert_false(running(f));
-    /* ...without dragging the window back: 7 is still the last applied. */
-    send_frame(f, MP_REF_OP_START, 7, 30, FALSE);
-    assert_ack(f, 7, MP_REF_ERR_STALE);
-    assert_false(running(f));
+    /* ...without dragging the window back: 8 is still the last applied. */
     send_frame(f, MP_REF_OP_START, 8, 30, FALSE);
-    assert_ack(f, 8, MP_REF_OK);
+    assert_ack(f, 8, MP_REF_ERR_STALE);
+    assert_false(running(f));
+    send_frame(f, MP_REF_OP_START, 9, 30, FALSE);
+    assert_ack(f, 9, MP_REF_OK);
     assert_true(running(f));
 }
 

@@ -87,6 +87,10 @@ check "battery from the Battery Service reaches massagectl" wait_until 10 bash -
 # SIGTERM during a session: the daemon stops the device before it exits.
 mctl start vm-short --device MassageRef >/dev/null 2>&1
 check "a second session plays" wait_until 5 bash -c "[ \"\$(jq -r 'select(.cmd) | .cmd' '$SIM_LOG' | tail -n1)\" != stop ]"
+# The device's own state notifications (Status, through the AcquireNotify
+# descriptor) reach massagectl: the motor speed it reports while running.
+check "the device's reported speed reaches massagectl status" wait_until 5 bash -c \
+	"'$M' --json status | jq -e '.devices[0].speed > 0' >/dev/null"
 m0=$(mark)
 stop_spawned massaged TERM
 assert_eq "massaged exits 0 on SIGTERM" 0 "$SPAWN_RC"
