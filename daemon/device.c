@@ -16,7 +16,12 @@
 /* How long to wait after Connect returns for ServicesResolved and the
  * driver's characteristics (BlueZ exports them after ServicesResolved in
  * some versions, before it in others: bluez#1489). */
-#define READY_TIMEOUT_MS       10000
+#define READY_TIMEOUT_MS 10000
+/* Services resolved but the driver's characteristics missing: bluetoothd
+ * exports them with or just after ServicesResolved (bluez#1489), so after
+ * this long they are not coming on this link (a stale GATT cache, a device
+ * whose application is gone). */
+#define RESOLVED_WAIT_MS       3000
 #define CONNECT_TIMEOUT_MS     30000
 #define CONNECT_RETRY_DELAY_MS 300
 /* How often a device whose protocol has a battery query is asked. */
@@ -38,6 +43,7 @@ struct _MsdDevice {
     guint connect_attempt;
     gboolean connect_in_flight;
     guint ready_timeout_id;
+    gboolean resolved_wait; /* ready_timeout_id is the shorter RESOLVED_WAIT_MS */
     guint retry_id;
     gboolean want_connected; /* a drop is unexpected: reconnect */
     guint reconnect_id;
@@ -596,6 +602,7 @@ static void device_teardown_transport(MsdDevice *dev)
     g_clear_object(&dev->write_char);
     g_clear_object(&dev->notify_char);
     g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    dev->resolved_wait = FALSE;
     g_clear_handle_id(&dev->battery_poll_id, g_source_remove);
 }
 
@@ -629,11 +636,18 @@ static gboolean on_ready_timeout(gpointer user_data)
     dev->ready_timeout_id = 0;
     if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
         return G_SOURCE_REMOVE; /* ready (or given up) meanwhile */
-    g_autoptr(GError) e = g_error_new(
-        MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-        "%s connected but its services or the characteristics %s / %s did not appear within %u s",
-        dev->address, dev->driver->write_uuid,
-        dev->driver->notify_uuid ? dev->driver->notify_uuid : "-", READY_TIMEOUT_MS / 1000);
+    const char *notify = dev->driver->notify_uuid ? dev->driver->notify_uuid : "-";
+    g_autoptr(GError) e =
+        dev->resolved_wait
+            ? g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                          "%s resolved its services but the characteristics %s / %s were not "
+                          "among them within %u s",
+                          dev->address, dev->driver->write_uuid, notify, RESOLVED_WAIT_MS / 1000)
+            : g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                          "%s connected but its services or the characteristics %s / %s did not "
+                          "appear within %u s",
+                          dev->address, dev->driver->write_uuid, notify, READY_TIMEOUT_MS / 1000);
+    dev->resolved_wait = FALSE;
     if (!dev->proxy) {
         connect_failed(dev, g_steal_pointer(&e));
         return G_SOURCE_REMOVE;
@@ -672,9 +686,15 @@ static void device_check_ready(MsdDevice *dev)
                                           dev->driver->notify_uuid);
     if (!w || (dev->driver->notify_uuid && !n)) {
         msd_dev_debug(dev->address, "services resolved; waiting for the driver's characteristics");
+        if (!dev->resolved_wait) {
+            dev->resolved_wait = TRUE;
+            g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+            dev->ready_timeout_id = g_timeout_add(RESOLVED_WAIT_MS, on_ready_timeout, dev);
+        }
         return;
     }
     g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    dev->resolved_wait = FALSE;
     dev->write_char = g_steal_pointer(&w);
     dev->notify_char = g_steal_pointer(&n);
     transport_ready(dev);
@@ -692,6 +712,10 @@ static void schedule_reconnect(MsdDevice *dev)
                         "did not come back within %" G_GUINT64_FORMAT " ms: giving up", window);
         dev->want_connected = FALSE;
         set_state(dev, MSD_DEVICE_LOST);
+        g_autoptr(GError) lost = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                             "%s did not come back within %" G_GUINT64_FORMAT " ms",
+                                             dev->address, window);
+        finish_waiters(dev, lost);
         if (dev->session)
             msd_session_end(dev->session, "device-lost");
         return;
@@ -710,6 +734,12 @@ static void connect_failed(MsdDevice *dev, GError *error)
     device_teardown_transport(dev);
     if (dev->state == MSD_DEVICE_RECONNECTING) {
         msd_dev_info(dev->address, "reconnect attempt failed: %s", e->message);
+        /* A Connect call waiting on the reconnect gets this attempt's answer;
+         * the reconnect itself goes on. */
+        g_autoptr(GError) told =
+            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                        "%s (massaged keeps reconnecting by itself)", e->message);
+        finish_waiters(dev, told);
         schedule_reconnect(dev);
         return;
     }
@@ -764,6 +794,7 @@ static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data
         return;
     }
     g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
+    dev->resolved_wait = FALSE;
     dev->ready_timeout_id = g_timeout_add(READY_TIMEOUT_MS, on_ready_timeout, dev);
     device_check_ready(dev);
 }
@@ -808,6 +839,15 @@ void msd_device_connect(MsdDevice *dev, GAsyncReadyCallback callback, gpointer u
     }
     if (dev->state == MSD_DEVICE_DISCONNECTING) {
         g_task_return_new_error(task, MSD_ERROR, MSD_ERROR_BUSY, "%s is disconnecting",
+                                dev->address);
+        g_object_unref(task);
+        return;
+    }
+    if (dev->state == MSD_DEVICE_RECONNECTING && !dev->proxy) {
+        /* Nothing to wait for: bluetoothd does not see it at the moment. */
+        g_task_return_new_error(task, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                "%s is out of reach (bluetoothd does not see it); massaged keeps "
+                                "reconnecting by itself",
                                 dev->address);
         g_object_unref(task);
         return;

@@ -5,6 +5,7 @@
 #    disconnects and tries once more;
 #  - the link comes up and drops at once (a connect landing in the
 #    peripheral's advertisement swap): massaged tries once more.
+#  - services resolve without the driver's characteristics: given 3 s, not 10.
 # One such failure costs the user a wait, not a failure; two in a row fail
 # with an error that says what went wrong. Also: a device's Name is its
 # address until its name arrives. Real dbus-daemon, massage-sim
@@ -17,6 +18,7 @@ A=AA:BB:CC:00:00:01 # stalls once
 B=AA:BB:CC:00:00:02 # stalls twice
 C=AA:BB:CC:00:00:03 # drops once
 D=AA:BB:CC:00:00:04 # drops twice
+E=AA:BB:CC:00:00:05 # its characteristics come 5 s after ServicesResolved
 M=$BUILD_DIR/cli/massagectl
 start_bus
 start_sim sim --adapter hci0 --name-delay 1500 \
@@ -72,5 +74,27 @@ check "a third connect works (the device resolves now)" "$M" connect Twice
 assert_eq "Once is still ready after its connect's timers would have fired" '"ready"' \
 	"$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Once was never disconnected after its retry" 1 "$(log_count ".dev == \"$A\" and .event == \"disconnect\"")"
+
+# --- services resolved, the driver's characteristics not among them: no need
+# to wait the full 10 s (another bluetoothd, whose GATT objects come 5 s after
+# ServicesResolved: later than bluez#1489's race ever is)
+stop_sim sim
+check "DropOnce, connected, now reconnects" wait_prop 3 "$(devpath $C)" Device1 State '"reconnecting"'
+start_sim sim2 --adapter hci0 --race-1489 --race-delay 5000 \
+	--device "reference,name=Late,address=$E" || exit 1
+# A Connect while massaged reconnects a device bluetoothd no longer sees
+# answers at once instead of waiting out the reconnect window.
+run "$M" connect DropOnce
+assert_exit "connect of a device being reconnected, out of reach: exit 4 at once" 4
+assert_contains "it says so" "$C is out of reach (bluetoothd does not see it); massaged keeps reconnecting by itself" "$RUN_ERR"
+check "Late appears" wait_prop 10 "$(devpath $E)" Device1 Name '"Late"'
+t0=$(date +%s%N)
+run "$M" connect Late
+took=$((($(date +%s%N) - t0) / 1000000))
+assert_exit "characteristics missing after ServicesResolved: exit 4" 4
+assert_contains "the error says what was missing" \
+	"$E resolved its services but the characteristics e9150003-8561-4594-b206-6dd46f942e75 / e9150004-8561-4594-b206-6dd46f942e75 were not among them within 3 s" \
+	"$RUN_ERR"
+check "two 3 s waits, not two 10 s ones (took ${took} ms)" test "$took" -lt 12000
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
 finish

@@ -23,7 +23,7 @@ t0=$(ms)
 # for what happens to writes that arrive while it is pending).
 client wait-resolved "$PERIPH" 15000 -- notify "$PERIPH" "$STATUS" \
 	-- write "$PERIPH" "$CONTROL" "$F1" command -- read "$PERIPH" "$CAPS" -- write "$PERIPH" "$CONTROL" "$F2" command \
-	-- write "$PERIPH" "$CONTROL" "$F3" command -- expect-notify "$PERIPH" "$STATUS" 4 5000 \
+	-- write "$PERIPH" "$CONTROL" "$F3" command -- expect-notify "$PERIPH" "$STATUS" 6 5000 \
 	-- expect-notify "$PERIPH" "$STATUS" 2 8000 >"$TEST_TMP/session.out"
 rc=$?
 log "session took $(($(ms) - t0)) ms (rc $rc)"
@@ -36,6 +36,10 @@ check "the write came through AcquireWrite" logged '.event == "acquire-write"'
 check "notifications went through AcquireNotify" logged '.event == "acquire-notify"'
 check "ACK of seq 1 notified" grep -q '^notified 01 84 .. .. 01 00 ' "$TEST_TMP/session.out"
 check "STATE notified" grep -q '^notified 01 81 ' "$TEST_TMP/session.out"
+# docs/protocol.md section 7: each frame's ACK, then a STATE (START and
+# INTENSITY changed the state, STATUS_REQUEST asked for it).
+assert_eq "ACK then STATE for each of the three frames" "84 81 84 81 84 81" \
+	"$(awk '/^notified/ {print $3}' "$TEST_TMP/session.out" | head -n6 | paste -sd' ')"
 check "the device's watchdog stopped the motor when the host went quiet" \
 	logged '.event == "keepalive-timeout"'
 check "ERROR WATCHDOG notified" grep -Eq '^notified 01 83 .. .. 10 ' "$TEST_TMP/session.out"
