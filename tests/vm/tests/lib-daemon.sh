@@ -53,3 +53,55 @@ session_is() { [ "$(session_state)" = "$1" ]; }
 # mono_ns: now on the clock of the command log's t_ns (CLOCK_MONOTONIC; from
 # /proc/uptime, 10 ms resolution, enough for the timings the tests print).
 mono_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
+
+# The programmes the daemon tests play, written into the data directory.
+# vm-short: 20 % then 30 %, 2 s each.
+programme_short() {
+	programme vm-short <<-'PROG'
+	[Programme]
+	Name=VM short
+	Kind=any
+
+	[Step low]
+	Muscle=hamstrings
+	Zone=proximal
+	Duration=2s
+	Intensity=20%
+
+	[Step high]
+	Muscle=hamstrings
+	Zone=mid
+	Duration=2s
+	Intensity=30%
+	PROG
+}
+# vm-three: 20 % for 5 s, 30 % for 5 s, 40 % for 2 s: long enough to lose the
+# device in a known step.
+programme_three() {
+	programme vm-three <<-'PROG'
+	[Programme]
+	Name=VM three steps
+	Kind=any
+
+	[Step low]
+	Muscle=hamstrings
+	Zone=proximal
+	Duration=5s
+	Intensity=20%
+
+	[Step mid]
+	Muscle=hamstrings
+	Zone=mid
+	Duration=5s
+	Intensity=30%
+
+	[Step high]
+	Muscle=hamstrings
+	Zone=distal
+	Duration=2s
+	Intensity=40%
+	PROG
+}
+
+# elapsed_ms: the first session's programme time, -1 without one.
+elapsed_ms() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].elapsed_ms // -1'; }

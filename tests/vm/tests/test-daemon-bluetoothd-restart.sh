@@ -12,30 +12,7 @@
 . "$(dirname "$0")/lib-daemon.sh"
 
 printf '[Reconnect]\nWindow=60s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
-programme vm-three <<'PROG'
-[Programme]
-Name=VM three steps
-Kind=any
-
-[Step low]
-Muscle=hamstrings
-Zone=proximal
-Duration=5s
-Intensity=20%
-
-[Step mid]
-Muscle=hamstrings
-Zone=mid
-Duration=4s
-Intensity=30%
-
-[Step high]
-Muscle=hamstrings
-Zone=distal
-Duration=2s
-Intensity=40%
-PROG
-elapsed_ms() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].elapsed_ms // -1'; }
+programme_three
 bluetoothd_pid() { pidof bluetoothd | awk '{print $1}'; }
 adapter_powered() { bluez_prop "/org/bluez/$1" org.bluez.Adapter1 Powered 2>/dev/null | grep -qx 'b true'; }
 

@@ -12,23 +12,7 @@
 . "$(dirname "$0")/lib-peripheral.sh"
 . "$(dirname "$0")/lib-daemon.sh"
 
-programme vm-short <<'PROG'
-[Programme]
-Name=VM short
-Kind=any
-
-[Step low]
-Muscle=hamstrings
-Zone=proximal
-Duration=2s
-Intensity=20%
-
-[Step high]
-Muscle=hamstrings
-Zone=mid
-Duration=2s
-Intensity=30%
-PROG
+programme_short
 
 # encode DRIVER COMMAND [VALUE]: the frame the driver writes, as the command log prints it.
 encode() { "$M" --json device encode "$@" | jq -r '.frames | join(" | ")'; }

@@ -10,23 +10,7 @@
 . "$(dirname "$0")/lib-peripheral.sh"
 . "$(dirname "$0")/lib-daemon.sh"
 
-programme vm-short <<'PROG'
-[Programme]
-Name=VM short
-Kind=any
-
-[Step low]
-Muscle=hamstrings
-Zone=proximal
-Duration=2s
-Intensity=20%
-
-[Step high]
-Muscle=hamstrings
-Zone=mid
-Duration=2s
-Intensity=30%
-PROG
+programme_short
 
 power_adapters
 start_peripheral reference,name=MassageRef
