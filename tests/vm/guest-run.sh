@@ -200,7 +200,7 @@ for t in $VM_TESTS; do
 	reset_stack
 	say "=== $name"
 	t0=$(date +%s%N)
-	timeout -k 5 "${VM_TEST_TIMEOUT:-120}" bash "$t" 2>&1 | tee "$logdir/$name.out"
+	timeout -k 5 "${VM_TEST_TIMEOUT:-240}" bash "$t" 2>&1 | tee "$logdir/$name.out"
 	rc=${PIPESTATUS[0]}
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	# A test keeps its temporary directory when a check failed (or with
@@ -214,7 +214,7 @@ for t in $VM_TESTS; do
 	else
 		failed=$((failed + 1))
 		failed_names+=("$name")
-		[ "$rc" = 124 ] && say "TIMEOUT $name after ${VM_TEST_TIMEOUT:-120} s"
+		[ "$rc" = 124 ] && say "TIMEOUT $name after ${VM_TEST_TIMEOUT:-240} s"
 		say "FAIL $name (exit $rc, ${ms} ms)"
 	fi
 done

@@ -12,7 +12,7 @@
 #                       (repeatable; default: see below)
 #     --timeout S       watchdog for the whole VM (default: 120 s for the boot
 #                       + the per-test watchdog for each test, at most 1500 s)
-#     --test-timeout S  watchdog for each test (default 120)
+#     --test-timeout S  watchdog for each test (default 240)
 #     --keep            keep the results directory even when everything passed,
 #                       and every test's temporary directory in it (logs/NAME.tmp)
 #     --cache DIR       where vmlinux and the initramfs are kept ($BUILD_DIR/vm-cache)
@@ -27,7 +27,7 @@ SOURCE_DIR=${SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$SOURCE_DIR/build}
 SKIP=77
 
-eatt=0 btmon=0 bt_debug=0 keep=0 timeout= test_timeout=120
+eatt=0 btmon=0 bt_debug=0 keep=0 timeout= test_timeout=240
 cache=$BUILD_DIR/vm-cache
 policies=()
 tests=()

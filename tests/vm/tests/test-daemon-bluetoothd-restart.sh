@@ -11,7 +11,9 @@
 . "$(dirname "$0")/lib-peripheral.sh"
 . "$(dirname "$0")/lib-daemon.sh"
 
-printf '[Reconnect]\nWindow=60s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
+# Generous: a return sometimes meets a link bluetoothd never resolves, and
+# each costs massaged a 10 s wait and a retry (docs/testing.md, timings).
+printf '[Reconnect]\nWindow=120s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
 programme_three
 bluetoothd_pid() { pidof bluetoothd | awk '{print $1}'; }
 adapter_powered() { bluez_prop "/org/bluez/$1" org.bluez.Adapter1 Powered 2>/dev/null | grep -qx 'b true'; }
@@ -54,7 +56,7 @@ for a in hci0 hci1; do
 done
 check "the peripheral re-registered with the new bluetoothd" wait_until 20 \
 	logged ".t_ns > $m1 and .event == \"advertising\""
-check "massaged rediscovers, reconnects and the session plays on" wait_until 45 session_is playing
+check "massaged rediscovers, reconnects and the session plays on" wait_until 90 session_is playing
 timing bluetoothd-back-to-playing "$(($(ms) - t0))"
 check "the device is driven again (20 % resumes)" wait_until 10 \
 	logged ".t_ns > $m1 and .cmd == \"intensity\" and .value == 20"
