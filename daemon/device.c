@@ -59,6 +59,9 @@ struct _MsdDevice {
     guint16 notify_mtu;
     gulong notify_changed_id;
     guint battery_poll_id;
+    /* What its driver lets us ask after connecting (fixed per driver). */
+    gboolean asks_status;
+    gboolean asks_battery;
     /* Coalescing, minimum gap, keepalive and stop priority (daemon/writer.h);
      * this file is its transport. */
     MsdWriter *writer;
@@ -330,11 +333,6 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
     return flags && g_strv_contains((const char *const *)flags, flag);
 }
 
-/* The transport is set up: the device is ready for commands. */
-/* A protocol with a battery query (Lovense-style "Battery;", device files
- * with a Battery command) is asked on connect and every minute. Devices with
- * the standard Battery Service report it themselves (read and notified), and
- * some protocols have no way at all (Theragun): Battery stays -1 there. */
 static gboolean driver_can(const MpDriver *driver, MpCommandKind kind)
 {
     MpCommand cmd = {.kind = kind};
@@ -342,6 +340,10 @@ static gboolean driver_can(const MpDriver *driver, MpCommandKind kind)
     return mp_driver_encode(driver, &cmd, 0, frames, NULL);
 }
 
+/* A protocol with a battery query (Lovense-style "Battery;", device files
+ * with a Battery command) is asked on connect and every minute. Devices with
+ * the standard Battery Service report it themselves (read and notified), and
+ * some protocols have no way at all (Theragun): Battery stays -1 there. */
 static gboolean driver_queries_battery(const MpDriver *driver)
 {
     for (guint i = 0; driver->read_uuids && driver->read_uuids[i]; i++)
@@ -358,6 +360,7 @@ static gboolean on_battery_poll(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The transport is set up: the device is ready for commands. */
 static void transport_complete(MsdDevice *dev)
 {
     /* Ready either way: WriteValue works without the descriptor. */
@@ -384,11 +387,11 @@ static void transport_complete(MsdDevice *dev)
      * answer fills Speed and Battery and confirms it stopped. The queries go
      * after the stop, and after the level of a resuming session: what the
      * person feels comes first. */
-    if (driver_can(dev->driver, MP_CMD_STATUS)) {
+    if (dev->asks_status) {
         MpCommand status = {.kind = MP_CMD_STATUS};
         msd_writer_send(dev->writer, &status);
     }
-    if (driver_queries_battery(dev->driver)) {
+    if (dev->asks_battery) {
         on_battery_poll(dev);
         dev->battery_poll_id = g_timeout_add(BATTERY_POLL_MS, on_battery_poll, dev);
     }
@@ -609,6 +612,14 @@ static void device_teardown_transport(MsdDevice *dev)
 static void connect_failed(MsdDevice *dev, GError *error);
 static gboolean on_connect_retry(gpointer user_data);
 
+/* Drops a half-made link (or cancels bluetoothd's pending connect); the
+ * answer does not matter, Connected says what happened. */
+static void drop_link(MsdDevice *dev)
+{
+    g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
+                      NULL);
+}
+
 /* The one retry of a connect's first attempt, CONNECT_RETRY_DELAY_MS from
  * now; a retry already pending is kept (a drop and a reply may both ask). */
 static void schedule_connect_retry(MsdDevice *dev)
@@ -663,8 +674,7 @@ static gboolean on_ready_timeout(gpointer user_data)
                           on_stalled_disconnected, dev);
         return G_SOURCE_REMOVE;
     }
-    g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
-                      NULL);
+    drop_link(dev);
     connect_failed(dev, g_steal_pointer(&e));
     return G_SOURCE_REMOVE;
 }
@@ -777,8 +787,7 @@ static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data
          * connect outlasts it) and would answer every later Connect with
          * "Operation already in progress": cancel it. */
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) && dev->proxy)
-            g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL,
-                              NULL, NULL);
+            drop_link(dev);
         GError *e = NULL;
         msd_bluez_error_propagate(&e, error, "Connect");
         e->code = MSD_ERROR_NOT_CONNECTED;
@@ -1117,6 +1126,8 @@ MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver 
     dev->notify_fd = -1;
     dev->cancel = g_cancellable_new();
     dev->writer = msd_writer_new(daemon->clock, driver, &device_transport, dev);
+    dev->asks_status = driver_can(driver, MP_CMD_STATUS);
+    dev->asks_battery = driver_queries_battery(driver);
     msd_writer_set_error_func(dev->writer, on_writer_error, dev);
 
     dev->skel = msd_device1_skeleton_new();

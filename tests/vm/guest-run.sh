@@ -150,13 +150,18 @@ until stack_up; do
 	attempt=$((attempt + 1))
 	[ $attempt -le 3 ] || fatal "bluetoothd has no hci0/hci1 after 3 attempts (logs/btvirt.log, logs/bluetoothd.log)"
 done
-for hci in hci0 hci1; do
-	busctl --system set-property org.bluez "/org/bluez/$hci" org.bluez.Adapter1 Powered b true ||
-		fatal "cannot power $hci on"
-done
-for hci in hci0 hci1; do
-	wait_for 10 adapter_powered "$hci" || fatal "$hci did not power on"
-done
+# power_on: both adapters on; says which one failed and returns 1.
+power_on() {
+	local hci
+	for hci in hci0 hci1; do
+		busctl --system set-property org.bluez "/org/bluez/$hci" org.bluez.Adapter1 Powered b true ||
+			{ say "cannot power $hci on"; return 1; }
+	done
+	for hci in hci0 hci1; do
+		wait_for 10 adapter_powered "$hci" || { say "$hci did not power on"; return 1; }
+	done
+}
+power_on || fatal "adapters not powered"
 ready=$(uptime_s)
 cat /proc/modules >"$logdir/modules.txt"
 say "bluetoothd ready, hci0 and hci1 powered at $ready s (EATT: ${VM_EATT:-0})"
@@ -183,12 +188,8 @@ reset_stack() {
 			busctl --system call org.bluez "/org/bluez/$hci" org.bluez.Adapter1 RemoveDevice o "$dev" ||
 				say "warning: RemoveDevice $dev failed"
 		done
-		busctl --system set-property org.bluez "/org/bluez/$hci" org.bluez.Adapter1 Powered b true ||
-			say "warning: cannot power $hci on"
 	done
-	for hci in hci0 hci1; do
-		wait_for 10 adapter_powered "$hci" || say "warning: $hci is not powered"
-	done
+	power_on || say "warning: the next test starts with an adapter off"
 }
 
 # --- the tests, one at a time, each under its own watchdog ---

@@ -105,3 +105,18 @@ programme_three() {
 
 # elapsed_ms: the first session's programme time, -1 without one.
 elapsed_ms() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].elapsed_ms // -1'; }
+
+# start_three: a reference peripheral ("MassageRef"), massaged connected to it
+# and vm-three playing its first step (20 %); m0 is the command log's mark
+# from before the start.
+start_three() {
+	programme_three
+	power_adapters
+	start_peripheral reference,name=MassageRef
+	start_massaged
+	check "massaged connects the peripheral" connect_device MassageRef
+	m0=$(mark)
+	check "a programme starts" mctl start vm-three --device MassageRef
+	check "the device plays the first step (20 %)" wait_until 10 \
+		logged ".t_ns > $m0 and .cmd == \"intensity\" and .value == 20"
+}

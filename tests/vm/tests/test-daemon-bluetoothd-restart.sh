@@ -14,17 +14,10 @@
 # Generous: a return sometimes meets a link bluetoothd never resolves, and
 # each costs massaged a 10 s wait and a retry (docs/testing.md, timings).
 printf '[Reconnect]\nWindow=120s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
-programme_three
 bluetoothd_pid() { pidof bluetoothd | awk '{print $1}'; }
 adapter_powered() { bluez_prop "/org/bluez/$1" org.bluez.Adapter1 Powered 2>/dev/null | grep -qx 'b true'; }
 
-power_adapters
-start_peripheral reference,name=MassageRef
-start_massaged
-check "massaged connects the peripheral" connect_device MassageRef
-m0=$(mark)
-check "a programme starts" mctl start vm-three --device MassageRef
-check "the device plays the first step (20 %)" wait_until 10 logged ".t_ns > $m0 and .cmd == \"intensity\" and .value == 20"
+start_three
 
 # --- bluetoothd goes ---
 old=$(bluetoothd_pid)

@@ -14,7 +14,6 @@
 # Generous: a return sometimes meets a link bluetoothd never resolves, and
 # each costs massaged a 10 s wait and a retry (docs/testing.md, timings).
 printf '[Reconnect]\nWindow=120s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
-programme_three
 hci1_power() { busctl --system set-property org.bluez /org/bluez/hci1 org.bluez.Adapter1 Powered b "$1"; }
 step_is() { [ "$("$M" --json status 2>/dev/null | jq -r '.sessions[0].step // -1')" = "$1" ]; }
 
@@ -43,14 +42,7 @@ lose() {
 		logged ".t_ns > $m and .cmd == \"intensity\" and .value == $value"
 }
 
-power_adapters
-start_peripheral reference,name=MassageRef
-start_massaged
-check "massaged connects the peripheral" connect_device MassageRef
-
-m0=$(mark)
-check "a programme starts" mctl start vm-three --device MassageRef
-check "the device plays the first step (20 %)" wait_until 10 logged ".t_ns > $m0 and .cmd == \"intensity\" and .value == 20"
+start_three
 lose process 0 20
 check "the second step plays (30 %)" wait_until 15 logged ".t_ns > $m0 and .cmd == \"intensity\" and .value == 30"
 m1=$(mark)
