@@ -9,6 +9,7 @@
 
 #include "protocol/timeline.h"
 #include "protocol/timespan.h"
+#include "protocol/zone-budget.h"
 
 typedef struct {
     const MpProgramme *p;
@@ -253,45 +254,35 @@ static void check_timeline(Check *c)
     }
 
     g_autoptr(GHashTable) zone_seen = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) total_seen = g_hash_table_new(NULL, NULL);
     g_autoptr(GHashTable) jump_seen = g_hash_table_new(NULL, NULL);
-    const MpStep *zone_first = NULL;
-    guint64 zone_ms = 0;
+    g_autoptr(MpZoneBudget) budget = mp_zone_budget_new(lim);
     const MpStep *prev = NULL;
     gboolean started = FALSE;
 
     for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
         const MpTimelineEntry *e = mp_timeline_entry(tl, i);
         const MpStep *step = e->step;
-        const MpTimelineEntry *pe = i > 0 ? mp_timeline_entry(tl, i - 1) : NULL;
         gboolean rest = mp_envelope_is_rest(&step->intensity);
 
-        /* Continuous time on one muscle + zone + side; a rest (0 %) step
-         * or a move elsewhere ends the run. */
-        if (rest) {
-            zone_first = NULL;
-            zone_ms = 0;
-        } else {
-            if (zone_first && pe && pe->step->muscle == step->muscle &&
-                pe->step->zone == step->zone && pe->side == e->side)
-                zone_ms += step->duration_ms;
-            else {
-                zone_first = step;
-                zone_ms = step->duration_ms;
-            }
-            if (zone_ms > lim->max_zone_ms && !already(zone_seen, step)) {
-                g_autofree char *t = mp_timespan_format(zone_ms);
-                g_autofree char *m = mp_timespan_format(lim->max_zone_ms);
-                g_autofree char *where =
-                    e->side != MP_SIDE_NONE
-                        ? g_strdup_printf("%s %s (%s)", mp_muscle_to_string(step->muscle),
-                                          mp_zone_to_string(step->zone), mp_side_to_string(e->side))
-                        : g_strdup_printf("%s %s", mp_muscle_to_string(step->muscle),
-                                          mp_zone_to_string(step->zone));
+        /* Time on one part of the body: the same budget the engine keeps
+         * at play time (overlapping zones together, only a long enough rest
+         * resets a run, a total per muscle and side). One diagnostic per
+         * step and rule, even when both passes break it. */
+        MpZoneViolation zv;
+        if (!mp_zone_budget_add(budget, step->muscle, step->zone, e->side, step->duration_ms, !rest,
+                                &zv) &&
+            !already(zv.rule == MP_ZONE_RULE_CONTINUOUS ? zone_seen : total_seen, step)) {
+            g_autofree char *what = mp_zone_violation_describe(&zv, step->muscle, step->zone);
+            g_autofree char *r = mp_timespan_format(lim->min_rest_ms);
+            if (zv.rule == MP_ZONE_RULE_CONTINUOUS)
                 step_error(c, step, "Duration", step->duration_line,
-                           "%s in a row on %s, above the maximum of %s; add a rest or move "
-                           "to another zone",
-                           t, where, m);
-            }
+                           "%s; only a rest of at least %s ends a run: add one, or move to a "
+                           "zone that does not overlap",
+                           what, r);
+            else
+                step_error(c, step, "Duration", step->duration_line, "%s; spend less time on it",
+                           what);
         }
 
         /* Instant rises: the very first level, then every step edge. */

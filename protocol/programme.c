@@ -259,6 +259,8 @@ void mp_safety_limits_init(MpSafetyLimits *limits)
     limits->max_intensity = 100.0;
     limits->max_session_ms = 60ull * 60 * 1000;
     limits->max_zone_ms = 3ull * 60 * 1000;
+    limits->min_rest_ms = 30ull * 1000;
+    limits->max_muscle_ms = 5ull * 60 * 1000;
     limits->max_rise_per_s = 10.0;
     limits->max_jump = 40.0;
     limits->max_start_intensity = 30.0;
@@ -278,6 +280,18 @@ static gboolean check_limit(const char *name, double value, double ceiling, GErr
     return TRUE;
 }
 
+/* A minimum may only be raised: the default is the hard floor. */
+static gboolean check_floor(const char *name, guint64 value, guint64 floor, GError **error)
+{
+    if (value < floor) {
+        g_set_error(error, MP_ERROR, MP_ERROR_RANGE,
+                    "%s: %" G_GUINT64_FORMAT " is looser than the floor of %" G_GUINT64_FORMAT,
+                    name, value, floor);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error)
 {
     MpSafetyLimits c;
@@ -286,6 +300,9 @@ gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error)
            check_limit("max_session_ms", (double)limits->max_session_ms, (double)c.max_session_ms,
                        error) &&
            check_limit("max_zone_ms", (double)limits->max_zone_ms, (double)c.max_zone_ms, error) &&
+           check_floor("min_rest_ms", limits->min_rest_ms, c.min_rest_ms, error) &&
+           check_limit("max_muscle_ms", (double)limits->max_muscle_ms, (double)c.max_muscle_ms,
+                       error) &&
            check_limit("max_rise_per_s", limits->max_rise_per_s, c.max_rise_per_s, error) &&
            check_limit("max_jump", limits->max_jump, c.max_jump, error) &&
            check_limit("max_start_intensity", limits->max_start_intensity, c.max_start_intensity,

@@ -146,11 +146,14 @@ GPtrArray *mp_diagnostics_new(void);
 gboolean mp_diagnostics_have_errors(GPtrArray *diagnostics);
 
 /* Safety limits. The daemon fills these from massaged.conf; they can only be
- * made stricter than the defaults' hard ceilings (see docs/safety.md). */
+ * made stricter than the defaults: a cap only lower (the defaults are hard
+ * ceilings), the minimum rest only longer (a hard floor). See docs/safety.md. */
 typedef struct {
     double max_intensity;       /* percent */
     guint64 max_session_ms;     /* whole programme, sides expanded */
-    guint64 max_zone_ms;        /* continuous time on one muscle+zone+side */
+    guint64 max_zone_ms;        /* continuous time on one muscle+zone+side (overlaps counted) */
+    guint64 min_rest_ms;        /* the shortest rest that ends a continuous run */
+    guint64 max_muscle_ms;      /* total time on one muscle+side in one session */
     double max_rise_per_s;      /* percent per second, for ramps and waves */
     double max_jump;            /* percentage points an instant rise may add */
     double max_start_intensity; /* the first non-zero intensity */
@@ -158,8 +161,10 @@ typedef struct {
 
 void mp_safety_limits_init(MpSafetyLimits *limits); /* the documented defaults */
 /* For limits read from a config: every value must be above 0 and no looser
- * than the default (the defaults are the hard ceilings). MP_ERROR_RANGE
- * names the field: "max_jump: 50 is looser than the ceiling of 40". */
+ * than the default (the defaults are the hard ceilings, and for min_rest_ms
+ * the hard floor). MP_ERROR_RANGE names the field: "max_jump: 50 is looser
+ * than the ceiling of 40", "min_rest_ms: 10000 is looser than the floor of
+ * 30000". */
 gboolean mp_safety_limits_check(const MpSafetyLimits *limits, GError **error);
 
 /* Input limits: a longer line or a larger file is refused with a clear
