@@ -131,6 +131,31 @@ static gboolean get_duration(GKeyFile *kf, const char *origin, const char *group
     return TRUE;
 }
 
+/* A minimum duration: a config file may only make it longer. */
+static gboolean get_duration_floor(GKeyFile *kf, const char *origin, const char *group,
+                                   const char *key, guint64 floor, guint64 ceiling, guint64 *inout,
+                                   GError **error)
+{
+    g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+    if (!raw)
+        return TRUE;
+    guint64 v;
+    if (!msd_parse_duration_ms(raw, &v))
+        return config_error(error, origin, group, key,
+                            "\"%s\" is not a duration (e.g. 30s, 2min, 1m30s, 500ms)", raw);
+    if (v < floor)
+        return config_error(error, origin, group, key,
+                            "%s is below the hard floor of %" G_GUINT64_FORMAT
+                            " ms (limits can only be made stricter)",
+                            raw, floor);
+    if (v > ceiling)
+        return config_error(error, origin, group, key,
+                            "%s is above %" G_GUINT64_FORMAT " ms, longer than any session", raw,
+                            ceiling);
+    *inout = v;
+    return TRUE;
+}
+
 static gboolean check_keys(GKeyFile *kf, const char *origin, const char *group,
                            const char *const *known, GError **error)
 {
@@ -166,8 +191,8 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
     MsdConfig next = *config; /* work on a copy: nothing changes on error */
 
     static const char *const safety_keys[] = {
-        "MaxIntensity", "MaxSessionTime",    "MaxZoneTime", "MaxRisePerSecond",
-        "MaxJump",      "MaxStartIntensity", NULL};
+        "MaxIntensity",     "MaxSessionTime", "MaxZoneTime",       "MinZoneRest", "MaxMuscleTime",
+        "MaxRisePerSecond", "MaxJump",        "MaxStartIntensity", NULL};
     static const char *const reconnect_keys[] = {"Window", "InitialDelay", "MaxDelay", NULL};
     static const char *const devices_keys[] = {"Directory", NULL};
     static const char *const bt_keys[] = {"Adapter", NULL};
@@ -183,6 +208,10 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
                       &next.safety.max_session_ms, error) ||
         !get_duration(kf, origin, "Safety", "MaxZoneTime", ceil.max_zone_ms,
                       &next.safety.max_zone_ms, error) ||
+        !get_duration_floor(kf, origin, "Safety", "MinZoneRest", ceil.min_rest_ms,
+                            ceil.max_session_ms, &next.safety.min_rest_ms, error) ||
+        !get_duration(kf, origin, "Safety", "MaxMuscleTime", ceil.max_muscle_ms,
+                      &next.safety.max_muscle_ms, error) ||
         !get_percent(kf, origin, "Safety", "MaxRisePerSecond", ceil.max_rise_per_s,
                      &next.safety.max_rise_per_s, error) ||
         !get_percent(kf, origin, "Safety", "MaxJump", ceil.max_jump, &next.safety.max_jump,

@@ -42,11 +42,15 @@ static void test_config_good(void **state)
     mp_safety_limits_init(&ceil);
     g_autoptr(GError) error = NULL;
     const char *text = "[Safety]\nMaxIntensity=50%\nMaxSessionTime=10min\n"
+                       "MinZoneRest=1min\nMaxMuscleTime=4min\n"
                        "[Reconnect]\nWindow=20s\nInitialDelay=250ms\nMaxDelay=2s\n"
                        "[Devices]\nDirectory=/srv/devices\n[Bluetooth]\nAdapter=hci1\n";
     assert_true(msd_config_load_data(&c, text, "a.conf", &error));
     assert_true(c.safety.max_intensity == 50.0);
     assert_int_equal(c.safety.max_session_ms, 600000);
+    assert_int_equal(c.safety.min_rest_ms, 60000); /* a longer rest is stricter */
+    assert_int_equal(c.safety.max_muscle_ms, 240000);
+    assert_int_equal(c.safety.max_zone_ms, ceil.max_zone_ms);
     assert_true(c.safety.max_rise_per_s == ceil.max_rise_per_s); /* untouched */
     assert_int_equal(c.reconnect_window_ms, 20000);
     assert_int_equal(c.backoff_initial_ms, 250);
@@ -72,6 +76,12 @@ static void test_config_errors(void **state)
         {"[Safety]\nMaxSessionTime=forever\n",
          "[Safety] MaxSessionTime: \"forever\" is not a duration"},
         {"[Safety]\nMaxIntensty=50%\n", "[Safety] MaxIntensty: unknown key"},
+        {"[Safety]\nMinZoneRest=29s\n",
+         "x.conf: [Safety] MinZoneRest: 29s is below the hard floor of 30000 ms"},
+        {"[Safety]\nMinZoneRest=2h\n", "[Safety] MinZoneRest: 2h is above 3600000 ms"},
+        {"[Safety]\nMinZoneRest=soon\n", "[Safety] MinZoneRest: \"soon\" is not a duration"},
+        {"[Safety]\nMaxMuscleTime=301s\n",
+         "x.conf: [Safety] MaxMuscleTime: 301s is above the hard ceiling"},
         {"[Safty]\n", "[Safty]: unknown group"},
         {"[Reconnect]\nInitialDelay=0s\n", "[Reconnect] InitialDelay: must be above 0"},
         {"[Reconnect]\nInitialDelay=5s\nMaxDelay=1s\n", "[Reconnect] MaxDelay: must not be below"},
