@@ -8,6 +8,10 @@
 #include <gio/gio.h>
 #include <math.h>
 
+#include "daemon/msd-error.h"
+#include "protocol/timespan.h"
+#include "protocol/zone-budget.h"
+
 /* Why the output is being evaluated: the programme's own course, a user
  * action that may jump (Adjust, Next, Previous), or a restart from stopped
  * (start, resume, device back). The softening rule differs for each. */
@@ -52,6 +56,13 @@ struct _MsdEngine {
      * action) began is slope_m + rate * t. */
     gboolean slope_valid;
     double slope_m;
+
+    /* What has actually been played, for the zone limits at play time:
+     * programme time entry by entry while playing, and every stretch not
+     * playing (pause, waiting for the device) as a rest in real time. */
+    MpZoneBudget *played;
+    guint64 played_from;  /* programme time the current stretch of play began */
+    gint64 stopped_at_us; /* clock time play last stopped; -1 while playing or never played */
 };
 
 static const char *const state_names[] = {
@@ -141,6 +152,8 @@ MsdEngine *msd_engine_new(MsdClock *clock, const MpTimeline *timeline,
     e->cap = MIN(c->limits.max_intensity, prog_cap);
     e->pos_ms = e->range_start;
     e->entry_index = -1;
+    e->played = mp_zone_budget_new(&c->limits);
+    e->stopped_at_us = -1;
     return e;
 }
 
@@ -152,6 +165,7 @@ void msd_engine_free(MsdEngine *e)
     msd_clock_clear(e->clock, &e->window_timer);
     if (e->destroy)
         e->destroy(e->user_data);
+    mp_zone_budget_free(e->played);
     msd_clock_unref(e->clock);
     g_free(e);
 }
@@ -212,10 +226,65 @@ static void start_ramp(MsdEngine *e, guint64 t, double v0)
     e->ramp_v0 = v0;
 }
 
+/* ---- what has been played (the zone limits) ---- */
+
+/* Feeds the timeline between programme times `from` and `to` into `b`,
+ * entry by entry. Returns the first entry that passes a limit (with its
+ * violation in `*v`), or NULL. */
+static const MpTimelineEntry *feed_range(const MpTimeline *tl, MpZoneBudget *b, guint64 from,
+                                         guint64 to, MpZoneViolation *v)
+{
+    const MpTimelineEntry *bad = NULL;
+    const MpTimelineEntry *first = from < to ? mp_timeline_entry_at(tl, from) : NULL;
+    for (guint i = first ? first->index : mp_timeline_n_entries(tl); i < mp_timeline_n_entries(tl);
+         i++) {
+        const MpTimelineEntry *en = mp_timeline_entry(tl, i);
+        if (en->start_ms >= to)
+            break;
+        const MpStep *step = en->step;
+        guint64 a = MAX(en->start_ms, from), z = MIN(en->end_ms, to);
+        MpZoneViolation ev;
+        if (!mp_zone_budget_add(b, step->muscle, step->zone, en->side, z - a,
+                                !mp_envelope_is_rest(&step->intensity), &ev) &&
+            !bad) {
+            bad = en;
+            *v = ev;
+        }
+    }
+    return bad;
+}
+
+/* Records the play since played_from up to programme time t. */
+static void record_play(MsdEngine *e, guint64 t)
+{
+    MpZoneViolation v;
+    feed_range(e->tl, e->played, e->played_from, t, &v);
+    e->played_from = MAX(t, e->played_from);
+}
+
+/* The stretch not playing since play last stopped, in real ms. */
+static guint64 stopped_ms(const MsdEngine *e)
+{
+    if (e->stopped_at_us < 0)
+        return 0;
+    gint64 d = msd_clock_now(e->clock) - e->stopped_at_us;
+    return d > 0 ? (guint64)d / 1000 : 0;
+}
+
 static void set_state(MsdEngine *e, MsdEngineState state)
 {
     if (e->state == state)
         return;
+    /* Every way into and out of playing passes here: a stop starts a rest
+     * (real time), playing again ends it. The play itself was recorded by
+     * freeze() or finish(), which also know the exact position. */
+    if (state == MSD_ENGINE_PLAYING) {
+        mp_zone_budget_rest(e->played, stopped_ms(e));
+        e->stopped_at_us = -1;
+        e->played_from = e->pos_ms;
+    } else if (e->state == MSD_ENGINE_PLAYING) {
+        e->stopped_at_us = msd_clock_now(e->clock);
+    }
     e->state = state;
     if (e->cb.state_changed)
         e->cb.state_changed(e, state, e->user_data);
@@ -238,6 +307,8 @@ static void finish(MsdEngine *e, MsdFinishReason reason, const char *message)
         return;
     /* Where it ended, for Elapsed. */
     e->pos_ms = reason == MSD_FINISH_COMPLETED ? e->range_end : position_now(e);
+    if (e->state == MSD_ENGINE_PLAYING)
+        record_play(e, e->pos_ms);
     msd_clock_clear(e->clock, &e->timer);
     msd_clock_clear(e->clock, &e->window_timer);
     sink_stop(e);
@@ -372,6 +443,8 @@ void msd_engine_start(MsdEngine *e)
 static void freeze(MsdEngine *e)
 {
     e->pos_ms = position_now(e);
+    if (e->state == MSD_ENGINE_PLAYING)
+        record_play(e, e->pos_ms);
     msd_clock_clear(e->clock, &e->timer);
 }
 
@@ -414,6 +487,8 @@ static gboolean can_move(MsdEngine *e)
  * change. */
 static void move_to(MsdEngine *e, guint64 t)
 {
+    /* Play goes on from t: what lies between was not played. */
+    e->played_from = t;
     if (t >= e->range_end) {
         finish(e, MSD_FINISH_COMPLETED, NULL);
         return;
@@ -436,28 +511,67 @@ static void move_to(MsdEngine *e, guint64 t)
     }
 }
 
-gboolean msd_engine_next(MsdEngine *e)
+/* Would playing on from programme time `target` (no pause from now on)
+ * break a zone limit, given what has been played and rested so far? The
+ * engine itself does not change. */
+static gboolean check_move(MsdEngine *e, guint64 target, const char *what, GError **error)
+{
+    g_autoptr(MpZoneBudget) b = mp_zone_budget_copy(e->played);
+    MpZoneViolation v;
+    if (e->state == MSD_ENGINE_PLAYING)
+        feed_range(e->tl, b, e->played_from, position_now(e), &v);
+    else
+        mp_zone_budget_rest(b, stopped_ms(e));
+    const MpTimelineEntry *bad = feed_range(e->tl, b, target, e->range_end, &v);
+    if (!bad)
+        return TRUE;
+    g_autofree char *broken = mp_zone_violation_describe(&v, bad->step->muscle, bad->step->zone);
+    g_autofree char *rest = mp_timespan_format(e->cfg.limits.min_rest_ms);
+    if (v.rule == MP_ZONE_RULE_CONTINUOUS)
+        g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                    "%s refused: step \"%s\" would then make %s; only a rest of at least %s ends "
+                    "a run (pause first, or let the programme go on)",
+                    what, bad->step->id, broken, rest);
+    else
+        g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                    "%s refused: step \"%s\" would then make %s", what, bad->step->id, broken);
+    return FALSE;
+}
+
+static gboolean refuse_not_started(MsdEngine *e, const char *what, GError **error)
+{
+    g_set_error(error, MSD_ERROR, MSD_ERROR_FAILED, "%s: the session is %s", what,
+                msd_engine_state_to_string(e->state));
+    return FALSE;
+}
+
+gboolean msd_engine_next(MsdEngine *e, GError **error)
 {
     if (!can_move(e))
+        return refuse_not_started(e, "Next", error);
+    const MpTimelineEntry *cur = mp_timeline_entry_at(e->tl, position_now(e));
+    const MpTimelineEntry *next = cur ? mp_timeline_entry(e->tl, cur->index + 1) : NULL;
+    guint64 t = next ? MIN(next->start_ms, e->range_end) : e->range_end;
+    if (!check_move(e, t, "Next", error))
         return FALSE;
     freeze(e);
-    const MpTimelineEntry *cur = mp_timeline_entry_at(e->tl, e->pos_ms);
-    const MpTimelineEntry *next = cur ? mp_timeline_entry(e->tl, cur->index + 1) : NULL;
-    move_to(e, next ? next->start_ms : e->range_end);
+    move_to(e, t);
     return TRUE;
 }
 
-gboolean msd_engine_previous(MsdEngine *e)
+gboolean msd_engine_previous(MsdEngine *e, GError **error)
 {
     if (!can_move(e))
-        return FALSE;
-    freeze(e);
-    const MpTimelineEntry *cur = mp_timeline_entry_at(e->tl, e->pos_ms);
+        return refuse_not_started(e, "Previous", error);
+    const MpTimelineEntry *cur = mp_timeline_entry_at(e->tl, position_now(e));
     guint64 t = e->range_start;
     if (cur && cur->index > 0) {
         const MpTimelineEntry *prev = mp_timeline_entry(e->tl, cur->index - 1);
         t = MAX(prev->start_ms, e->range_start);
     }
+    if (!check_move(e, t, "Previous", error))
+        return FALSE;
+    freeze(e);
     move_to(e, t);
     return TRUE;
 }

@@ -95,9 +95,20 @@ gboolean msd_engine_pause(MsdEngine *engine);
 gboolean msd_engine_resume(MsdEngine *engine);
 /* Jump to the next entry's start (the end of the range: finish "completed")
  * or to the previous entry's start (the first entry: its own start). Allowed
- * while playing, paused or waiting for the device. */
-gboolean msd_engine_next(MsdEngine *engine);
-gboolean msd_engine_previous(MsdEngine *engine);
+ * while playing, paused or waiting for the device; otherwise FALSE with
+ * MSD_ERROR_FAILED.
+ *
+ * The zone limits hold at play time too: the engine records what has been
+ * played (programme time, entry by entry) and every stretch not playing
+ * (pause, waiting for the device) as a rest in real time, and refuses a move
+ * after which playing on to the end of the range would break
+ * limits.max_zone_ms (only a rest of limits.min_rest_ms ends a run) or
+ * limits.max_muscle_ms (protocol/zone-budget.h): Previous repeating a long
+ * step, Next cutting a needed rest short. A refusal is FALSE with
+ * MSD_ERROR_INVALID_ARGS and a message naming the step, the part of the body
+ * and the limit; nothing changes. */
+gboolean msd_engine_next(MsdEngine *engine, GError **error);
+gboolean msd_engine_previous(MsdEngine *engine, GError **error);
 /* Adds `delta` percentage points to the user offset, capped at
  * ±max_adjust; returns the offset now in force. */
 double msd_engine_adjust(MsdEngine *engine, double delta);

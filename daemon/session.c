@@ -307,13 +307,20 @@ static gboolean handle_stop(MsdSession1 *skel, GDBusMethodInvocation *inv, gpoin
     return TRUE;
 }
 
+/* Next and Previous may be refused by the zone limits (engine.h): the
+ * engine's error goes back to the caller as it is. The session is only
+ * removed from a later idle callback, so `s` outlives a move that finishes. */
 static gboolean handle_next(MsdSession1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
 {
     MsdSession *s = user_data;
     if (refuse_if_ended(s, inv))
         return TRUE;
+    g_autoptr(GError) error = NULL;
+    if (!msd_engine_next(s->engine, &error)) {
+        msd_error_return(inv, error);
+        return TRUE;
+    }
     msd_session1_complete_next(skel, inv);
-    msd_engine_next(s->engine);
     return TRUE;
 }
 
@@ -322,8 +329,12 @@ static gboolean handle_previous(MsdSession1 *skel, GDBusMethodInvocation *inv, g
     MsdSession *s = user_data;
     if (refuse_if_ended(s, inv))
         return TRUE;
+    g_autoptr(GError) error = NULL;
+    if (!msd_engine_previous(s->engine, &error)) {
+        msd_error_return(inv, error);
+        return TRUE;
+    }
     msd_session1_complete_previous(skel, inv);
-    msd_engine_previous(s->engine);
     return TRUE;
 }
 

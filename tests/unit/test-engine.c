@@ -312,7 +312,7 @@ static void test_next_previous(void **state)
     Fx *fx = fx_new(basic_text);
     msd_engine_start(fx->e);
     advance_s(fx, 3);
-    assert_true(msd_engine_next(fx->e));
+    assert_true(msd_engine_next(fx->e, NULL));
     assert_int_equal(msd_engine_get_position(fx->e), 10000);
     assert_int_equal(msd_engine_get_entry(fx->e)->index, 1);
     guint mark = fx->ev->len;
@@ -321,32 +321,32 @@ static void test_next_previous(void **state)
     assert_int_equal(steps->len, 1);
     assert_int_equal(g_array_index(steps, Ev, 0).t, T0 + 23 * S);
     assert_int_equal(g_array_index(steps, Ev, 0).v, 2);
-    assert_true(msd_engine_previous(fx->e)); /* from rest back to b's start */
+    assert_true(msd_engine_previous(fx->e, NULL)); /* from rest back to b's start */
     assert_int_equal(msd_engine_get_position(fx->e), 10000);
     /* A user jump from the rest's 0 % up to b's 20 % is ramped, no jump. */
     assert_int_equal(last_intensity(fx), 0);
     advance_s(fx, 2.05);
     assert_int_equal(last_intensity(fx), 20);
-    assert_true(msd_engine_previous(fx->e));
-    assert_true(msd_engine_previous(fx->e)); /* the first entry: its own start */
+    assert_true(msd_engine_previous(fx->e, NULL));
+    assert_true(msd_engine_previous(fx->e, NULL)); /* the first entry: its own start */
     assert_int_equal(msd_engine_get_position(fx->e), 0);
     assert_int_equal(msd_engine_get_entry(fx->e)->index, 0);
 
     assert_true(msd_engine_pause(fx->e));
     mark = fx->ev->len;
-    assert_true(msd_engine_next(fx->e));
-    assert_true(msd_engine_next(fx->e));
+    assert_true(msd_engine_next(fx->e, NULL));
+    assert_true(msd_engine_next(fx->e, NULL));
     assert_int_equal(msd_engine_get_position(fx->e), 30000);
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
     g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, mark);
     assert_int_equal(sent->len, 0);
     g_autoptr(GArray) moved = of_kind(fx, EV_STEP, mark);
     assert_int_equal(moved->len, 2);
-    assert_true(msd_engine_next(fx->e));
-    assert_true(msd_engine_next(fx->e)); /* past the last: completed */
+    assert_true(msd_engine_next(fx->e, NULL));
+    assert_true(msd_engine_next(fx->e, NULL)); /* past the last: completed */
     assert_true(fx->finished);
     assert_int_equal(fx->reason, MSD_FINISH_COMPLETED);
-    assert_false(msd_engine_next(fx->e));
+    assert_false(msd_engine_next(fx->e, NULL));
     fx_free(fx);
 }
 
@@ -600,7 +600,7 @@ static void test_stop_and_fail(void **state)
     msd_engine_fail(fx->e, "again");
     assert_false(msd_engine_pause(fx->e));
     assert_false(msd_engine_resume(fx->e));
-    assert_false(msd_engine_next(fx->e));
+    assert_false(msd_engine_next(fx->e, NULL));
     msd_engine_device_lost(fx->e);
     assert_int_equal(fx->ev->len, n);
     assert_null(msd_engine_get_entry(fx->e));
@@ -789,9 +789,9 @@ static void test_random_actions(void **state)
             else if (op < 20)
                 msd_engine_resume(fx->e);
             else if (op < 24)
-                msd_engine_next(fx->e);
+                msd_engine_next(fx->e, NULL);
             else if (op < 30)
-                msd_engine_previous(fx->e);
+                msd_engine_previous(fx->e, NULL);
             else if (op < 45)
                 msd_engine_adjust(fx->e, g_rand_double_range(rand, -30, 30));
             else if (op < 49)
@@ -859,11 +859,11 @@ static void test_ramp_across_jumps(void **state)
     advance_s(fx, 0.5);
     assert_int_equal(last_intensity(fx), 25);
     guint mark = fx->ev->len;
-    msd_engine_next(fx->e); /* b at 20 % + 20: still a ramp from 25 */
+    msd_engine_next(fx->e, NULL); /* b at 20 % + 20: still a ramp from 25 */
     assert_int_equal(last_intensity(fx), 25);
     advance_s(fx, 0.5);
     assert_int_equal(last_intensity(fx), 30);
-    msd_engine_previous(fx->e); /* back to a: 20 + 20 */
+    msd_engine_previous(fx->e, NULL); /* back to a: 20 + 20 */
     assert_int_equal(last_intensity(fx), 30);
     advance_s(fx, 0.5);
     assert_int_equal(last_intensity(fx), 35);
