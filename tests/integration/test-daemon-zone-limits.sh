@@ -3,7 +3,8 @@
 # would replay a step already at the 3-minute limit is refused with
 # org.massaged.Error.InvalidArgs and a message naming the step, the zone and
 # the limit; the session is left as it was; `massagectl previous` exits 6
-# with that message; a Next that breaks nothing still works.
+# with that message; a Next that breaks nothing still works, and a Next that
+# would skip a needed rest is refused the same way.
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
@@ -26,7 +27,29 @@ Intensity=20%
 [Step rest]
 Duration=30s
 PROG
-# At 5 x, step a lasts 36 s of real time: far longer than the calls below.
+# Valid: the rest resets the run before b's 3 minutes. Skipping it after any
+# time on a would not.
+cat >"$MSD_DATA/programmes/rest-needed.programme" <<'PROG'
+[Programme]
+Name=A rest is needed
+Kind=any
+
+[Step a]
+Muscle=calves
+Duration=1min
+Intensity=20%
+
+[Step rest]
+Duration=30s
+
+[Step b]
+Muscle=calves
+Duration=3min
+Intensity=20%
+PROG
+# At 5 x, step a lasts 36 s (at-limit) or 12 s (rest-needed) of real time,
+# far longer than the calls that pause it; a pause is a rest in real time,
+# and the calls made while paused take far less than 30 s.
 start_massaged --time-scale 5 || exit 1
 check "discover" mgr StartDiscovery
 check "device appears" wait_until 10 has_object "$DEV"
@@ -55,6 +78,21 @@ assert_contains "... with the daemon's reason" 'Previous refused: step "a"' "$(c
 
 check "Next (into the rest) breaks nothing: allowed" msd_call "$S" Session1 Next
 check "Step 1 after Next" wait_prop 2 "$S" Session1 Step 1
+check "Stop" msd_call "$S" Session1 Stop
+check "the device is free again" wait_prop 3 "$DEV" Device1 Session '"/"'
+
+S=$(start_session "$DEV" rest-needed)
+assert_contains "Start rest-needed" "/org/massaged/session/" "$S"
+check "Pause in step a" msd_call "$S" Session1 Pause
+elapsed=$(msd_prop "$S" Session1 Elapsed)
+check "some of step a was played ($elapsed ms)" test "$elapsed" -gt 0
+check "Next into the rest: allowed" msd_call "$S" Session1 Next
+assert_eq "Step 1 (the rest)" 1 "$(msd_prop "$S" Session1 Step)"
+err=$(gdbus_error "$S" org.massaged.Session1.Next)
+assert_contains "Next over the rest: InvalidArgs" "org.massaged.Error.InvalidArgs" "$err"
+assert_contains "... names step b, the zone and the limit" \
+	'Next refused: step "b" would then make 3min' "$err"
+assert_eq "... and the session stays in the rest" 1 "$(msd_prop "$S" Session1 Step)"
 check "Stop" msd_call "$S" Session1 Stop
 
 finish

@@ -187,6 +187,18 @@ static void test_next_cannot_cut_a_rest_short(void **state)
     assert_null(error);
     assert_int_equal(msd_engine_get_position(fx->e), 210000);
     fx_free(fx);
+
+    /* The pause stays a rest once play resumes. */
+    fx = fx_new(rest_text);
+    msd_engine_start(fx->e);
+    advance(fx, 185 * S);
+    assert_true(msd_engine_pause(fx->e));
+    advance(fx, 25 * S);
+    assert_true(msd_engine_resume(fx->e));
+    g_clear_error(&error);
+    assert_true(msd_engine_next(fx->e, &error));
+    assert_null(error);
+    fx_free(fx);
 }
 
 /* A pause is a rest in real time, whatever the time scale: at 10 x, 2.5 s
