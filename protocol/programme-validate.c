@@ -274,15 +274,16 @@ static void check_timeline(Check *c)
                                 &zv) &&
             !already(zv.rule == MP_ZONE_RULE_CONTINUOUS ? zone_seen : total_seen, step)) {
             g_autofree char *what = mp_zone_violation_describe(&zv, step->muscle, step->zone);
-            g_autofree char *r = mp_timespan_format(lim->min_rest_ms);
-            if (zv.rule == MP_ZONE_RULE_CONTINUOUS)
+            if (zv.rule == MP_ZONE_RULE_CONTINUOUS) {
+                g_autofree char *r = mp_timespan_format(lim->min_rest_ms);
                 step_error(c, step, "Duration", step->duration_line,
                            "%s; only a rest of at least %s ends a run: add one, or move to a "
                            "zone that does not overlap",
                            what, r);
-            else
+            } else {
                 step_error(c, step, "Duration", step->duration_line, "%s; spend less time on it",
                            what);
+            }
         }
 
         /* Instant rises: the very first level, then every step edge. */
