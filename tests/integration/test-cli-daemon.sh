@@ -148,7 +148,8 @@ check "stop (all): the Lovense device got Vibrate:0" wait_until 2 bash -c \
 
 # --- monitor: JSON lines of changes
 spawn monitor-cli "$M" --json monitor
-sleep 0.5
+# Its first line comes once it follows massaged's objects: nothing is missed after it.
+check "monitor: says it is monitoring" wait_until 10 grep -q '"event":"monitoring"' "$TEST_TMP/monitor-cli.log"
 run start gentle --device "$A" --scale 50
 check "monitor: sees the session appear" wait_until 5 grep -q '"event":"session-added"' \
 	"$TEST_TMP/monitor-cli.log"
