@@ -100,7 +100,7 @@ assert_eq "in the order they were written" "101 102" \
 bluez_call $DEV1_PATH Device1 Disconnect >/dev/null
 
 # Garbage notifications.
-client notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 3000 >"$TEST_TMP/garbage.out" 2>&1 &
+client notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 10000 >"$TEST_TMP/garbage.out" 2>&1 &
 cl=$!
 check "the client subscribed" wait_until 5 notifying $TG_PATH/service000a/char000d
 sim_call SendGarbage say $TG 3 0xde 0xad 0xbe
