@@ -127,7 +127,7 @@ check "Finished('stopped')" wait_finished 2 "$S" stopped
 assert_eq "the sim's device is stopped" false "$(sim_state $A running)"
 
 # --- Device1.Stop ends the session too
-S=$(start_session "$DEV" gentle)
+S=$(start_session "$DEV" long)
 check "playing" wait_prop 5 "$S" Session1 State '"playing"'
 check "Device1.Stop" msd_call "$DEV" Device1 Stop
 check "Finished('stopped') from Device1.Stop" wait_finished 2 "$S" stopped
