@@ -165,6 +165,17 @@ static gboolean on_powered(SimSim1 *skel, GDBusMethodInvocation *inv, const char
     return TRUE;
 }
 
+static gboolean on_press_button(SimSim1 *skel, GDBusMethodInvocation *inv, const char *address,
+                                SimControl *ctl)
+{
+    SimDevice *dev = lookup(ctl, inv, address);
+    if (!dev)
+        return TRUE;
+    sim_device_press_button(dev);
+    sim_sim1_complete_press_button(skel, inv);
+    return TRUE;
+}
+
 void sim_control_bluez_changed(SimControl *ctl)
 {
     sim_sim1_set_bluez_present(ctl->skel, fake_bluez_is_running(ctl->fb));
@@ -247,6 +258,7 @@ SimControl *sim_control_new(GDBusConnection *conn, FakeBluez *fb, SimLog *log)
     g_signal_connect(ctl->skel, "handle-send-garbage", G_CALLBACK(on_garbage), ctl);
     g_signal_connect(ctl->skel, "handle-set-battery", G_CALLBACK(on_battery), ctl);
     g_signal_connect(ctl->skel, "handle-set-powered", G_CALLBACK(on_powered), ctl);
+    g_signal_connect(ctl->skel, "handle-press-button", G_CALLBACK(on_press_button), ctl);
     g_signal_connect(ctl->skel, "handle-restart-bluez", G_CALLBACK(on_restart), ctl);
     g_signal_connect(ctl->skel, "handle-set-bluez-present", G_CALLBACK(on_present), ctl);
     g_autoptr(GError) error = NULL;

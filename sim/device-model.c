@@ -312,7 +312,7 @@ static guint keepalive_timeout_ms(const SimDevice *dev)
     return dev->driver->keepalive_ms * 3;
 }
 
-G_GNUC_UNUSED static void send_error(SimDevice *dev, guint code)
+static void send_error(SimDevice *dev, guint code)
 {
     MpReading r = {.fields = MP_READING_ERROR, .error_code = code};
     send_reading(dev, &r);
@@ -620,6 +620,32 @@ void sim_device_set_battery(SimDevice *dev, guint percent)
     }
     if (dev->battery == 0 && dev->powered)
         power_off(dev, "battery-empty");
+}
+
+gboolean sim_device_press_button(SimDevice *dev)
+{
+    gboolean was_running = dev->running;
+    set_running(dev, FALSE);
+    sim_log_event(dev->log, dev->cfg.address, "button-stop", "was_running",
+                  was_running ? "true" : "false", NULL);
+    /* Only the button's stop is modelled: a press at rest (which would start
+     * some real devices) changes nothing and reports nothing. */
+    if (!was_running)
+        return FALSE;
+    /* docs/protocol.md §10.3: stop on the button and report it, ERROR
+     * USER_STOP then a STATE. */
+    if (dev->is_reference)
+        send_error(dev, MP_REF_ERR_USER_STOP);
+    /* Drivers that cannot say "running" (Lovense-style: type, battery, OK,
+     * ERR) stop silently, as such devices do. */
+    if (!(dev->supported & MP_READING_RUNNING))
+        return TRUE;
+    MpReading r = {0};
+    fill_state(dev, &r,
+               MP_READING_RUNNING | MP_READING_SPEED | MP_READING_INTENSITY | MP_READING_BATTERY);
+    r.speed = 0; /* §7: speed is 0 when stopped */
+    send_reading(dev, &r);
+    return TRUE;
 }
 
 void sim_device_set_powered(SimDevice *dev, gboolean powered)

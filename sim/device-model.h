@@ -113,5 +113,11 @@ void sim_device_set_battery(SimDevice *dev, guint percent);
 void sim_device_set_powered(SimDevice *dev, gboolean powered);
 /* Notifies `garbage` (or random bytes when NULL) on the notify characteristic. */
 gboolean sim_device_send_garbage(SimDevice *dev, GBytes *garbage, GError **error);
+/* The person pressed the device's own stop button: a running motor stops and
+ * the device tells the host what its protocol can say (reference: ERROR
+ * USER_STOP then STATE; a driver that can encode `running`: a reading with
+ * running cleared; others nothing). Logged as "button-stop". Returns whether
+ * the motor was running (at rest the press is logged and nothing is sent). */
+gboolean sim_device_press_button(SimDevice *dev);
 
 G_END_DECLS

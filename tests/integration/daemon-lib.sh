@@ -122,10 +122,21 @@ has_object() {
 
 # ---- sessions ----
 
-# monitor_signals: records massaged's signals in $TEST_TMP/signals.log.
+# monitor_signals: records massaged's signals in $TEST_TMP/monitor.log (start
+# massaged first). Returns once gdbus has found org.massaged's owner: it
+# subscribes before it asks, so from then on no signal is missed.
 monitor_signals() {
 	spawn monitor gdbus monitor --system --dest org.massaged
-	sleep 0.3
+	wait_until 10 grep -q "^The name org.massaged is owned by" "$TEST_TMP/monitor.log" ||
+		{ log "gdbus monitor did not start"; cat "$TEST_TMP/monitor.log" >&2; return 1; }
+}
+
+# saw_state SESSION_PATH STATE: the monitor saw the session's State become
+# STATE, even if it has moved on since (a transient state is not missed
+# between two polls of the property).
+saw_state() {
+	grep -q "^$1: org.freedesktop.DBus.Properties.PropertiesChanged ('org.massaged.Session1', {.*'State': <'$2'>" \
+		"$TEST_TMP/monitor.log"
 }
 
 # wait_finished TIMEOUT_S SESSION_PATH REASON: Finished(REASON) was emitted by it.

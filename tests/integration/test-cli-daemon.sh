@@ -31,6 +31,25 @@ start_sim sim --device "reference,name=Pulse One,address=$A" \
 	--device "lovense,name=LVS-Buzz,address=$B" || exit 1
 write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
 write_programme "$MSD_DATA/programmes/unused.programme" "Never played"
+# Long steps for the interactive parts: a loaded machine, where every
+# massagectl call takes a while, must not see the programme end under them.
+cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
+[Programme]
+Name=Long steps
+Kind=any
+
+[Step first]
+Muscle=hamstrings
+Zone=proximal
+Duration=30s
+Intensity=20%
+
+[Step second]
+Muscle=hamstrings
+Zone=distal
+Duration=30s
+Intensity=30%
+PROG
 start_massaged --time-scale 5 || exit 1
 
 # --- status, scan, devices
@@ -79,12 +98,12 @@ check "battery --json: a number for the connected device" \
 # --- start, the session controls, stop
 run start nosuch
 assert_eq "start an unknown programme: exit 3" 3 "$RC"
-run start gentle --scale 5
+run start long --scale 5
 assert_eq "start --scale out of range: usage" 2 "$RC"
-run start gentle
+run start long
 assert_eq "start: exit 0" 0 "$RC"
 assert_contains "start: says how to stop" "massagectl stop" "$OUT"
-run start gentle
+run start long
 assert_eq "start on a busy device: exit 5" 5 "$RC"
 run pause
 assert_eq "pause" "0 Paused" "$RC ${OUT%%:*}"
@@ -120,7 +139,7 @@ check "--follow --json: every line is JSON with a session" \
 
 # --- Ctrl-C on --follow stops the device
 check "device idle" wait_prop 3 "$(devpath $A)" Device1 Session '"/"'
-spawn follower "$M" --data-dir "$MSD_DATA" start gentle --follow --device "$A"
+spawn follower "$M" --data-dir "$MSD_DATA" start long --follow --device "$A"
 check "the followed session plays" wait_prop 5 "$(devpath $A)" Device1 State '"running"'
 mark=$(log_mark)
 stop_spawned follower INT
@@ -137,7 +156,7 @@ check "battery: the Lovense device was asked (Battery;)" wait_until 3 bash -c \
 	"jq -c 'select(.dev==\"$B\" and .cmd==\"battery\")' '$SIM_LOG' | grep -q ."
 check "battery: its answer reaches massagectl (85 %)" wait_until 3 bash -c \
 	"'$M' battery LVS-Buzz | grep -qx '$B LVS-Buzz: 85%'"
-run start gentle --device LVS-Buzz
+run start long --device LVS-Buzz
 assert_eq "start on the Lovense device" 0 "$RC"
 check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
 mark=$(log_mark)
@@ -148,7 +167,8 @@ check "stop (all): the Lovense device got Vibrate:0" wait_until 2 bash -c \
 
 # --- monitor: JSON lines of changes
 spawn monitor-cli "$M" --json monitor
-sleep 0.5
+# Its first line comes once it follows massaged's objects: nothing is missed after it.
+check "monitor: says it is monitoring" wait_until 10 grep -q '"event":"monitoring"' "$TEST_TMP/monitor-cli.log"
 run start gentle --device "$A" --scale 50
 check "monitor: sees the session appear" wait_until 5 grep -q '"event":"session-added"' \
 	"$TEST_TMP/monitor-cli.log"

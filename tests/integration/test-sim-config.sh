@@ -100,7 +100,11 @@ assert_eq "a second sim cannot own org.bluez: exit status 1" 1 "$rc"
 assert_contains "... and says why" "could not own org.bluez" "$out"
 
 stop_sim sim
-# --log - writes the log to stdout.
-out=$(timeout 3 "$SIM_BIN" --log - --device reference --discovery-delay 0 2>&1 & sleep 1; busctl --system call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 SetBattery su AA:BB:CC:DD:EE:FF 50 >/dev/null; wait)
-assert_contains "--log - writes JSON lines to stdout" '"event":"battery","percent":"50"' "$out"
+# --log - writes the log to stdout (spawn's NAME.log holds its stdout).
+spawn stdout-sim "$SIM_BIN" --log - --device reference --discovery-delay 0
+check "a sim logging to stdout comes up" wait_until 10 sim_ready
+check "SetBattery" sim_call SetBattery su AA:BB:CC:DD:EE:FF 50
+check "--log - writes JSON lines to stdout" wait_until 5 grep -q '"event":"battery","percent":"50"' \
+	"$TEST_TMP/stdout-sim.log"
+stop_spawned stdout-sim
 finish

@@ -15,6 +15,11 @@
  *   disconnect ADDR | remove ADDR
  *   read ADDR UUID                 prints the value as hex
  *   write ADDR UUID HEX [command|request]
+ *   write-async ADDR UUID HEX [command|request]   sends the write and goes on
+ *                                  without its reply (a later step on this
+ *                                  connection reaches org.bluez after it)
+ *   wait-async [TIMEOUT_MS]        waits for every write-async's reply, printing
+ *                                  "async ok" or "async error NAME" for each
  *   notify ADDR UUID               StartNotify
  *   stop-notify ADDR UUID
  *   expect-notify ADDR UUID COUNT [TIMEOUT_MS]   prints each value
@@ -48,6 +53,8 @@ typedef struct {
     char *watch_char;     /* object path whose Value changes we collect */
     int held_fd;          /* an acquired write socket kept open until "release" */
     gboolean discovering; /* this client holds a discovery session */
+    guint async_pending;  /* write-async calls not answered yet */
+    GQueue async_done;    /* char*: their results, in reply order */
 } Client;
 
 static GMainContext *ctx;
@@ -188,6 +195,22 @@ static GVariant *call(Client *c, const char *path, const char *iface, const char
     return g_dbus_connection_call_with_unix_fd_list_sync(c->conn, "org.bluez", path, iface, method,
                                                          args, reply, G_DBUS_CALL_FLAGS_NONE, 30000,
                                                          NULL, out_fds, NULL, error);
+}
+
+static void on_async_reply(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    Client *c = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+    g_autofree char *name = error ? g_dbus_error_get_remote_error(error) : NULL;
+    g_queue_push_tail(&c->async_done, r ? g_strdup("async ok")
+                                        : g_strdup_printf("async error %s", name ? name : "local"));
+    c->async_pending--;
+}
+
+static gboolean cond_async_done(Client *c, gpointer data)
+{
+    return c->async_pending == 0;
 }
 
 static GVariant *empty_dict(void)
@@ -382,6 +405,18 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
             printf("ok remove\n");
         return r != NULL;
     }
+    if (g_str_equal(step, "wait-async")) {
+        gboolean done = wait_for(c, cond_async_done, NULL, arg_uint(argv, argc, 0, 10000));
+        char *line;
+        while ((line = g_queue_pop_head(&c->async_done))) {
+            printf("%s\n", line);
+            g_free(line);
+        }
+        if (!done)
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%u write-async calls unanswered",
+                        c->async_pending);
+        return done;
+    }
     if (g_str_equal(step, "wait-resolved")) {
         NEED(1);
         if (!wait_for(c, cond_resolved, argv[0], arg_uint(argv, argc, 1, 5000))) {
@@ -410,7 +445,7 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
         print_hex("value", b);
         return TRUE;
     }
-    if (g_str_equal(step, "write")) {
+    if (g_str_equal(step, "write") || g_str_equal(step, "write-async")) {
         NEED(3);
         g_autoptr(GBytes) b = mp_hex_parse(argv[2], error);
         if (!b)
@@ -419,11 +454,16 @@ static gboolean run_step(Client *c, const char *step, char **argv, int argc, GEr
         g_variant_builder_init(&o, G_VARIANT_TYPE("a{sv}"));
         if (argc > 3)
             g_variant_builder_add(&o, "{sv}", "type", g_variant_new_string(argv[3]));
-        g_autoptr(GVariant) r =
-            call(c, path, ci, "WriteValue",
-                 g_variant_new("(@aya{sv})",
-                               g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, b, TRUE), &o),
-                 NULL, NULL, error);
+        GVariant *args = g_variant_new(
+            "(@aya{sv})", g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, b, TRUE), &o);
+        if (g_str_equal(step, "write-async")) {
+            c->async_pending++;
+            g_dbus_connection_call(c->conn, "org.bluez", path, ci, "WriteValue", args, NULL,
+                                   G_DBUS_CALL_FLAGS_NONE, 30000, NULL, on_async_reply, c);
+            printf("sent write-async\n");
+            return TRUE;
+        }
+        g_autoptr(GVariant) r = call(c, path, ci, "WriteValue", args, NULL, NULL, error);
         if (r)
             printf("ok write\n");
         return r != NULL;
@@ -573,6 +613,7 @@ int main(int argc, char **argv)
     if (c.held_fd >= 0)
         close(c.held_fd);
     g_queue_clear_full(&c.notified, (GDestroyNotify)g_bytes_unref);
+    g_queue_clear_full(&c.async_done, g_free);
     g_clear_object(&c.om);
     g_clear_object(&c.conn);
     g_free(c.watch_char);

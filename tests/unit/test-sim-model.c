@@ -1,6 +1,7 @@
 /* The simulator's device model with a driver built here: decoding, state,
  * answers, sequence acknowledgements, the keepalive watchdog, battery and
- * power, and the command log's lines. No D-Bus: the model is transport-free. */
+ * power, the device's own stop button (also with the built-in drivers), and
+ * the command log's lines. No D-Bus: the model is transport-free. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "protocol/reference.h"
 #include "sim/device-model.h"
 
 /* A tiny protocol: frames are [kind, value, seq]; readings are
@@ -320,6 +322,134 @@ static void test_garbage_notification(void **state)
     assert_true(n >= 1 && n <= 20);
 }
 
+static gboolean log_has(Fixture *f, const char *needle)
+{
+    g_autofree char *text = NULL;
+    assert_true(g_file_get_contents(f->log_path, &text, NULL, NULL));
+    return strstr(text, needle) != NULL;
+}
+
+/* The button stops a running motor; a driver that can say "running" reports
+ * it in one reading with running cleared and speed 0. At rest a press only
+ * logs. */
+static void test_button_stop(void **state)
+{
+    Fixture *f = *state;
+    write3(f, MP_CMD_INTENSITY, 40, 1);
+    guint before = f->notified->len;
+    assert_true(sim_device_press_button(f->dev));
+    SimDeviceState st;
+    sim_device_get_state(f->dev, &st);
+    assert_false(st.running);
+    assert_true(st.connected);
+    assert_int_equal(f->notified->len, before + 1);
+    static const guint8 stopped[] = {
+        0xB0, MP_READING_RUNNING | MP_READING_SPEED | MP_READING_INTENSITY | MP_READING_BATTERY,
+        0,    40,
+        50,   0,
+        0};
+    assert_notified(f, before, stopped, sizeof stopped);
+    assert_true(log_has(f, "\"event\":\"button-stop\",\"was_running\":\"true\""));
+
+    assert_false(sim_device_press_button(f->dev));
+    assert_int_equal(f->notified->len, before + 1);
+    assert_true(log_has(f, "\"event\":\"button-stop\",\"was_running\":\"false\""));
+}
+
+/* ---- the button with the built-in drivers ---- */
+
+typedef struct {
+    const char *notify_uuid;
+    GPtrArray *notified;
+} Collect;
+
+static void on_notify_collect(SimDevice *dev, const char *uuid, GBytes *value, gpointer user_data)
+{
+    Collect *c = user_data;
+    if (mp_uuid_equal(uuid, c->notify_uuid))
+        g_ptr_array_add(c->notified, g_bytes_ref(value));
+}
+
+/* A connected device of `driver`, its motor started at 40 % by the host's own
+ * frames; returns what it notified after the button was pressed. */
+static GPtrArray *press_while_running(MpDriver *driver)
+{
+    SimDeviceConfig cfg;
+    sim_device_config_init(&cfg);
+    cfg.keepalive_timeout_ms = 600000;
+    cfg.force_period_ms = 600000; /* no force readings in the way */
+    g_autoptr(SimDevice) dev = sim_device_new(driver, &cfg, NULL);
+    sim_device_config_clear(&cfg);
+    Collect c = {.notify_uuid = driver->notify_uuid,
+                 .notified = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
+    const SimDeviceCallbacks cb = {.notify = on_notify_collect};
+    sim_device_set_callbacks(dev, &cb, &c);
+    sim_device_link_up(dev);
+    g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    MpCommand start = {.kind = MP_CMD_START, .value = 40};
+    assert_true(mp_driver_encode(driver, &start, 1, frames, NULL));
+    for (guint i = 0; i < frames->len; i++) {
+        gsize len = 0;
+        const guint8 *p = g_bytes_get_data(frames->pdata[i], &len);
+        assert_true(sim_device_write(dev, driver->write_uuid, p, len, NULL));
+    }
+    SimDeviceState st;
+    sim_device_get_state(dev, &st);
+    assert_true(st.running);
+    g_ptr_array_set_size(c.notified, 0);
+    assert_true(sim_device_press_button(dev));
+    sim_device_get_state(dev, &st);
+    assert_false(st.running);
+    return c.notified;
+}
+
+static MpReading decoded(MpDriver *driver, GPtrArray *notified, guint i)
+{
+    assert_true(i < notified->len);
+    gsize len = 0;
+    const guint8 *p = g_bytes_get_data(notified->pdata[i], &len);
+    MpReading r = {0};
+    g_autoptr(GError) error = NULL;
+    gboolean ok = mp_driver_decode(driver, driver->notify_uuid, p, len, &r, &error);
+    if (!ok)
+        fail_msg("%s: notification %u does not decode: %s", driver->name, i, error->message);
+    return r;
+}
+
+/* Reference: ERROR USER_STOP (0x14), then a STATE with running cleared. */
+static void test_button_stop_reference(void **state)
+{
+    g_autoptr(MpDriver) d = mp_driver_reference_new();
+    g_autoptr(GPtrArray) n = press_while_running(d);
+    assert_int_equal(n->len, 2);
+    MpReading err = decoded(d, n, 0);
+    assert_true(err.fields & MP_READING_ERROR);
+    assert_int_equal(err.error_code, MP_REF_ERR_USER_STOP);
+    MpReading st = decoded(d, n, 1);
+    assert_true(st.fields & MP_READING_RUNNING);
+    assert_false(st.running);
+    assert_int_equal(st.speed, 0);
+}
+
+/* Theragun: a status reply with running = 0 (the simulator's assumption). */
+static void test_button_stop_theragun(void **state)
+{
+    g_autoptr(MpDriver) d = mp_driver_theragun_new();
+    g_autoptr(GPtrArray) n = press_while_running(d);
+    assert_int_equal(n->len, 1);
+    MpReading st = decoded(d, n, 0);
+    assert_true(st.fields & MP_READING_RUNNING);
+    assert_false(st.running);
+}
+
+/* Lovense-style: its readings cannot say "running": it stops silently. */
+static void test_button_stop_lovense(void **state)
+{
+    g_autoptr(MpDriver) d = mp_driver_lovense_new();
+    g_autoptr(GPtrArray) n = press_while_running(d);
+    assert_int_equal(n->len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +463,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_battery_and_power, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_notification, setup, teardown),
         cmocka_unit_test_setup_teardown(test_battery_drains_while_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_button_stop, setup, teardown),
+        cmocka_unit_test(test_button_stop_reference),
+        cmocka_unit_test(test_button_stop_theragun),
+        cmocka_unit_test(test_button_stop_lovense),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,5 +25,12 @@ dev_path() { echo "/org/bluez/$1/dev_${2//:/_}"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# bluez_pid: the process that owns org.bluez, asked of the bus: the bluetoothd
+# the tests talk to, never another one found by name.
+bluez_pid() {
+	busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+		GetConnectionUnixProcessID s org.bluez | awk '{ print $2 }'
+}
+
 # timing WHAT MS: one line the host can grep ("timing: connect 312 ms").
 timing() { printf 'timing: %s %s ms\n' "$1" "$2"; }

@@ -106,6 +106,35 @@ programme_three() {
 # elapsed_ms: the first session's programme time, -1 without one.
 elapsed_ms() { "$M" --json status 2>/dev/null | jq -r '.sessions[0].elapsed_ms // -1'; }
 
+# wait_playing TIMEOUT_S: until the first session plays; PLAYING_STEP and
+# PLAYING_ELAPSED_MS come from the same status reply. Elapsed is published on
+# state and step changes only, so this is the point it resumed from (or, if
+# a step began before the reply, that step's start).
+wait_playing() {
+	local deadline=$((SECONDS + $1)) st
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		st=$("$M" --json status 2>/dev/null |
+			jq -r '.sessions[0] // empty | "\(.state) \(.step) \(.elapsed_ms)"' 2>/dev/null)
+		if [ "${st%% *}" = playing ]; then
+			read -r _ PLAYING_STEP PLAYING_ELAPSED_MS <<<"$st"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# resumed_where_frozen FROZEN_MS FROZEN_STEP: after wait_playing, the session
+# went on from where it froze (vm-three's steps start at 0, 5 s and 10 s); a
+# clock that ran on while the device was away is seconds further on.
+resumed_where_frozen() {
+	if [ "$PLAYING_STEP" = "$2" ]; then
+		[ "$PLAYING_ELAPSED_MS" -ge "$1" ] && [ "$PLAYING_ELAPSED_MS" -le $(($1 + 1000)) ]
+	else
+		[ "$PLAYING_STEP" = $(($2 + 1)) ] && [ "$PLAYING_ELAPSED_MS" = $((PLAYING_STEP * 5000)) ]
+	fi
+}
+
 # start_three: a reference peripheral ("MassageRef"), massaged connected to it
 # and vm-three playing its first step (20 %); m0 is the command log's mark
 # from before the start.

@@ -52,7 +52,7 @@ discover_and_connect() {
 # The GATT Channels setting bluetoothd runs with (1 = plain ATT; more = EATT).
 gatt_channels() {
 	local conf
-	conf=$(tr '\0' ' ' </proc/"$(pidof bluetoothd | awk '{print $1}')"/cmdline 2>/dev/null |
+	conf=$(tr '\0' ' ' </proc/"$(bluez_pid)"/cmdline 2>/dev/null |
 		sed -n 's/.*-f \([^ ]*\).*/\1/p')
 	if [ -n "$conf" ] && [ -f "$conf" ]; then
 		sed -n 's/^[[:space:]]*Channels[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' "$conf" | tail -1
