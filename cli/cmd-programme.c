@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli/caution.h"
 #include "cli/massagectl.h"
 #include "protocol/plot.h"
 #include "protocol/timeline.h"
@@ -271,6 +272,7 @@ static void show_json(const char *arg, const MpProgramme *p, const MpTimeline *t
     add_string(b, "summary", p->summary);
     add_string(b, "description", p->description);
     add_string(b, "author", p->author);
+    add_string(b, "caution", p->caution);
     add_string(b, "kind", mp_device_kind_to_string(p->kind));
     add_sides(b, p);
     json_builder_set_member_name(b, "references");
@@ -332,6 +334,11 @@ static void show_text(const MpProgramme *p, const MpTimeline *tl, const Tally *m
         printf("Author:      %s\n", p->author);
     for (guint i = 0; p->references && p->references[i]; i++)
         printf("%s %s\n", i ? "            " : "References: ", p->references[i]);
+    if (p->caution) {
+        /* Said before every start; here in full, so it can be read first. */
+        printf("Caution:\n");
+        mctl_caution_print_wrapped(stdout, "  ", p->caution, 76);
+    }
 
     /* Column widths from the data, so long step ids still line up. */
     int w_id = 4;

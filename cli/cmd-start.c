@@ -1,4 +1,6 @@
-/* massagectl start PROGRAMME [--device DEV] [--follow] [--scale PERCENT] [--side S] */
+/* massagectl start PROGRAMME [--device DEV] [--follow] [--scale PERCENT] [--side S]
+ *                  [--no-caution] */
+#include "cli/caution.h"
 #include "cli/client.h"
 #include "cli/follow.h"
 
@@ -37,6 +39,7 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     g_autofree char *device = NULL;
     g_autofree char *side = NULL;
     gboolean follow = FALSE;
+    gboolean no_caution = FALSE;
     double scale = 100;
     const GOptionEntry entries[] = {
         {"device", 'd', 0, G_OPTION_ARG_STRING, &device,
@@ -46,6 +49,10 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         {"scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
          "Play every intensity at PERCENT of the programme's (10..100)", "PERCENT"},
         {"side", 0, 0, G_OPTION_ARG_STRING, &side, "Play only the left or right pass", "SIDE"},
+        {"no-caution", 0, 0, G_OPTION_ARG_NONE, &no_caution,
+         "Do not show the one-time caution (for a home hub; also " MCTL_NO_CAUTION_ENV
+         "=1). A programme's own Caution is still shown",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     if (!mctl_parse_options(ctx, &argc, &argv, entries, "PROGRAMME",
@@ -69,6 +76,18 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     if (!d)
         return rc;
 
+    /* The cautions come before the device moves, on stderr. */
+    g_autofree char *caution = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!mctl_caution_fetch(c, argv[1], &caution, &error)) {
+        g_autofree char *what =
+            g_strdup_printf("cannot start '%s' on %s", argv[1], msd_device1_get_name(d));
+        return mctl_fail_dbus(ctx, error, what);
+    }
+    gboolean showed_caution = mctl_caution_show_first_use(no_caution);
+    if (caution)
+        mctl_caution_show_programme(argv[1], caution);
+
     g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
     /* Following binds the session to this process: if it dies, the device stops. */
     if (follow)
@@ -78,7 +97,6 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     if (side)
         g_variant_builder_add(&opts, "{sv}", "side", g_variant_new_string(side));
     g_autofree char *session = NULL;
-    g_autoptr(GError) error = NULL;
     if (!msd_manager1_call_start_sync(c->manager, g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)),
                                       argv[1], g_variant_builder_end(&opts), &session, NULL,
                                       &error)) {
@@ -86,6 +104,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
             g_strdup_printf("cannot start '%s' on %s", argv[1], msd_device1_get_name(d));
         return mctl_fail_dbus(ctx, error, what);
     }
+    if (showed_caution)
+        mctl_caution_mark_seen();
     if (follow)
         return mctl_follow_session(ctx, c, session);
     if (ctx->json) {
@@ -97,6 +117,12 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         json_builder_add_string_value(b, argv[1]);
         json_builder_set_member_name(b, "device");
         json_builder_add_string_value(b, msd_device1_get_address(d));
+        /* A hub shows the programme's caution to the person too. */
+        json_builder_set_member_name(b, "caution");
+        if (caution)
+            json_builder_add_string_value(b, caution);
+        else
+            json_builder_add_null_value(b);
         json_builder_end_object(b);
         mctl_print_json_builder(b);
     } else {

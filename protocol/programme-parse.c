@@ -13,11 +13,14 @@
  * something else entirely (a binary, the wrong file); say so and stop. */
 #define MAX_DIAGNOSTICS 100
 #define MAX_STEP_ID     64
+/* A caution is printed before every start, so it must stay short enough to
+ * be read there: a few sentences, not a leaflet. In characters, not bytes. */
+#define MAX_CAUTION 400
 
 static const char *const group_words[] = {"Programme", "Step", NULL};
-static const char *const programme_keys[] = {"Name",       "Summary",      "Description",
-                                             "Author",     "Kind",         "Sides",
-                                             "References", "MaxIntensity", NULL};
+static const char *const programme_keys[] = {"Name",    "Summary", "Description", "Author",
+                                             "Kind",    "Sides",   "References",  "MaxIntensity",
+                                             "Caution", NULL};
 static const char *const step_keys[] = {"Name",      "Muscle", "Zone",   "Side", "Duration",
                                         "Intensity", "Speed",  "Prompt", NULL};
 static const char *const muscle_words[] = {"hamstrings",      "biceps-femoris", "semitendinosus",
@@ -233,6 +236,27 @@ static gboolean text_value(Parser *ps, guint line, const char *key, const char *
     return TRUE;
 }
 
+/* Caution= is printed on the person's terminal before every start: bounded,
+ * and without control characters (an escape sequence could rewrite what the
+ * terminal shows, a tab or a bell has no business in it either). */
+static void parse_caution(Parser *ps, guint line, const char *value)
+{
+    glong n = g_utf8_strlen(value, -1);
+    if (n > MAX_CAUTION) {
+        add_error(ps, line, "Caution", "is %ld characters long; at most %d fit before a start", n,
+                  MAX_CAUTION);
+        return;
+    }
+    for (const char *c = value; *c; c = g_utf8_next_char(c)) {
+        gunichar u = g_utf8_get_char(c);
+        if (g_unichar_iscntrl(u)) {
+            add_error(ps, line, "Caution", "contains a control character (U+%04X)", u);
+            return;
+        }
+    }
+    text_value(ps, line, "Caution", value, &ps->p->caution);
+}
+
 static void parse_sides(Parser *ps, guint line, const char *value)
 {
     MpProgramme *p = ps->p;
@@ -305,6 +329,8 @@ static void programme_key(Parser *ps, guint line, const char *key, const char *v
         text_value(ps, line, key, value, &p->description);
     } else if (g_str_equal(key, "Author")) {
         text_value(ps, line, key, value, &p->author);
+    } else if (g_str_equal(key, "Caution")) {
+        parse_caution(ps, line, value);
     } else if (g_str_equal(key, "Kind")) {
         p->kind_line = line;
         if (!mp_device_kind_from_string(value, &p->kind))

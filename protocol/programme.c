@@ -123,6 +123,7 @@ void mp_programme_unref(MpProgramme *p)
     g_free(p->summary);
     g_free(p->description);
     g_free(p->author);
+    g_free(p->caution);
     g_strfreev(p->references);
     g_ptr_array_unref(p->steps);
     g_free(box);

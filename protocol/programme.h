@@ -105,6 +105,7 @@ typedef struct {
     char *summary;
     char *description;
     char *author;
+    char *caution; /* Caution=: said to the person before every start, NULL if none */
     GStrv references;
     MpDeviceKind kind;
     MpSide sides[2];      /* the passes, in order */

@@ -17,6 +17,9 @@ set -u
 
 TEST_NAME=$(basename "${0%.sh}")
 TEST_TMP=$(mktemp -d "/tmp/massaged-${TEST_NAME}.XXXXXX")
+# Per-user state (massagectl's once-only caution stamp) stays in the test's
+# directory, never in the home of whoever runs the tests.
+export XDG_STATE_HOME=$TEST_TMP/xdg-state
 TESTS_PASSED=0
 TESTS_FAILED=0
 declare -A SPAWNED=()

@@ -280,7 +280,7 @@ assert_eq "completion: programme sub-commands" "export import list plot remove s
 	"$(complete_words massagectl programme '')"
 assert_eq "completion: device sub-commands" "check decode encode list " \
 	"$(complete_words massagectl --json device '')"
-assert_eq "completion: start options" "--device --follow --help --json --scale --side " \
+assert_eq "completion: start options" "--device --follow --help --json --no-caution --scale --side " \
 	"$(complete_words massagectl start --)"
 assert_eq "completion: --side values" "left right " "$(complete_words massagectl start x --side '')"
 assert_eq "completion: stop options" "--all --help --json " "$(complete_words massagectl stop -)"

@@ -284,7 +284,7 @@ static void test_all_errors_at_once(void **state)
         "bad.programme:3: [Programme] Kind: unknown kind \"percusion\"; did you mean percussion?\n"
         "bad.programme:4: [Programme] Sides: unknown side \"lfet\"; did you mean left?\n"
         "bad.programme:5: [Programme] Colour: unknown key; use one of: Name, Summary, "
-        "Description, Author, Kind, Sides, References, MaxIntensity\n"
+        "Description, Author, Kind, Sides, References, MaxIntensity, Caution\n"
         "bad.programme:6: [Programme] Name: is given twice (first at line 2)\n"
         "bad.programme:7: [Programme] Duration: belongs in a [Step] group, not here\n"
         "bad.programme:9: [Step a] Muscle: unknown muscle \"hamstring\"; did you mean "
@@ -530,6 +530,68 @@ static void test_enum_names(void **state)
     assert_false(mp_side_from_string("none", &s));
 }
 
+/* Caution=: optional, kept as written (trailing comment and escapes as any
+ * text key), bounded, free of control characters, located when wrong. */
+static void test_caution(void **state)
+{
+    (void)state;
+    static const char head[] = "[Programme]\nName=c\n";
+    static const char step[] = "[Step a]\nDuration=1s\n";
+
+    g_autofree char *none = g_strconcat(head, step, NULL);
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+    g_autoptr(MpProgramme) p = mp_programme_parse(none, strlen(none), "c.programme", diags);
+    assert_non_null(p);
+    assert_null(p->caution);
+
+    g_autofree char *one = g_strconcat(
+        head, "Caution=Not before sprints \\# or jumps; ask first if pregnant.  # a comment\n",
+        step, NULL);
+    g_autoptr(GPtrArray) diags2 = mp_diagnostics_new();
+    g_autoptr(MpProgramme) q = mp_programme_parse(one, strlen(one), "c.programme", diags2);
+    assert_int_equal(diags2->len, 0);
+    assert_non_null(q);
+    assert_string_equal(q->caution, "Not before sprints # or jumps; ask first if pregnant.");
+
+    /* 400 characters fit (counted as characters: "é" is two bytes), 401 do not. */
+    GString *fits = g_string_new(NULL);
+    for (int i = 0; i < 400; i++)
+        g_string_append(fits, "\xC3\xA9");
+    g_autofree char *at_limit = g_strconcat(head, "Caution=", fits->str, "\n", step, NULL);
+    g_autofree char *got = diagnose(at_limit, strlen(at_limit));
+    assert_string_equal(got, "");
+    g_string_append_c(fits, 'x');
+    g_autofree char *over = g_strconcat(head, "Caution=", fits->str, "\n", step, NULL);
+    g_string_free(fits, TRUE);
+    g_free(got);
+    got = diagnose(over, strlen(over));
+    assert_string_equal(got, "bad.programme:3: [Programme] Caution: is 401 characters long; at "
+                             "most 400 fit before a start\n");
+
+    static const struct {
+        const char *text;
+        const char *diagnostics;
+    } cases[] = {
+        {"[Programme]\nName=c\nCaution=\n[Step a]\nDuration=1s\n",
+         "bad.programme:3: [Programme] Caution: must not be empty\n"},
+        {"[Programme]\nName=c\nCaution=Stop \x1b[2Jnow\n[Step a]\nDuration=1s\n",
+         "bad.programme:3: [Programme] Caution: contains a control character (U+001B)\n"},
+        {"[Programme]\nName=c\nCaution=a\tb\n[Step a]\nDuration=1s\n",
+         "bad.programme:3: [Programme] Caution: contains a control character (U+0009)\n"},
+        {"[Programme]\nName=c\nCaution=a\nCaution=b\n[Step a]\nDuration=1s\n",
+         "bad.programme:4: [Programme] Caution: is given twice (first at line 3)\n"},
+        {"[Programme]\nName=c\n[Step a]\nDuration=1s\nCaution=a\n",
+         "bad.programme:5: [Step a] Caution: belongs in [Programme], not here\n"},
+        {"[Programme]\nName=c\nCautoin=a\n[Step a]\nDuration=1s\n",
+         "bad.programme:3: [Programme] Cautoin: unknown key; did you mean Caution?\n"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_free(got);
+        got = diagnose(cases[i].text, strlen(cases[i].text));
+        assert_string_equal(got, cases[i].diagnostics);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_caution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
