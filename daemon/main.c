@@ -7,12 +7,14 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/trace.h"
+#include "daemon/watchdog.h"
 
 #define SHUTDOWN_TIMEOUT_MS 2000
 
 typedef struct {
     GMainLoop *loop;
     MsdDaemon *daemon;
+    MsdWatchdog *watchdog;
     int exit_code;
     gboolean stopping;
 } App;
@@ -30,6 +32,7 @@ static void begin_shutdown(App *app, const char *why)
         return;
     app->stopping = TRUE;
     msd_info("%s: stopping every device", why);
+    msd_watchdog_notify_stopping(app->watchdog);
     msd_daemon_shutdown(app->daemon, "shutdown", SHUTDOWN_TIMEOUT_MS, on_shutdown_done, app);
 }
 
@@ -54,6 +57,30 @@ static void on_name_lost(GDBusConnection *conn, const char *name, gpointer user_
     begin_shutdown(app, "bus name lost");
 }
 
+/* --state-dir, else the first of systemd's StateDirectory= directories
+ * ($STATE_DIRECTORY, colon-separated), else the built-in default: started by
+ * hand, by the unit, or by a packager's unit with another StateDirectory=,
+ * the daemon finds the same imported programmes and in-motion record that
+ * systemd set up for it. */
+static gboolean resolve_state_dir(MsdOptions *opts, GError **error)
+{
+    const char *env = g_getenv("STATE_DIRECTORY");
+    if (opts->state_dir) {
+        /* An explicit option wins. */
+    } else if (env && *env) {
+        g_auto(GStrv) dirs = g_strsplit(env, ":", 2);
+        if (!g_path_is_absolute(dirs[0])) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "$STATE_DIRECTORY: \"%s\" is not an absolute path", dirs[0]);
+            return FALSE;
+        }
+        opts->state_dir = g_strdup(dirs[0]);
+    } else {
+        opts->state_dir = g_strdup(MASSAGED_STATEDIR);
+    }
+    return TRUE;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -67,7 +94,9 @@ int main(int argc, char **argv)
         {"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.data_dir,
          "Data directory with programmes/ and devices/ (default " MASSAGED_DATADIR ")", "DIR"},
         {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.state_dir,
-         "State directory for imported programmes (default " MASSAGED_STATEDIR ")", "DIR"},
+         "State directory: imported programmes, the in-motion record (default "
+         "$STATE_DIRECTORY, else " MASSAGED_STATEDIR ")",
+         "DIR"},
         {"device-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts.device_dir,
          "Extra directory of *.device files", "DIR"},
         {"adapter", 'i', 0, G_OPTION_ARG_STRING, &opts.adapter, "Bluetooth adapter (hci0)", "NAME"},
@@ -92,9 +121,13 @@ int main(int argc, char **argv)
         g_printerr("massaged: --time-scale %g is outside 1..1000\n", opts.time_scale);
         return 2;
     }
+    if (!resolve_state_dir(&opts, &error)) {
+        g_printerr("massaged: %s\n", error->message);
+        return 2;
+    }
     msd_log_init(opts.verbose);
     msd_trace_init();
-    msd_info("massaged %s starting", MASSAGED_VERSION);
+    msd_info("massaged %s starting; state directory %s", MASSAGED_VERSION, opts.state_dir);
     if (opts.time_scale != 1)
         msd_warning("*** --time-scale %g: programmes play %g times faster than real time. "
                     "For tests and demonstrations only, never on a person. ***",
@@ -113,7 +146,11 @@ int main(int argc, char **argv)
     }
     g_dbus_connection_set_exit_on_close(conn, FALSE);
 
-    App app = {.loop = g_main_loop_new(NULL, FALSE), .daemon = daemon};
+    /* A first ping now, then one from this loop every half interval (see
+     * watchdog.h). No READY=1: the unit is Type=dbus, and owning
+     * org.massaged (claimed last) is what tells systemd the daemon is ready. */
+    g_autoptr(MsdWatchdog) watchdog = msd_watchdog_new(NULL);
+    App app = {.loop = g_main_loop_new(NULL, FALSE), .daemon = daemon, .watchdog = watchdog};
     /* Objects and the BlueZ subscription first, the name last: a client
      * that sees the name can use everything at once. */
     if (!msd_daemon_start(daemon, conn, &error)) {
