@@ -6,6 +6,7 @@
 #include "daemon/msd-config.h"
 #include "daemon/daemon.h"
 #include "daemon/device.h"
+#include "daemon/motion-record.h"
 #include "daemon/programme-store.h"
 #include "massaged-api.h"
 #include "protocol/registry.h"
@@ -17,6 +18,10 @@ struct _MsdDaemon {
     MsdClock *clock;     /* the real monotonic clock, shared by writers and engines */
     MpRegistry *drivers; /* built-in drivers + *.device files */
     MsdProgrammeStore *store;
+    /* <statedir>/in-motion: devices set in motion and not yet seen stopped
+     * (daemon/motion-record.h). device.c adds a device before its first
+     * motion frame and removes it after a stop frame went out. */
+    MsdMotionRecord *motion;
 
     GDBusConnection *conn;
     GDBusObjectManagerServer *om; /* /org/massaged */

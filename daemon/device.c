@@ -133,7 +133,7 @@ void msd_device_set_session(MsdDevice *dev, MsdSession *session, const char *ses
     msd_device1_set_session(dev->skel, session_path ? session_path : "/");
 }
 
-void msd_device_set_intensity(MsdDevice *dev, double percent)
+static void device_publish_level(MsdDevice *dev, double percent)
 {
     msd_device1_set_intensity(dev->skel, percent);
     if (dev->state == MSD_DEVICE_READY && percent > 0)
@@ -541,7 +541,7 @@ void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gp
         op->user_data = user_data;
         /* Refused when disconnected: then on_writer_stop already ran. */
         if (msd_writer_stop(dev->writer, on_writer_stop, op))
-            msd_device_set_intensity(dev, 0);
+            device_publish_level(dev, 0);
         return;
     }
     gboolean ok;
@@ -552,7 +552,7 @@ void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gp
     else
         ok = msd_writer_send(dev->writer, cmd);
     if (ok && (cmd->kind == MP_CMD_INTENSITY || cmd->kind == MP_CMD_START))
-        msd_device_set_intensity(dev, cmd->value);
+        device_publish_level(dev, cmd->value);
     if (!done)
         return;
     if (ok) {

@@ -68,7 +68,27 @@ void msd_device_stop(MsdDevice *device, const char *reason, MsdWriteDone done, g
 /* The session playing on the device (not owned), or NULL. */
 void msd_device_set_session(MsdDevice *device, MsdSession *session, const char *session_path);
 MsdSession *msd_device_get_session(MsdDevice *device);
-/* Reported by the session/engine: the intensity now on the device. */
-void msd_device_set_intensity(MsdDevice *device, double percent);
+/* Every level for the motor, from any path (a session's engine, Adjust,
+ * Next/Previous, Resume, a device that came back, a manual SetIntensity),
+ * goes through here: the device's motion gate (daemon/motion-gate.h) applies
+ * the cap, the start limit, the jump limit (only when `step_edge`: a
+ * programme moved to a new step) and the rise rate, ramping what it may not
+ * send at once. 0 stops the motor. Ignored while not connected. Device1's
+ * Intensity is what the gate let through. */
+void msd_device_set_level(MsdDevice *device, double percent, gboolean step_edge);
+
+/* TRUE when the device may be in motion as far as massaged knows: connected
+ * with a level above 0, recorded in the in-motion record (a previous
+ * massaged set it moving and never saw it stop), or dropped while moving. */
+gboolean msd_device_may_be_moving(MsdDevice *device);
+
+/* The stop a person or a hub asks for (Device1.Stop, StopAll, the recovery
+ * after a crash). Connected: stop now. Not connected: connect (the usual
+ * connect with its retry), send the stop, and disconnect again. `done` gets
+ * error NULL only when a stop frame reached the device; otherwise an error
+ * naming it (MSD_ERROR_NOT_CONNECTED: "could not reach AA:..: why"). Ends
+ * the device's session with `reason` first. */
+void msd_device_stop_reaching(MsdDevice *device, const char *reason, MsdWriteDone done,
+                              gpointer user_data);
 
 G_END_DECLS

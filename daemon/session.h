@@ -39,5 +39,10 @@ void msd_session_end(MsdSession *session, const char *reason);
 /* The device dropped / came back (reported by the device). */
 void msd_session_device_lost(MsdSession *session);
 void msd_session_device_returned(MsdSession *session);
+/* The device said it stopped by itself (its own button, its watchdog, an
+ * error; `why` names it, e.g. "device-stopped: user stop button"): the
+ * session pauses as if a person paused it, and nothing moves the motor
+ * again until a person resumes (the resume obeys the start and rise rules). */
+void msd_session_device_stopped(MsdSession *session, const char *why);
 
 G_END_DECLS
