@@ -16,6 +16,9 @@ struct _MsdMotionGate {
     gpointer user_data;
 
     gboolean at_rest;
+    /* At rest by msd_motion_gate_rest() (a stop, a connect, a device that
+     * stopped itself), not by a programme's rest step (a level of 0). */
+    gboolean hard_rest;
     double level;  /* last emitted */
     double target; /* last requested, capped */
     double bucket; /* rise budget, points */
@@ -23,12 +26,12 @@ struct _MsdMotionGate {
     guint timer; /* the next step of a ramp */
 };
 
-MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits,
-                                   double time_scale, double quantum, MsdMotionGateEmit emit,
-                                   gpointer user_data)
+MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits, double time_scale,
+                                   double quantum, MsdMotionGateEmit emit, gpointer user_data)
 {
     g_return_val_if_fail(clock && limits && emit, NULL);
     g_return_val_if_fail(time_scale > 0 && quantum > 0, NULL);
+    g_return_val_if_fail(limits->max_rise_per_s > 0, NULL); /* the ramp's timer divides by it */
     MsdMotionGate *g = g_new0(MsdMotionGate, 1);
     g->clock = msd_clock_ref(clock);
     g->limits = *limits;
@@ -40,6 +43,7 @@ MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits
     g->emit = emit;
     g->user_data = user_data;
     g->at_rest = TRUE;
+    g->hard_rest = TRUE;
     g->bucket_at_us = msd_clock_now(clock);
     return g;
 }
@@ -92,9 +96,14 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
     }
 
     double allowed;
-    gboolean instant = FALSE; /* a start or an edge jump empties the bucket */
+    gboolean instant = FALSE; /* a start or an edge jump: the budget starts again */
     if (g->at_rest) {
+        /* After a programme's own rest step, its next step may rise by the
+         * validator's jump at the edge (validated as a jump from 0); after a
+         * stop only the start intensity. */
         allowed = g->limits.max_start_intensity;
+        if (step_edge && !g->hard_rest)
+            allowed = MAX(allowed, g->limits.max_jump);
         instant = TRUE;
     } else if (step_edge) {
         allowed = MAX(g->level + g->limits.max_jump, g->level + g->bucket);
@@ -105,16 +114,24 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
     double next = g->target <= allowed + EPS ? g->target : quantise_down(g, allowed);
     if (next > g->level + EPS) {
         gboolean from_rest = g->at_rest;
-        g->bucket = instant ? 0 : MAX(0, g->bucket - (next - g->level));
+        /* After a start or a jump the ramp's line starts at the new level,
+         * half a quantum up: programme levels are rounded to the nearest
+         * quantum (mp_quantise()), so a ramp at exactly the limit reaches
+         * each level half a quantum early and must pass on time. */
+        g->bucket = instant ? g->quantum / 2 : MAX(0, g->bucket - (next - g->level));
         g->at_rest = FALSE;
+        g->hard_rest = FALSE;
         g->level = next;
         g->emit(next, from_rest, g->user_data);
     }
     if (g->level < g->target - EPS) {
         /* When the bucket holds the next quantum (or what is left). */
         double need = MIN(g->quantum, g->target - g->level) - g->bucket;
-        gint64 wait = need > 0 ? (gint64)ceil(need / g->rate_per_us) : 0;
-        g->timer = msd_clock_schedule(g->clock, now + MAX(wait, 1), on_ramp_timer, g);
+        double wait =
+            need > 0 ? MIN(ceil(need / g->rate_per_us), (double)G_USEC_PER_SEC * 3600) : 0;
+        /* emit() may have asked again (and scheduled): one timer only. */
+        msd_clock_clear(g->clock, &g->timer);
+        g->timer = msd_clock_schedule(g->clock, now + MAX((gint64)wait, 1), on_ramp_timer, g);
     }
 }
 
@@ -130,6 +147,7 @@ void msd_motion_gate_rest(MsdMotionGate *g)
 {
     msd_clock_clear(g->clock, &g->timer);
     g->at_rest = TRUE;
+    g->hard_rest = TRUE;
     g->level = 0;
     g->target = 0;
     g->bucket = 0;
