@@ -122,6 +122,17 @@ assert_eq "status --json: playing, no pause_reason" "playing " \
 	"$(jq -r '.sessions[0] | "\(.state) \(.pause_reason)"' <<<"$OUT")"
 run status
 assert_not_contains "status: no pause words while playing" "massagectl resume" "$OUT"
+# The device's own button: the device paused it, in words and in --json;
+# a person's resume goes on.
+check "the device's own button" sim_call PressButton s "$A"
+check "status --json: pause_reason device-stopped" wait_until 5 bash -c \
+	"'$M' --data-dir '$MSD_DATA' --json status | jq -e '.sessions[0].pause_reason == \"device-stopped\"'"
+run status
+assert_contains "status: the device stopped itself, in words" \
+	"paused: the device stopped itself (its button or its watchdog); \`massagectl resume\` to go on" "$OUT"
+run resume
+assert_eq "resume after the device stopped itself" 0 "$RC"
+check "running again" wait_prop 5 "$(devpath $A)" Device1 State '"running"'
 run next
 assert_eq "next" 0 "$RC"
 run previous
