@@ -7,6 +7,7 @@
 
 #include "daemon/daemon-private.h"
 #include "daemon/log.h"
+#include "daemon/motion-gate.h"
 #include "daemon/msd-error.h"
 #include "daemon/session.h"
 #include "daemon/trace.h"
@@ -66,6 +67,20 @@ struct _MsdDevice {
      * this file is its transport. */
     MsdWriter *writer;
     gboolean freeing;
+
+    /* Every motor level passes here (daemon/motion-gate.h). */
+    MsdMotionGate *gate;
+    /* The device stopped itself; levels are ignored until the session
+     * paused (an idle away, so no engine callback re-enters the engine). */
+    gboolean held;
+    guint held_idle_id;
+    char *held_why;
+    guint record_fail_id; /* the in-motion record could not be written */
+    /* Telling the device's own stop from an answer: status queries sent
+     * and not yet answered, and an ERROR seen whose STATE is still to come. */
+    guint status_pending;
+    gboolean error_pending;
+    gboolean moving_at_drop; /* the link dropped while the motor ran */
 
     MsdSession *session;
     GCancellable *cancel;
@@ -142,6 +157,118 @@ static void device_publish_level(MsdDevice *dev, double percent)
         set_state(dev, MSD_DEVICE_READY);
 }
 
+/* ---- the motion gate ---- */
+
+static void device_send_stop(MsdDevice *dev, MsdWriteDone done, gpointer user_data);
+
+/* The in-motion record (daemon/motion-record.h) holds the device before its
+ * first motion frame: a massaged that dies after this point finds it at its
+ * next start and stops it. */
+static gboolean record_motion(MsdDevice *dev, GError **error)
+{
+    MsdMotionRecord *rec = dev->daemon->motion;
+    if (!rec || msd_motion_record_contains(rec, dev->address))
+        return TRUE;
+    return msd_motion_record_add(rec, dev->address, dev->driver->name, error);
+}
+
+static gboolean on_record_failed(gpointer data)
+{
+    MsdDevice *dev = data;
+    dev->record_fail_id = 0;
+    if (dev->session)
+        msd_device_stop(dev, "error", NULL, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_held_idle(gpointer data)
+{
+    MsdDevice *dev = data;
+    dev->held_idle_id = 0;
+    g_autofree char *why = g_steal_pointer(&dev->held_why);
+    /* The session pauses: from now on only a person's Resume moves the motor. */
+    if (dev->session)
+        msd_session_device_stopped(dev->session, why);
+    dev->held = FALSE;
+    return G_SOURCE_REMOVE;
+}
+
+/* The device stopped its motor by itself (its button, its watchdog, an error,
+ * or we were silent longer than its watchdog allows): its word is final. No
+ * ramp goes on, a stop confirms it, and the session pauses. */
+static void device_stopped_itself(MsdDevice *dev, const char *why)
+{
+    msd_dev_warning(dev->address, "the device stopped by itself (%s): pausing", why);
+    msd_trace("device-stopped", dev->address, why);
+    device_send_stop(dev, NULL, NULL);
+    if (!dev->session)
+        return; /* manual control: the next SetIntensity is a person's */
+    dev->held = TRUE;
+    g_free(dev->held_why);
+    dev->held_why = g_strdup_printf("device-stopped: %s", why);
+    if (!dev->held_idle_id)
+        dev->held_idle_id = g_idle_add(on_held_idle, dev);
+}
+
+/* A device with a watchdog may have stopped after we were silent for twice
+ * its keepalive period (the shortest watchdog its protocol allows): a daemon
+ * frozen (SIGSTOP, a stall) must not carry on as if it ran. */
+static gboolean silence_stopped_it(MsdDevice *dev)
+{
+    gint64 silence_us = msd_writer_take_longest_silence(dev->writer);
+    guint keepalive = dev->driver->keepalive_ms;
+    if (!keepalive || silence_us <= (gint64)keepalive * 2 * 1000)
+        return FALSE;
+    g_autofree char *why =
+        g_strdup_printf("massaged sent nothing for %" G_GINT64_FORMAT
+                        " ms, longer than its watchdog allows (%u ms)",
+                        silence_us / 1000, keepalive * 2);
+    device_stopped_itself(dev, why);
+    return TRUE;
+}
+
+static void on_gate_emit(double level, gboolean from_rest, gpointer data)
+{
+    MsdDevice *dev = data;
+    if (level <= 0) {
+        device_send_stop(dev, NULL, NULL);
+        return;
+    }
+    if (!msd_writer_is_connected(dev->writer)) {
+        msd_motion_gate_rest(dev->gate);
+        return;
+    }
+    if (!from_rest && silence_stopped_it(dev))
+        return;
+    g_autoptr(GError) error = NULL;
+    if (!record_motion(dev, &error)) {
+        /* Never move a motor that a crash could leave running unknown. */
+        msd_dev_warning(dev->address, "not starting: %s", error->message);
+        device_send_stop(dev, NULL, NULL);
+        if (!dev->record_fail_id)
+            dev->record_fail_id = g_idle_add(on_record_failed, dev);
+        return;
+    }
+    msd_writer_set_intensity(dev->writer, level);
+    device_publish_level(dev, level);
+}
+
+void msd_device_set_level(MsdDevice *dev, double percent, gboolean step_edge)
+{
+    if (dev->held || !msd_device_is_ready(dev))
+        return;
+    msd_motion_gate_request(dev->gate, percent, step_edge);
+}
+
+gboolean msd_device_may_be_moving(MsdDevice *dev)
+{
+    if (msd_device_is_ready(dev) && msd_motion_gate_get_level(dev->gate) > 0)
+        return TRUE;
+    if (dev->moving_at_drop)
+        return TRUE;
+    return dev->daemon->motion && msd_motion_record_contains(dev->daemon->motion, dev->address);
+}
+
 /* ---- waiters ---- */
 
 static void finish_waiters(MsdDevice *dev, const GError *error)
@@ -159,6 +286,35 @@ static void finish_waiters(MsdDevice *dev, const GError *error)
 }
 
 /* ---- notifications ---- */
+
+/* Does this reading say the motor stopped without us asking? An explicit
+ * stop report (MP_READING_STOPPED: the reference protocol's 0x10-0x14) does.
+ * A state saying "not running" while we drive the motor does too, unless it
+ * answers our own status query, or the device reports its state after every
+ * frame (then it is the answer to our stop, and its own stops come with an
+ * ERROR first: docs/protocol.md §8, "an unknown code followed by a STATE
+ * saying stopped is a stop"). */
+static void note_self_stop(MsdDevice *dev, const MpReading *r)
+{
+    gboolean moving = !dev->held && msd_device_is_ready(dev) &&
+                      msd_motion_gate_get_level(dev->gate) > 0;
+    g_autofree char *why = NULL;
+    if (r->fields & MP_READING_STOPPED) {
+        why = g_strdup_printf("it reports error 0x%02x, a stop of its own", r->error_code);
+    } else if (r->fields & MP_READING_ERROR) {
+        dev->error_pending = TRUE;
+    }
+    if (!why && (r->fields & MP_READING_RUNNING)) {
+        gboolean answer = dev->status_pending > 0;
+        if (answer)
+            dev->status_pending--;
+        if (!r->running && !answer && (!dev->driver->reports_changes || dev->error_pending))
+            why = g_strdup("it reports its motor is not running");
+        dev->error_pending = FALSE;
+    }
+    if (why && moving)
+        device_stopped_itself(dev, why);
+}
 
 static void handle_notification(MsdDevice *dev, const char *char_uuid, const guint8 *data,
                                 gsize len)
@@ -181,6 +337,7 @@ static void handle_notification(MsdDevice *dev, const char *char_uuid, const gui
         msd_device1_set_speed(dev->skel, r.speed);
     if (r.fields & MP_READING_ERROR)
         msd_dev_warning(dev->address, "the device reports error code %u", r.error_code);
+    note_self_stop(dev, &r);
 }
 
 static gboolean on_notify_fd(gint fd, GIOCondition cond, gpointer user_data)
@@ -369,6 +526,8 @@ static void transport_complete(MsdDevice *dev)
     gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
     set_state(dev, MSD_DEVICE_READY);
     dev->backoff_ms = 0;
+    /* Whatever the motor does now, the next level starts from rest. */
+    msd_motion_gate_rest(dev->gate);
     msd_writer_set_connected(dev->writer, TRUE);
     /* A device found running (a previous daemon died, a session ended while
      * it was out of reach) is stopped first. A session about to resume sends
@@ -389,7 +548,8 @@ static void transport_complete(MsdDevice *dev)
      * person feels comes first. */
     if (dev->asks_status) {
         MpCommand status = {.kind = MP_CMD_STATUS};
-        msd_writer_send(dev->writer, &status);
+        if (msd_writer_send(dev->writer, &status))
+            dev->status_pending++;
     }
     if (dev->asks_battery) {
         on_battery_poll(dev);
@@ -527,32 +687,50 @@ typedef struct {
 static void on_writer_stop(MsdWriter *writer, const GError *error, gpointer data)
 {
     StopOp *op = data;
+    MsdDevice *dev = op->dev;
+    if (!error && !dev->freeing && dev->daemon->motion) {
+        /* The stop reached it: nothing left to stop after a crash. */
+        g_autoptr(GError) e = NULL;
+        if (!msd_motion_record_remove(dev->daemon->motion, dev->address, &e))
+            msd_dev_warning(dev->address, "%s", e->message);
+    }
+    if (!error)
+        dev->moving_at_drop = FALSE;
     if (op->done)
         op->done(op->dev->freeing ? NULL : op->dev, error, op->user_data);
     g_free(op);
 }
 
+/* A stop jumps every queue (daemon/writer.h) and puts the gate at rest: the
+ * next level obeys the start rule. */
+static void device_send_stop(MsdDevice *dev, MsdWriteDone done, gpointer user_data)
+{
+    msd_motion_gate_rest(dev->gate);
+    dev->error_pending = FALSE;
+    StopOp *op = g_new0(StopOp, 1);
+    op->dev = dev;
+    op->done = done;
+    op->user_data = user_data;
+    /* Refused when disconnected: then on_writer_stop already ran. */
+    if (msd_writer_stop(dev->writer, on_writer_stop, op))
+        device_publish_level(dev, 0);
+}
+
 void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gpointer user_data)
 {
     if (cmd->kind == MP_CMD_STOP) {
-        StopOp *op = g_new0(StopOp, 1);
-        op->dev = dev;
-        op->done = done;
-        op->user_data = user_data;
-        /* Refused when disconnected: then on_writer_stop already ran. */
-        if (msd_writer_stop(dev->writer, on_writer_stop, op))
-            device_publish_level(dev, 0);
+        device_send_stop(dev, done, user_data);
         return;
     }
     gboolean ok;
-    if (cmd->kind == MP_CMD_INTENSITY || cmd->kind == MP_CMD_START)
-        ok = msd_writer_set_intensity(dev->writer, cmd->value);
-    else if (cmd->kind == MP_CMD_SPEED)
+    if (cmd->kind == MP_CMD_INTENSITY || cmd->kind == MP_CMD_START) {
+        /* Motion only through the gate. */
+        ok = msd_writer_is_connected(dev->writer);
+        msd_device_set_level(dev, cmd->value, FALSE);
+    } else if (cmd->kind == MP_CMD_SPEED)
         ok = msd_writer_set_speed(dev->writer, cmd->value);
     else
         ok = msd_writer_send(dev->writer, cmd);
-    if (ok && (cmd->kind == MP_CMD_INTENSITY || cmd->kind == MP_CMD_START))
-        device_publish_level(dev, cmd->value);
     if (!done)
         return;
     if (ok) {
@@ -587,6 +765,9 @@ static void device_teardown_transport(MsdDevice *dev)
     dev->cancel = g_cancellable_new();
     dev->connect_in_flight = FALSE; /* its reply, cancelled, will not say so */
     msd_writer_set_connected(dev->writer, FALSE);
+    msd_motion_gate_rest(dev->gate);
+    dev->status_pending = 0;
+    dev->error_pending = FALSE;
     if (dev->notify_source) {
         g_source_remove(dev->notify_source);
         dev->notify_source = 0;
@@ -841,6 +1022,7 @@ static gboolean on_reconnect_timer(gpointer user_data)
 void msd_device_connect(MsdDevice *dev, GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
+    g_task_set_task_data(task, dev, NULL);
     if (msd_device_is_ready(dev)) {
         g_task_return_boolean(task, TRUE);
         g_object_unref(task);
@@ -879,6 +1061,9 @@ gboolean msd_device_connect_finish(MsdDevice *dev, GAsyncResult *result, GError 
 static void device_dropped(MsdDevice *dev, const char *why)
 {
     MsdDeviceState was = dev->state;
+    /* Still running out there, as far as we know: a stop must reach it. */
+    if (msd_motion_gate_get_level(dev->gate) > 0)
+        dev->moving_at_drop = TRUE;
     device_teardown_transport(dev);
     g_autoptr(GError) gone =
         g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s disconnected (%s)", dev->address, why);
@@ -1021,9 +1206,8 @@ static void after_stop_disconnect(MsdDevice *dev, const GError *error, gpointer 
         set_state(dev, MSD_DEVICE_DISCOVERED);
 }
 
-static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
+static void device_disconnect(MsdDevice *dev)
 {
-    MsdDevice *dev = user_data;
     dev->want_connected = FALSE;
     g_clear_handle_id(&dev->reconnect_id, g_source_remove);
     g_clear_handle_id(&dev->retry_id, g_source_remove);
@@ -1041,6 +1225,11 @@ static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, 
             after_stop_disconnect(dev, NULL, NULL);
         set_state(dev, MSD_DEVICE_DISCOVERED);
     }
+}
+
+static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
+{
+    device_disconnect(user_data);
     g_dbus_method_invocation_return_value(inv, NULL);
     return TRUE;
 }
@@ -1080,12 +1269,23 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
                                               "%s is not connected", dev->address);
         return TRUE;
     }
-    /* A motor at rest is started; a running one is adjusted; 0 stops it. */
-    MpCommand cmd = {.kind = pct <= 0                           ? MP_CMD_STOP
-                             : dev->state == MSD_DEVICE_RUNNING ? MP_CMD_INTENSITY
-                                                                : MP_CMD_START,
-                     .value = pct};
-    msd_device_send(dev, &cmd, on_method_write_done, inv);
+    if (pct <= 0) {
+        MpCommand stop = {.kind = MP_CMD_STOP};
+        msd_device_send(dev, &stop, on_method_write_done, inv);
+        return TRUE;
+    }
+    /* Recorded before the reply, so a failure to record is the caller's
+     * error, not a silent refusal later. */
+    g_autoptr(GError) error = NULL;
+    if (!record_motion(dev, &error)) {
+        msd_error_return(inv, error);
+        return TRUE;
+    }
+    /* Manual control obeys the programme rules: from rest at most the start
+     * intensity, then a ramp at the rise rate (no step edges here). The
+     * reply means "accepted"; Intensity follows the ramp. */
+    msd_device_set_level(dev, pct, FALSE);
+    g_dbus_method_invocation_return_value(inv, NULL);
     return TRUE;
 }
 
@@ -1093,15 +1293,93 @@ static gboolean handle_stop(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpoint
 {
     MsdDevice *dev = user_data;
     msd_trace("stop-received", dev->address, NULL);
-    if (!msd_device_is_ready(dev)) {
-        if (dev->session)
-            msd_session_end(dev->session, "stopped");
-        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                              "%s is not connected", dev->address);
-        return TRUE;
-    }
-    msd_device_stop(dev, "stopped", on_method_write_done, inv);
+    /* A person named this device: reach it, whatever massaged thinks it
+     * does, and say so if that fails. */
+    msd_device_stop_reaching(dev, "stopped", on_method_write_done, inv);
     return TRUE;
+}
+
+/* ---- a stop that reaches the device ---- */
+
+typedef struct {
+    char *reason;
+    MsdWriteDone done;
+    gpointer user_data;
+    gboolean disconnect_after; /* we connected only to stop it */
+} ReachOp;
+
+static void reach_op_free(ReachOp *op)
+{
+    g_free(op->reason);
+    g_free(op);
+}
+
+static char *device_label(MsdDevice *dev)
+{
+    const char *name = msd_device1_get_name(dev->skel);
+    if (name && *name && g_strcmp0(name, dev->address) != 0)
+        return g_strdup_printf("%s (%s)", name, dev->address);
+    return g_strdup(dev->address);
+}
+
+static void reach_finish(MsdDevice *dev, ReachOp *op, const GError *error)
+{
+    if (error && dev) {
+        g_autofree char *label = device_label(dev);
+        g_autoptr(GError) e = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                          "could not stop %s: %s", label, error->message);
+        msd_dev_warning(dev->address, "%s", e->message);
+        if (op->done)
+            op->done(dev, e, op->user_data);
+    } else if (op->done) {
+        op->done(dev, error, op->user_data);
+    }
+    reach_op_free(op);
+}
+
+static void device_disconnect(MsdDevice *dev);
+
+static void on_reach_stopped(MsdDevice *dev, const GError *error, gpointer data)
+{
+    ReachOp *op = data;
+    gboolean disconnect = op->disconnect_after && dev && !error;
+    reach_finish(dev, op, error);
+    if (disconnect)
+        device_disconnect(dev);
+}
+
+static void on_reach_connected(GObject *src, GAsyncResult *res, gpointer data)
+{
+    ReachOp *op = data;
+    MsdDevice *dev = g_task_get_task_data(G_TASK(res));
+    g_autoptr(GError) error = NULL;
+    if (!g_task_propagate_boolean(G_TASK(res), &error)) {
+        reach_finish(dev && !dev->freeing ? dev : NULL, op, error);
+        return;
+    }
+    msd_device_stop(dev, op->reason, on_reach_stopped, op);
+}
+
+void msd_device_stop_reaching(MsdDevice *dev, const char *reason, MsdWriteDone done,
+                              gpointer user_data)
+{
+    ReachOp *op = g_new0(ReachOp, 1);
+    op->reason = g_strdup(reason);
+    op->done = done;
+    op->user_data = user_data;
+    if (msd_device_is_ready(dev)) {
+        msd_device_stop(dev, reason, on_reach_stopped, op);
+        return;
+    }
+    if (dev->session) {
+        MsdSession *s = dev->session;
+        msd_device_set_session(dev, NULL, NULL);
+        msd_session_end(s, reason);
+    }
+    /* A link we make only for the stop is taken down after it. */
+    op->disconnect_after = dev->state == MSD_DEVICE_DISCOVERED || dev->state == MSD_DEVICE_LOST;
+    msd_dev_info(dev->address, "not connected: connecting to stop it (%s)", reason);
+    msd_device_connect(dev, on_reach_connected, op);
 }
 
 /* ---- life ---- */
@@ -1126,6 +1404,8 @@ MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver 
     dev->notify_fd = -1;
     dev->cancel = g_cancellable_new();
     dev->writer = msd_writer_new(daemon->clock, driver, &device_transport, dev);
+    dev->gate = msd_motion_gate_new(daemon->clock, &daemon->config.safety, daemon->time_scale, 1.0,
+                                    on_gate_emit, dev);
     dev->asks_status = driver_can(driver, MP_CMD_STATUS);
     dev->asks_battery = driver_queries_battery(driver);
     msd_writer_set_error_func(dev->writer, on_writer_error, dev);
@@ -1165,6 +1445,10 @@ void msd_device_free(MsdDevice *dev)
     dev->freeing = TRUE;
     device_teardown_transport(dev);
     g_clear_pointer(&dev->writer, msd_writer_free);
+    g_clear_pointer(&dev->gate, msd_motion_gate_free);
+    g_clear_handle_id(&dev->held_idle_id, g_source_remove);
+    g_clear_handle_id(&dev->record_fail_id, g_source_remove);
+    g_clear_pointer(&dev->held_why, g_free);
     g_cancellable_cancel(dev->cancel);
     g_clear_object(&dev->cancel);
     g_clear_handle_id(&dev->reconnect_id, g_source_remove);

@@ -23,12 +23,12 @@ struct _MsdMotionGate {
     guint timer; /* the next step of a ramp */
 };
 
-MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits,
-                                   double time_scale, double quantum, MsdMotionGateEmit emit,
-                                   gpointer user_data)
+MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits, double time_scale,
+                                   double quantum, MsdMotionGateEmit emit, gpointer user_data)
 {
     g_return_val_if_fail(clock && limits && emit, NULL);
     g_return_val_if_fail(time_scale > 0 && quantum > 0, NULL);
+    g_return_val_if_fail(limits->max_rise_per_s > 0, NULL); /* the ramp's timer divides by it */
     MsdMotionGate *g = g_new0(MsdMotionGate, 1);
     g->clock = msd_clock_ref(clock);
     g->limits = *limits;
@@ -92,7 +92,7 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
     }
 
     double allowed;
-    gboolean instant = FALSE; /* a start or an edge jump empties the bucket */
+    gboolean instant = FALSE; /* a start or an edge jump: the budget starts again */
     if (g->at_rest) {
         allowed = g->limits.max_start_intensity;
         instant = TRUE;
@@ -105,7 +105,11 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
     double next = g->target <= allowed + EPS ? g->target : quantise_down(g, allowed);
     if (next > g->level + EPS) {
         gboolean from_rest = g->at_rest;
-        g->bucket = instant ? 0 : MAX(0, g->bucket - (next - g->level));
+        /* After a start or a jump the ramp's line starts at the new level,
+         * half a quantum up: programme levels are rounded to the nearest
+         * quantum (mp_quantise()), so a ramp at exactly the limit reaches
+         * each level half a quantum early and must pass on time. */
+        g->bucket = instant ? g->quantum / 2 : MAX(0, g->bucket - (next - g->level));
         g->at_rest = FALSE;
         g->level = next;
         g->emit(next, from_rest, g->user_data);
@@ -113,8 +117,11 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
     if (g->level < g->target - EPS) {
         /* When the bucket holds the next quantum (or what is left). */
         double need = MIN(g->quantum, g->target - g->level) - g->bucket;
-        gint64 wait = need > 0 ? (gint64)ceil(need / g->rate_per_us) : 0;
-        g->timer = msd_clock_schedule(g->clock, now + MAX(wait, 1), on_ramp_timer, g);
+        double wait =
+            need > 0 ? MIN(ceil(need / g->rate_per_us), (double)G_USEC_PER_SEC * 3600) : 0;
+        /* emit() may have asked again (and scheduled): one timer only. */
+        msd_clock_clear(g->clock, &g->timer);
+        g->timer = msd_clock_schedule(g->clock, now + MAX((gint64)wait, 1), on_ramp_timer, g);
     }
 }
 

@@ -18,8 +18,11 @@
  *
  * The rise budget is a token bucket that fills at the rise rate and holds at
  * most `slack` points (two quanta): a level held for a minute does not bank
- * a minute of rise. Pure GLib on an MsdClock, so tests drive it on the fake
- * clock. */
+ * a minute of rise. A start or an edge jump leaves half a quantum in it:
+ * programme levels are rounded to the nearest quantum, so a ramp at exactly
+ * the limit reaches each level half a quantum ahead of its line, and must
+ * still pass on time. Pure GLib on an MsdClock, so tests drive it on the fake
+ * clock (tests/unit/test-motion-gate.c). */
 #pragma once
 
 #include <glib.h>
@@ -33,15 +36,16 @@ typedef struct _MsdMotionGate MsdMotionGate;
 
 /* A level for the motor (percent, > 0), or 0 for a rest (the owner sends a
  * stop or intensity 0 as it sees fit). `from_rest`: the motor was at rest
- * before this level. */
+ * before this level. It may call msd_motion_gate_request() or _rest(), but
+ * must not free the gate. */
 typedef void (*MsdMotionGateEmit)(double level, gboolean from_rest, gpointer user_data);
 
 /* `limits` is copied; `time_scale` is programme ms per real ms (1 in
  * production; tests play faster); `quantum` is the output resolution in
- * percent (1). */
-MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits,
-                                   double time_scale, double quantum, MsdMotionGateEmit emit,
-                                   gpointer user_data);
+ * percent (1). NULL (with a critical) unless time_scale, quantum and
+ * limits->max_rise_per_s are above 0. */
+MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits, double time_scale,
+                                   double quantum, MsdMotionGateEmit emit, gpointer user_data);
 void msd_motion_gate_free(MsdMotionGate *gate);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsdMotionGate, msd_motion_gate_free)
 

@@ -216,6 +216,14 @@ void msd_session_device_lost(MsdSession *s)
         msd_engine_device_lost(s->engine);
 }
 
+void msd_session_device_stopped(MsdSession *s, const char *why)
+{
+    if (s->ended || !s->started)
+        return;
+    msd_session_warning(s->path, s->address, "pausing: %s", why);
+    msd_engine_pause(s->engine); /* a person's Resume goes on */
+}
+
 void msd_session_device_returned(MsdSession *s)
 {
     if (!s->ended && s->started)

@@ -43,6 +43,9 @@ struct _MsdWriter {
     GArray *stop_waiters;   /* StopWaiter */
 
     gint64 last_write_us; /* start of the last write */
+    /* The longest time between two writes (or the connect and the first
+     * write) since msd_writer_take_longest_silence() last asked. */
+    gint64 longest_silence_us;
     gboolean wrote_any;
     gint64 keepalive_base_us; /* max(last write, connect time) */
     guint gap_timer;
@@ -162,6 +165,7 @@ void msd_writer_set_connected(MsdWriter *w, gboolean connected)
     if (connected) {
         /* A new link: the gap to a write on the old one does not matter. */
         w->wrote_any = FALSE;
+        w->longest_silence_us = 0;
         w->keepalive_base_us = msd_clock_now(w->clock);
         schedule_keepalive(w);
         return;
@@ -219,7 +223,9 @@ static void start_write(MsdWriter *w, GBytes *frame, MpCommandKind kind, gboolea
         w->n_normal++;
         w->normal_type = wr->type;
     }
-    w->last_write_us = msd_clock_now(w->clock);
+    gint64 now = msd_clock_now(w->clock);
+    w->longest_silence_us = MAX(w->longest_silence_us, now - w->keepalive_base_us);
+    w->last_write_us = now;
     w->keepalive_base_us = w->last_write_us;
     w->wrote_any = TRUE;
     w->stats.frames++;
@@ -448,4 +454,13 @@ double msd_writer_get_last_intensity(MsdWriter *w)
 const MsdWriterStats *msd_writer_get_stats(MsdWriter *w)
 {
     return &w->stats;
+}
+
+gint64 msd_writer_take_longest_silence(MsdWriter *w)
+{
+    gint64 silence = w->longest_silence_us;
+    if (w->connected)
+        silence = MAX(silence, msd_clock_now(w->clock) - w->keepalive_base_us);
+    w->longest_silence_us = 0;
+    return silence;
 }

@@ -256,6 +256,10 @@ static gboolean decode_status_frame(const guint8 *data, gsize len, MpReading *ou
             return FALSE;
         out->fields |= MP_READING_ERROR;
         out->error_code = p[0];
+        /* §8: 0x10-0x14 say the motor stopped (watchdog, heat, battery,
+         * fault, the button). */
+        if (p[0] >= MP_REF_ERR_WATCHDOG && p[0] <= MP_REF_ERR_USER_STOP)
+            out->fields |= MP_READING_STOPPED;
         return TRUE;
     case MP_REF_OP_ACK:
         if (!need_len(&f, MP_REF_ACK_LEN, "ACK", NULL, error))
@@ -532,6 +536,7 @@ MpDriver *mp_driver_reference_new(void)
     d->speed_max = G_MAXUINT16;
     d->speed_unit = g_strdup("device units");
     d->uses_seq = TRUE;
+    d->reports_changes = TRUE;
     d->encode = ref_encode;
     d->decode = ref_decode;
     d->parse_command = ref_parse_command;

@@ -64,6 +64,8 @@ char *mp_reading_to_string(const MpReading *r)
         g_string_append_printf(s, "%sforce=%g", SEP(), r->force);
     if (r->fields & MP_READING_ERROR)
         g_string_append_printf(s, "%serror=%u", SEP(), r->error_code);
+    if (r->fields & MP_READING_STOPPED)
+        g_string_append_printf(s, "%sstopped=yes", SEP());
     if (r->fields & MP_READING_ACK)
         g_string_append_printf(s, "%sack_seq=%u ack_status=%u", SEP(), r->ack_seq, r->ack_status);
     if (r->fields & MP_READING_INFO)

@@ -57,6 +57,9 @@ typedef enum {
     MP_READING_ERROR = 1 << 5,
     MP_READING_ACK = 1 << 6,
     MP_READING_INFO = 1 << 7,
+    /* The device says it stopped its motor by itself (its own button, its
+     * watchdog, overheating, a fault); error_code says why when set. */
+    MP_READING_STOPPED = 1 << 8,
 } MpReadingField;
 
 /* What one notification said. Only the fields named in `fields` are set. */
@@ -121,6 +124,12 @@ struct _MpDriver {
     guint speed_max;
     char *speed_unit;  /* "rpm", "level", ... */
     gboolean uses_seq; /* frames carry a sequence number the device acknowledges */
+    /* The device reports its state after every frame that changes it (the
+     * reference protocol, docs/protocol.md §7): a state saying "stopped" is
+     * then usually the answer to our own stop, and a stop of its own comes
+     * with MP_READING_STOPPED (an ERROR) first. Devices without it report
+     * their state only when asked, or on a change of their own. */
+    gboolean reports_changes;
     MpEncodeFunc encode;
     MpDecodeFunc decode;
     MpParseCommandFunc parse_command;

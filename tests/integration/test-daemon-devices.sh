@@ -69,6 +69,9 @@ assert_eq "the sim's device runs" "true" "$(sim_state $A running)"
 check "the device's reported speed reaches Device1 Speed" wait_until 3 bash -c \
 	"[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Speed | jq .data)\" -gt 0 ]"
 check "SetIntensity 45" msd_call "$(devpath $A)" Device1 SetIntensity d 45
+# A rise of 15 points by hand is ramped at the rise rate (10 %/s): the
+# motion gate, docs/safety.md. Intensity follows the ramp up to 45.
+check "Intensity ramps up to 45" wait_prop 10 "$(devpath $A)" Device1 Intensity 45
 assert_contains "SetIntensity 150: InvalidArgs" "org.massaged.Error.InvalidArgs" \
 	"$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 150.0)"
 # 80 is inside 0..100: only the configured cap ([Safety] MaxIntensity=50%)
@@ -80,7 +83,9 @@ check "SetIntensity 80 above [Safety] MaxIntensity=50%: InvalidArgs naming the c
 	bash -c '[[ $1 == *org.massaged.Error.InvalidArgs* && $1 =~ cap[^0-9]*50\ ?% ]]' _ "$err"
 check "Stop" msd_call "$(devpath $A)" Device1 Stop
 check "the device got stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -qx 'stop '"
-assert_eq "commands in order (a stop on connect first)" "stop,intensity 30,intensity 45,stop" "$(cmds $A | sed 's/ $//' | paste -sd,)"
+order=$(cmds $A | sed 's/ $//' | paste -sd,)
+check "commands in order (a stop on connect first; 30, a ramp to 45, stop): $order" \
+	bash -c '[[ $1 =~ ^stop,intensity\ 30,(intensity\ 3[1-9],|intensity\ 4[0-4],)+intensity\ 45,stop$ ]]' _ "$order"
 assert_eq "no motion frame above the cap reached the device" "" \
 	"$(simlog "select(.dev==\"$A\" and (.cmd==\"intensity\" or .cmd==\"start\" or .cmd==\"speed\") and .value > 50)")"
 assert_eq "the sim's device stopped" "false" "$(sim_state $A running)"

@@ -104,9 +104,30 @@ static void test_decode_notifications(void **state)
 
     const guint8 watchdog[] = {0x01, 0x83, 0x05, 0x02, 0x10, 0x00, 0xe4, 0x56};
     assert_true(mp_driver_decode(d, NULL, watchdog, sizeof watchdog, &r, &error));
-    assert_int_equal(r.fields, MP_READING_ERROR);
+    /* 0x10-0x14 say the motor stopped by itself (§8): the daemon pauses. */
+    assert_int_equal(r.fields, MP_READING_ERROR | MP_READING_STOPPED);
     assert_int_equal(r.error_code, MP_REF_ERR_WATCHDOG);
     assert_string_equal(mp_reference_status_to_string(r.error_code), "watchdog");
+}
+
+/* Every stop code, and only those, is a stop of the device's own. */
+static void test_decode_stop_codes(void **state)
+{
+    const MpDriver *d = *state;
+    for (guint code = 0x08; code <= 0x20; code++) {
+        MpReading in = {.fields = MP_READING_ERROR, .error_code = code};
+        g_autoptr(GBytes) frame = mp_driver_encode_reading(d, &in, NULL);
+        assert_non_null(frame);
+        gsize len = 0;
+        const guint8 *data = g_bytes_get_data(frame, &len);
+        MpReading r = {0};
+        g_autoptr(GError) error = NULL;
+        assert_true(mp_driver_decode(d, NULL, data, len, &r, &error));
+        gboolean stop = code >= MP_REF_ERR_WATCHDOG && code <= MP_REF_ERR_USER_STOP;
+        assert_int_equal(r.fields, MP_READING_ERROR | (stop ? MP_READING_STOPPED : 0));
+        assert_int_equal(r.error_code, code);
+    }
+    assert_true(d->reports_changes);
 }
 
 static void test_decode_battery_and_capabilities(void **state)
@@ -328,7 +349,7 @@ static void test_reading_round_trips(void **state)
 
     MpReading err = {.fields = MP_READING_ERROR, .error_code = MP_REF_ERR_WATCHDOG, .ack_seq = 5};
     out = reading_round_trip(d, &err);
-    assert_int_equal(out.fields, MP_READING_ERROR);
+    assert_int_equal(out.fields, MP_READING_ERROR | MP_READING_STOPPED);
     assert_int_equal(out.error_code, MP_REF_ERR_WATCHDOG);
 
     g_autoptr(GError) error = NULL;
@@ -470,6 +491,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_encode_every_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decode_stop_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode_rounds_and_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode_refuses_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_notifications, setup, teardown),
