@@ -235,8 +235,8 @@ static gboolean open_motion_record(MsdDaemon *d, const char *state_dir, GError *
     g_autoptr(GError) e = NULL;
     d->motion = msd_motion_record_open(state_dir, &e);
     if (!d->motion) {
-        g_set_error(error, MSD_ERROR, MSD_ERROR_FAILED, "the in-motion record: %s; %s",
-                    e->message, why);
+        g_set_error(error, MSD_ERROR, MSD_ERROR_FAILED, "the in-motion record: %s; %s", e->message,
+                    why);
         return FALSE;
     }
     if (g_access(state_dir, W_OK | X_OK) != 0) {
@@ -485,6 +485,9 @@ void msd_daemon_free(MsdDaemon *d)
 {
     if (!d)
         return;
+    /* Recovery stops asking before the devices go (freeing one answers its
+     * stops with errors). */
+    msd_recovery_cancel(d->recovery);
     if (d->sessions)
         g_hash_table_unref(d->sessions);
     if (d->devices)

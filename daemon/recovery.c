@@ -71,8 +71,7 @@ static void set_state(Entry *e, EntryState state)
 
 static gboolean finished(Entry *e)
 {
-    return e->state == ENTRY_STOPPED || e->state == ENTRY_GAVE_UP ||
-           e->state == ENTRY_CANCELLED;
+    return e->state == ENTRY_STOPPED || e->state == ENTRY_GAVE_UP || e->state == ENTRY_CANCELLED;
 }
 
 /* Another stop (StopAll, Device1.Stop, a connect's own stop) reached the
@@ -94,11 +93,11 @@ static gboolean check_still_recorded(Entry *e)
 static void give_up(Entry *e, const char *why)
 {
     msd_clock_clear(e->recovery->clock, &e->timer);
-    msd_dev_warning(e->address,
-                    "recovery: gave up on %s (%s) after %u attempt(s) in %d s: %s. It may still be "
-                    "running: 'massagectl stop' tries again, and so does the next start of massaged",
-                    e->address, driver_of(e), e->attempts,
-                    (int)(MSD_RECOVERY_WINDOW_US / G_USEC_PER_SEC), why);
+    msd_dev_warning(
+        e->address,
+        "recovery: gave up on %s (%s) after %u attempt(s) in %d s: %s. It may still be "
+        "running: 'massagectl stop' tries again, and so does the next start of massaged",
+        e->address, driver_of(e), e->attempts, (int)(MSD_RECOVERY_WINDOW_US / G_USEC_PER_SEC), why);
     set_state(e, ENTRY_GAVE_UP);
 }
 
@@ -124,8 +123,8 @@ static void on_stop_done(MsdDevice *device, const GError *error, gpointer user_d
     if (e->state != ENTRY_TRYING)
         return; /* settled meanwhile (another stop reached it; shutdown) */
     if (!error) {
-        msd_dev_info(e->address, "recovery: stopped %s (%s), attempt %u", e->address,
-                     driver_of(e), e->attempts);
+        msd_dev_info(e->address, "recovery: stopped %s (%s), attempt %u", e->address, driver_of(e),
+                     e->attempts);
         set_state(e, ENTRY_STOPPED);
         return;
     }
