@@ -231,7 +231,10 @@ static void on_gate_emit(double level, gboolean from_rest, gpointer data)
 {
     MsdDevice *dev = data;
     if (level <= 0) {
-        device_send_stop(dev, NULL, NULL);
+        /* A programme's rest step: intensity 0 stops every driver's motor;
+         * the in-motion record keeps the device until a stop proper. */
+        msd_writer_set_intensity(dev->writer, 0);
+        device_publish_level(dev, 0);
         return;
     }
     if (!msd_writer_is_connected(dev->writer)) {

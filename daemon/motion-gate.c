@@ -16,6 +16,9 @@ struct _MsdMotionGate {
     gpointer user_data;
 
     gboolean at_rest;
+    /* At rest by msd_motion_gate_rest() (a stop, a connect, a device that
+     * stopped itself), not by a programme's rest step (a level of 0). */
+    gboolean hard_rest;
     double level;  /* last emitted */
     double target; /* last requested, capped */
     double bucket; /* rise budget, points */
@@ -40,6 +43,7 @@ MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits
     g->emit = emit;
     g->user_data = user_data;
     g->at_rest = TRUE;
+    g->hard_rest = TRUE;
     g->bucket_at_us = msd_clock_now(clock);
     return g;
 }
@@ -94,7 +98,12 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
     double allowed;
     gboolean instant = FALSE; /* a start or an edge jump: the budget starts again */
     if (g->at_rest) {
+        /* After a programme's own rest step, its next step may rise by the
+         * validator's jump at the edge (validated as a jump from 0); after a
+         * stop only the start intensity. */
         allowed = g->limits.max_start_intensity;
+        if (step_edge && !g->hard_rest)
+            allowed = MAX(allowed, g->limits.max_jump);
         instant = TRUE;
     } else if (step_edge) {
         allowed = MAX(g->level + g->limits.max_jump, g->level + g->bucket);
@@ -111,6 +120,7 @@ static void evaluate(MsdMotionGate *g, gboolean step_edge)
          * each level half a quantum early and must pass on time. */
         g->bucket = instant ? g->quantum / 2 : MAX(0, g->bucket - (next - g->level));
         g->at_rest = FALSE;
+        g->hard_rest = FALSE;
         g->level = next;
         g->emit(next, from_rest, g->user_data);
     }
@@ -137,6 +147,7 @@ void msd_motion_gate_rest(MsdMotionGate *g)
 {
     msd_clock_clear(g->clock, &g->timer);
     g->at_rest = TRUE;
+    g->hard_rest = TRUE;
     g->level = 0;
     g->target = 0;
     g->bucket = 0;

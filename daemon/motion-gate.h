@@ -6,7 +6,9 @@
  * actually reaches the motor:
  * - cap: no level above limits.max_intensity;
  * - start: from rest (after a stop, a connect, a device that says it
- *   stopped) the first level is at most limits.max_start_intensity;
+ *   stopped) the first level is at most limits.max_start_intensity; after a
+ *   programme's own rest step (a level of 0) the next step's edge may also
+ *   rise by max_jump from 0, as the validator allows;
  * - jump: an instant rise of at most limits.max_jump points, and only at a
  *   programme step edge (the validator allows that jump there and nowhere
  *   else);
