@@ -19,8 +19,8 @@ static MsdDevice *device_by_bluez_path(MsdDaemon *d, const char *path)
     return g_hash_table_lookup(d->devices, path);
 }
 
-/* The driver the in-motion record names for `address`, when it is recorded
- * and the driver is known: a device found again after a crash is matched by
+/* The driver the in-motion record names for `address` (borrowed), when it is
+ * recorded and the driver is loaded: a device found again after a crash is matched by
  * what drove it, even when its advertisement alone would not say (no name
  * in it yet). */
 static MpDriver *recorded_driver(MsdDaemon *d, const char *address)
@@ -28,11 +28,19 @@ static MpDriver *recorded_driver(MsdDaemon *d, const char *address)
     if (!address || !d->motion)
         return NULL;
     g_autoptr(GPtrArray) entries = msd_motion_record_list(d->motion);
-    for (guint i = 0; i < entries->len; i++) {
+    const char *name = NULL;
+    for (guint i = 0; i < entries->len && !name; i++) {
         MsdMotionEntry *e = entries->pdata[i];
         if (e->driver && g_ascii_strcasecmp(e->address, address) == 0)
-            return mp_registry_lookup(d->drivers, e->driver, NULL);
+            name = e->driver;
     }
+    if (!name)
+        return NULL;
+    /* Only a loaded driver, by its name (never a path to load from). */
+    g_autoptr(GPtrArray) drivers = mp_registry_list(d->drivers);
+    for (guint i = 0; i < drivers->len; i++)
+        if (g_str_equal(((MpDriver *)drivers->pdata[i])->name, name))
+            return drivers->pdata[i];
     return NULL;
 }
 
