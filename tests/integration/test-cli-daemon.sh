@@ -193,7 +193,9 @@ assert_eq "start on the Lovense device" 0 "$RC"
 check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
 mark=$(log_mark)
 run --json stop
-assert_eq "stop (all) --json" "all" "$(jq -r .stopped <<<"$OUT")"
+assert_eq "stop (all) --json: exit 0" 0 "$RC"
+assert_eq "stop (all) --json: both connected devices stopped, none left" "$A $B|0" \
+	"$(jq -r '"\([.stopped[].address] | sort | join(" "))|\(.not_stopped | length)"' <<<"$OUT")"
 check "stop (all): the Lovense device got Vibrate:0" wait_until 2 bash -c \
 	"jq -c 'select(.dev==\"$B\" and .hex==\"56 69 62 72 61 74 65 3a 30 3b\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
 
