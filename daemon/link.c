@@ -415,10 +415,10 @@ void msd_link_dropped(MsdLink *link, const char *why)
     case MSD_LINK_DISCONNECTING:
         break;
     }
-    teardown(link);
     g_autoptr(GError) gone =
         g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s disconnected (%s)", link->address, why);
     if (was == MSD_LINK_DISCONNECTING || !link->want_connected) {
+        teardown(link);
         clear_timers(link);
         set_state(link, MSD_LINK_IDLE);
         link->ops->answer(link->user_data, gone);
@@ -427,20 +427,24 @@ void msd_link_dropped(MsdLink *link, const char *why)
     if (was == MSD_LINK_CONNECTING) {
         /* Seen on the real stack: a link made while the peripheral swaps
          * advertisements comes up and drops at once; a moment later it
-         * holds. The first attempt gets one more, as for a failed Connect. */
-        if (link->retry_id)
-            return; /* the drop of our own disconnect before a retry */
+         * holds. The first attempt gets one more, as for a failed Connect.
+         * With a retry pending, this is the drop of our own Disconnect. */
         g_autofree char *msg = g_strdup_printf("link dropped while connecting (%s)", why);
-        if (retry_once(link, msg))
+        if (link->retry_id || retry_once(link, msg)) {
+            teardown(link);
             return;
+        }
         connect_failed(link, gone);
         return;
     }
     if (was == MSD_LINK_RECONNECTING) {
-        if (!link->reconnect_id)
+        if (link->reconnect_id)
+            teardown(link); /* between attempts: nothing to end */
+        else
             connect_failed(link, gone); /* this attempt ended */
         return;
     }
+    teardown(link);
     msd_dev_warning(link->address, "connection lost (%s)", why);
     link->backoff_ms = 0;
     set_state(link, MSD_LINK_RECONNECTING);
