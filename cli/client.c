@@ -312,6 +312,8 @@ void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s)
     STR("programme", msd_session1_get_programme(s));
     STR("device", msd_session1_get_device(s));
     STR("state", msd_session1_get_state(s));
+    const char *why = msd_session1_get_pause_reason(s);
+    STR("pause_reason", why ? why : "");
     INT("step", msd_session1_get_step(s));
     INT("step_count", msd_session1_get_step_count(s));
     STR("step_name", msd_session1_get_step_name(s));
@@ -329,6 +331,19 @@ void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s)
 #undef STR
 #undef INT
     json_builder_end_object(b);
+}
+
+char *mctl_pause_reason_words(MsdSession1 *s)
+{
+    const char *why = msd_session1_get_pause_reason(s);
+    if (!why || !*why)
+        return NULL;
+    if (g_str_equal(why, "device-stopped"))
+        return g_strdup("paused: the device stopped itself (its button or its watchdog); "
+                        "`massagectl resume` to go on");
+    if (g_str_equal(why, "user"))
+        return g_strdup("paused by a person; `massagectl resume` to go on");
+    return g_strdup_printf("paused (%s); `massagectl resume` to go on", why); /* a newer daemon */
 }
 
 char *mctl_format_ms(guint64 ms)

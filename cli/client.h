@@ -46,5 +46,8 @@ void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session);
 
 /* "1:30", "12:05", "1:02:03". */
 char *mctl_format_ms(guint64 ms);
+/* A session's PauseReason in words for people ("paused: the device stopped
+ * itself ..."), or NULL when it has none (not paused, or an old daemon). */
+char *mctl_pause_reason_words(MsdSession1 *session);
 
 G_END_DECLS

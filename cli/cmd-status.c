@@ -11,6 +11,13 @@ static void print_session_line(MsdSession1 *s, MsdDevice1 *dev)
            msd_session1_get_state(s), msd_session1_get_step(s) + 1, msd_session1_get_step_count(s),
            msd_session1_get_step_name(s), msd_session1_get_muscle(s), msd_session1_get_side(s),
            msd_session1_get_zone(s), msd_session1_get_intensity(s), elapsed, duration);
+    g_autofree char *why = mctl_pause_reason_words(s);
+    if (why)
+        printf("    %s%s\n",
+               g_strcmp0(msd_session1_get_state(s), "waiting-device") == 0
+                   ? "when the device is back: "
+                   : "",
+               why);
 }
 
 int mctl_cmd_status(MctlContext *ctx, int argc, char **argv)

@@ -18,6 +18,7 @@ typedef struct {
     guint drawn_lines; /* lines of the last in-place frame */
     guint last_step;
     char *last_state;
+    char *last_pause_reason;
     double time_scale;
 } Follow;
 
@@ -75,6 +76,13 @@ static void render_frame(Follow *f, GString *out)
 
     g_string_append_printf(out, "%s%s%s — %s\n", bold, msd_session1_get_programme(s), reset,
                            msd_session1_get_state(s));
+    g_autofree char *why = mctl_pause_reason_words(s);
+    if (why)
+        g_string_append_printf(out, "%s%s\n",
+                               g_strcmp0(msd_session1_get_state(s), "waiting-device") == 0
+                                   ? "When the device is back: "
+                                   : "",
+                               why);
     g_string_append_printf(out, "Step %u/%u  %s%s%s · %s · %s · %s\n", step + 1,
                            msd_session1_get_step_count(s), bold, msd_session1_get_step_name(s),
                            reset, msd_session1_get_muscle(s), msd_session1_get_side(s),
@@ -143,7 +151,16 @@ static void emit_plain(Follow *f, const char *event)
                msd_session1_get_muscle(s), msd_session1_get_side(s), msd_session1_get_zone(s),
                msd_session1_get_intensity(s), msd_session1_get_prompt(s));
     } else {
-        printf("%s %s\n", ts, msd_session1_get_state(s));
+        /* "paused" says itself in the words ("paused: the device stopped
+         * itself ..."); waiting for the device, they say how it comes back. */
+        const char *state = msd_session1_get_state(s);
+        g_autofree char *why = mctl_pause_reason_words(s);
+        if (why && g_strcmp0(state, "paused") == 0)
+            printf("%s %s\n", ts, why);
+        else if (why)
+            printf("%s %s; when the device is back: %s\n", ts, state, why);
+        else
+            printf("%s %s\n", ts, state);
     }
     fflush(stdout);
 }
@@ -155,15 +172,22 @@ static void on_change(Follow *f)
     guint step = msd_session1_get_step(f->session);
     if (g_strcmp0(state, "finished") == 0)
         return; /* on_finished shows the end, with its reason */
+    const char *why = msd_session1_get_pause_reason(f->session);
+    /* A new pause reason (a person's pause became the device's own stop) is
+     * a state event too: it changes what the person must do. */
+    gboolean state_changed =
+        g_strcmp0(state, f->last_state) != 0 || g_strcmp0(why, f->last_pause_reason) != 0;
     const char *event = "update";
-    if (g_strcmp0(state, f->last_state) != 0)
+    if (state_changed)
         event = "state";
     else if (step != f->last_step)
         event = "step";
-    gboolean step_or_state = step != f->last_step || g_strcmp0(state, f->last_state) != 0;
+    gboolean step_or_state = step != f->last_step || state_changed;
     f->last_step = step;
     g_free(f->last_state);
     f->last_state = g_strdup(state);
+    g_free(f->last_pause_reason);
+    f->last_pause_reason = g_strdup(why);
 
     if (f->ctx->json)
         emit_json(f, event);
@@ -311,5 +335,6 @@ int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *sessio
     g_clear_pointer(&f.timeline, mp_timeline_free);
     g_free(f.finish_reason);
     g_free(f.last_state);
+    g_free(f.last_pause_reason);
     return rc;
 }

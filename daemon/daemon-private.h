@@ -8,6 +8,7 @@
 #include "daemon/device.h"
 #include "daemon/motion-record.h"
 #include "daemon/programme-store.h"
+#include "daemon/recovery.h"
 #include "massaged-api.h"
 #include "protocol/registry.h"
 
@@ -22,6 +23,8 @@ struct _MsdDaemon {
      * (daemon/motion-record.h). device.c adds a device before its first
      * motion frame and removes it after a stop frame went out. */
     MsdMotionRecord *motion;
+    /* Stops what the record named at start (daemon/recovery.h). */
+    MsdRecovery *recovery;
 
     GDBusConnection *conn;
     GDBusObjectManagerServer *om; /* /org/massaged */
@@ -43,5 +46,7 @@ void msd_manager_update_discovering(MsdDaemon *d);
 
 /* daemon.c */
 MsdDevice *msd_daemon_find_device(MsdDaemon *d, const char *our_path);
+/* By Bluetooth address (either case), or NULL. */
+MsdDevice *msd_daemon_find_device_by_address(MsdDaemon *d, const char *address);
 void msd_daemon_remove_session(MsdDaemon *d, MsdSession *s);
 void msd_daemon_update_scan(MsdDaemon *d);

@@ -1,6 +1,10 @@
 #include "daemon/daemon.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "config.h"
 #include "daemon/daemon-private.h"
@@ -15,12 +19,38 @@ static MsdDevice *device_by_bluez_path(MsdDaemon *d, const char *path)
     return g_hash_table_lookup(d->devices, path);
 }
 
+/* The driver the in-motion record names for `address` (borrowed), when it is
+ * recorded and the driver is loaded: a device found again after a crash is matched by
+ * what drove it, even when its advertisement alone would not say (no name
+ * in it yet). */
+static MpDriver *recorded_driver(MsdDaemon *d, const char *address)
+{
+    if (!address || !d->motion)
+        return NULL;
+    g_autoptr(GPtrArray) entries = msd_motion_record_list(d->motion);
+    const char *name = NULL;
+    for (guint i = 0; i < entries->len && !name; i++) {
+        MsdMotionEntry *e = entries->pdata[i];
+        if (e->driver && g_ascii_strcasecmp(e->address, address) == 0)
+            name = e->driver;
+    }
+    if (!name)
+        return NULL;
+    /* Only a loaded driver, by its name (never a path to load from). */
+    g_autoptr(GPtrArray) drivers = mp_registry_list(d->drivers);
+    for (guint i = 0; i < drivers->len; i++)
+        if (g_str_equal(((MpDriver *)drivers->pdata[i])->name, name))
+            return drivers->pdata[i];
+    return NULL;
+}
+
 static void try_match(MsdDaemon *d, GDBusProxy *proxy)
 {
     const char *path = g_dbus_proxy_get_object_path(proxy);
     MsdDevice *dev = device_by_bluez_path(d, path);
     if (dev) {
         msd_device_set_bluez_proxy(dev, proxy);
+        msd_recovery_device_seen(d->recovery, msd_device_get_address(dev));
         return;
     }
     g_autofree char *name = msd_proxy_get_string(proxy, "Name");
@@ -28,6 +58,13 @@ static void try_match(MsdDaemon *d, GDBusProxy *proxy)
         name = msd_proxy_get_string(proxy, "Alias");
     g_auto(GStrv) uuids = msd_proxy_get_strv(proxy, "UUIDs");
     MpDriver *driver = mp_registry_match(d->drivers, name, (const char *const *)uuids);
+    if (!driver) {
+        g_autofree char *address = msd_proxy_get_string(proxy, "Address");
+        driver = recorded_driver(d, address);
+        if (driver)
+            msd_dev_info(address, "%s: the driver the in-motion record names: %s", path,
+                         driver->name);
+    }
     if (!driver) {
         if (!g_hash_table_contains(d->unmatched, path))
             msd_debug("%s (%s): no driver matches", path, name ? name : "no name");
@@ -38,6 +75,7 @@ static void try_match(MsdDaemon *d, GDBusProxy *proxy)
     dev = msd_device_new(d, proxy, driver);
     g_hash_table_insert(d->devices, g_strdup(path), dev);
     g_dbus_object_manager_server_export(d->om, msd_device_get_object(dev));
+    msd_recovery_device_seen(d->recovery, msd_device_get_address(dev));
 }
 
 static void on_device_added(gpointer user_data, GDBusProxy *proxy)
@@ -116,6 +154,9 @@ void msd_daemon_update_scan(MsdDaemon *d)
     g_hash_table_iter_init(&it, d->devices);
     while (g_hash_table_iter_next(&it, NULL, &v))
         need_reconnect_scan |= msd_device_needs_scan(v);
+    /* A device a crashed massaged left moving, which bluetoothd does not
+     * know (yet): recovery waits for it to be found. */
+    need_reconnect_scan |= msd_recovery_needs_scan(d->recovery);
     g_autoptr(GDBusProxy) adapter = msd_bluez_get_adapter(d->bluez);
     if (!adapter || !msd_proxy_get_bool(adapter, "Powered"))
         return;
@@ -123,7 +164,7 @@ void msd_daemon_update_scan(MsdDaemon *d)
     gboolean want = d->discovery_wanted || need_reconnect_scan;
     if (want && !discovering && !d->scan_pending) {
         if (need_reconnect_scan && !d->discovery_wanted)
-            msd_info("scanning to find a lost device again");
+            msd_info("scanning to find a lost (or recorded) device again");
         d->scan_pending = TRUE;
         g_auto(GStrv) uuids = mp_registry_service_uuids(d->drivers);
         msd_bluez_start_discovery(d->bluez, (const char *const *)uuids, on_rediscover, d);
@@ -157,6 +198,17 @@ MsdDevice *msd_daemon_find_device(MsdDaemon *d, const char *our_path)
     return NULL;
 }
 
+MsdDevice *msd_daemon_find_device_by_address(MsdDaemon *d, const char *address)
+{
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, d->devices);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        if (g_ascii_strcasecmp(msd_device_get_address(v), address) == 0)
+            return v;
+    return NULL;
+}
+
 void msd_options_clear(MsdOptions *o)
 {
     g_clear_pointer(&o->config_file, g_free);
@@ -177,6 +229,35 @@ static void options_copy(MsdOptions *dst, const MsdOptions *src)
     dst->adapter = g_strdup(src->adapter);
     dst->time_scale = src->time_scale;
     dst->verbose = src->verbose;
+}
+
+/* The in-motion record, before anything can set a motor moving. A daemon
+ * that cannot remember what it set moving cannot promise a stop after a
+ * crash, so it does not start: a record it cannot read (nothing known, and
+ * rewriting it could lose addresses) or a state directory it cannot write
+ * (the first device set moving would find no place to be recorded). */
+static gboolean open_motion_record(MsdDaemon *d, const char *state_dir, GError **error)
+{
+    static const char why[] = "massaged records there the devices it sets moving, to stop them "
+                              "after a crash, and does not start without it (docs/state.md)";
+    g_autoptr(GError) e = NULL;
+    d->motion = msd_motion_record_open(state_dir, &e);
+    if (!d->motion) {
+        g_set_error(error, MSD_ERROR, MSD_ERROR_FAILED, "the in-motion record: %s; %s", e->message,
+                    why);
+        return FALSE;
+    }
+    if (g_access(state_dir, W_OK | X_OK) != 0) {
+        int errsv = errno;
+        g_set_error(error, MSD_ERROR, MSD_ERROR_FAILED,
+                    "the in-motion record: cannot write to %s: %s; %s", state_dir,
+                    g_strerror(errsv), why);
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) recorded = msd_motion_record_list(d->motion);
+    msd_info("in-motion record %s: %u device(s) recorded", msd_motion_record_get_path(d->motion),
+             recorded->len);
+    return TRUE;
 }
 
 MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
@@ -212,6 +293,8 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
 
     const char *data_dir = options->data_dir ? options->data_dir : MASSAGED_DATADIR;
     const char *state_dir = options->state_dir ? options->state_dir : MASSAGED_STATEDIR;
+    if (!open_motion_record(d, state_dir, error))
+        return NULL;
 
     d->drivers = mp_registry_new();
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
@@ -237,6 +320,54 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
     return g_steal_pointer(&d);
 }
 
+/* ---- recovery (daemon/recovery.h) on the real daemon ---- */
+
+static MsdDevice *recovery_find(gpointer ctx, const char *address)
+{
+    MsdDaemon *d = ctx;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, d->devices);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        if (g_ascii_strcasecmp(msd_device_get_address(v), address) != 0)
+            continue;
+        /* Without bluetoothd's object a connect cannot even be tried: wait
+         * (and scan) until it comes back. */
+        g_autoptr(GDBusProxy) obj = msd_bluez_get_interface(d->bluez, k, BLUEZ_DEVICE_IFACE);
+        return obj ? v : NULL;
+    }
+    return NULL;
+}
+
+static void recovery_stop(gpointer ctx, MsdDevice *dev, MsdWriteDone done, gpointer user_data)
+{
+    msd_device_stop_reaching(dev, "recovery", done, user_data);
+}
+
+static gboolean recovery_still_recorded(gpointer ctx, const char *address, gint64 since)
+{
+    MsdDaemon *d = ctx;
+    g_autoptr(GPtrArray) entries = msd_motion_record_list(d->motion);
+    for (guint i = 0; i < entries->len; i++) {
+        MsdMotionEntry *e = entries->pdata[i];
+        if (g_ascii_strcasecmp(e->address, address) == 0)
+            return e->since == since;
+    }
+    return FALSE;
+}
+
+static void recovery_scan_changed(gpointer ctx)
+{
+    msd_daemon_update_scan(ctx);
+}
+
+static const MsdRecoveryOps recovery_ops = {
+    .find = recovery_find,
+    .stop = recovery_stop,
+    .still_recorded = recovery_still_recorded,
+    .scan_changed = recovery_scan_changed,
+};
+
 static const MsdBluezCallbacks bluez_callbacks = {
     .device_added = on_device_added,
     .device_removed = on_device_removed,
@@ -248,6 +379,7 @@ static const MsdBluezCallbacks bluez_callbacks = {
 gboolean msd_daemon_start(MsdDaemon *d, GDBusConnection *conn, GError **error)
 {
     d->conn = g_object_ref(conn);
+    d->recovery = msd_recovery_new(d->clock, &recovery_ops, d);
     d->om = g_dbus_object_manager_server_new("/org/massaged");
     msd_manager_export(d);
     g_dbus_object_manager_server_set_connection(d->om, conn);
@@ -262,6 +394,10 @@ gboolean msd_daemon_start(MsdDaemon *d, GDBusConnection *conn, GError **error)
     g_autolist(GDBusProxy) existing = msd_bluez_get_devices(d->bluez);
     for (GList *l = existing; l; l = l->next)
         try_match(d, l->data);
+    /* Before the bus name is claimed (main.c claims it last), so no client
+     * request comes before recovery holds the recorded devices. */
+    g_autoptr(GPtrArray) recorded = msd_motion_record_list(d->motion);
+    msd_recovery_start(d->recovery, recorded);
     msd_manager_update_discovering(d);
     return TRUE;
 }
@@ -323,6 +459,8 @@ void msd_daemon_shutdown(MsdDaemon *d, const char *reason, guint timeout_ms, GSo
                          gpointer user_data)
 {
     d->shutting_down = TRUE;
+    /* What recovery has not stopped yet stays recorded for the next start. */
+    msd_recovery_cancel(d->recovery);
     Shutdown *s = g_new0(Shutdown, 1);
     s->daemon = d;
     s->done = done;
@@ -355,12 +493,18 @@ void msd_daemon_free(MsdDaemon *d)
 {
     if (!d)
         return;
+    /* Recovery stops asking before the devices go (freeing one answers its
+     * stops with errors). */
+    msd_recovery_cancel(d->recovery);
     if (d->sessions)
         g_hash_table_unref(d->sessions);
     if (d->devices)
         g_hash_table_unref(d->devices);
     if (d->unmatched)
         g_hash_table_unref(d->unmatched);
+    /* After the devices: a stop they never answered is no longer waited for. */
+    msd_recovery_free(d->recovery);
+    msd_motion_record_free(d->motion);
     msd_bluez_free(d->bluez);
     if (d->manager)
         g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(d->manager));

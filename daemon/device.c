@@ -329,8 +329,11 @@ static void on_writer_stop(MsdWriter *writer, const GError *error, gpointer data
 {
     StopOp *op = data;
     MsdDevice *dev = op->dev;
-    if (!error && !dev->freeing && dev->daemon->motion) {
-        /* The stop reached it: nothing left to stop after a crash. */
+    /* The stop reached it and nothing set it moving since (a level after
+     * the connect's stop may already be recorded): nothing left to stop
+     * after a crash. */
+    if (!error && !dev->freeing && dev->daemon->motion &&
+        msd_motion_gate_get_level(dev->gate) <= 0) {
         g_autoptr(GError) e = NULL;
         if (!msd_motion_record_remove(dev->daemon->motion, dev->address, &e))
             msd_dev_warning(dev->address, "%s", e->message);

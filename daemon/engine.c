@@ -40,12 +40,13 @@ struct _MsdEngine {
     guint64 pos_ms;      /* programme time of the last evaluation; frozen when not playing */
     guint64 expected_ms; /* programme time the pending timer is for */
     guint timer;         /* the next change */
-    guint window_timer;  /* the reconnect window */
     gint entry_index;    /* -1: none yet */
     double out;          /* the last value sent to the sink */
     gboolean out_valid;
     double adjust;
-    gboolean user_paused;
+    /* Not NONE: only a person's Resume plays again (also across a device
+     * drop and return). */
+    MsdPauseReason pause_reason;
 
     gboolean ramp_active; /* the softening ramp: output <= v0 + rate * (t - t0) */
     guint64 ramp_t0;
@@ -88,6 +89,17 @@ const char *msd_finish_reason_to_string(MsdFinishReason reason)
     return (gsize)reason < G_N_ELEMENTS(reason_names) ? reason_names[reason] : "unknown";
 }
 
+static const char *const pause_names[] = {
+    [MSD_PAUSE_NONE] = "",
+    [MSD_PAUSE_USER] = "user",
+    [MSD_PAUSE_DEVICE_STOPPED] = "device-stopped",
+};
+
+const char *msd_pause_reason_to_string(MsdPauseReason reason)
+{
+    return (gsize)reason < G_N_ELEMENTS(pause_names) ? pause_names[reason] : "unknown";
+}
+
 void msd_engine_config_init(MsdEngineConfig *c)
 {
     mp_safety_limits_init(&c->limits);
@@ -95,7 +107,6 @@ void msd_engine_config_init(MsdEngineConfig *c)
     c->quantum = 1.0;
     c->scale = 1.0;
     c->max_adjust = 20.0;
-    c->reconnect_window_ms = 30000;
     c->range_start_ms = 0;
     c->range_end_ms = 0;
 }
@@ -162,7 +173,6 @@ void msd_engine_free(MsdEngine *e)
     if (!e)
         return;
     msd_clock_clear(e->clock, &e->timer);
-    msd_clock_clear(e->clock, &e->window_timer);
     if (e->destroy)
         e->destroy(e->user_data);
     mp_zone_budget_free(e->played);
@@ -310,7 +320,6 @@ static void finish(MsdEngine *e, MsdFinishReason reason, const char *message)
     if (e->state == MSD_ENGINE_PLAYING)
         record_play(e, e->pos_ms);
     msd_clock_clear(e->clock, &e->timer);
-    msd_clock_clear(e->clock, &e->window_timer);
     sink_stop(e);
     set_state(e, MSD_ENGINE_FINISHED);
     if (e->cb.finished)
@@ -352,6 +361,12 @@ static void evaluate(MsdEngine *e, guint64 t, Cause cause)
 
     double target = target_at(e, t);
     double cur = e->out_valid ? e->out : 0;
+    /* Where the validator allows an instant rise (of max_jump at most, which
+     * the ramps below hold to): an entry's start or a pulse's rising edge
+     * reached by the programme's own course. Not inside one of our softening
+     * ramps: a rise there is the ramp's, however it lines up with an edge. */
+    gboolean may_jump = cause == CAUSE_PROGRAMME && !e->ramp_active &&
+                        (edge || entry->step->intensity.kind == MP_ENVELOPE_PULSE);
     const MpSafetyLimits *lim = &e->cfg.limits;
     double rate = lim->max_rise_per_s;
     MpEnvelopeKind env = entry->step->intensity.kind;
@@ -398,9 +413,10 @@ static void evaluate(MsdEngine *e, guint64 t, Cause cause)
         e->slope_valid = TRUE;
     }
     if (!e->out_valid || fabs(value - e->out) > EPS) {
+        gboolean step_edge = may_jump && value > cur + EPS;
         e->out = value;
         e->out_valid = TRUE;
-        e->cb.set_intensity(e, value, e->user_data);
+        e->cb.set_intensity(e, value, step_edge, e->user_data);
     }
     if (e->state == MSD_ENGINE_PLAYING)
         schedule_next(e, t);
@@ -448,30 +464,52 @@ static void freeze(MsdEngine *e)
     msd_clock_clear(e->clock, &e->timer);
 }
 
-gboolean msd_engine_pause(MsdEngine *e)
+/* Playing -> paused for `why`; waiting for the device: come back paused. */
+static gboolean pause_for(MsdEngine *e, MsdPauseReason why)
 {
     if (e->state == MSD_ENGINE_WAITING_DEVICE) {
-        e->user_paused = TRUE; /* stay paused when the device returns */
+        e->pause_reason = why; /* stay paused when the device returns */
         return TRUE;
     }
     if (e->state != MSD_ENGINE_PLAYING)
         return FALSE;
     freeze(e);
-    e->user_paused = TRUE;
+    /* Before the state change: its listeners read the reason. */
+    e->pause_reason = why;
     sink_stop(e);
     set_state(e, MSD_ENGINE_PAUSED);
     return TRUE;
 }
 
+gboolean msd_engine_pause(MsdEngine *e)
+{
+    /* The device's own stop, when it came first, stays the reason: it says
+     * more about why the motor is still. */
+    if (e->state == MSD_ENGINE_WAITING_DEVICE && e->pause_reason != MSD_PAUSE_NONE)
+        return TRUE;
+    return pause_for(e, MSD_PAUSE_USER);
+}
+
+gboolean msd_engine_device_stopped(MsdEngine *e)
+{
+    if (e->state == MSD_ENGINE_PAUSED || e->state == MSD_ENGINE_WAITING_DEVICE) {
+        /* Already still: only the reason changes (and a device that returns
+         * after this comes back paused). */
+        e->pause_reason = MSD_PAUSE_DEVICE_STOPPED;
+        return FALSE;
+    }
+    return pause_for(e, MSD_PAUSE_DEVICE_STOPPED); /* FALSE when idle or finished */
+}
+
 gboolean msd_engine_resume(MsdEngine *e)
 {
     if (e->state == MSD_ENGINE_WAITING_DEVICE) {
-        e->user_paused = FALSE; /* play on when the device returns */
+        e->pause_reason = MSD_PAUSE_NONE; /* play on when the device returns */
         return TRUE;
     }
     if (e->state != MSD_ENGINE_PAUSED)
         return FALSE;
-    e->user_paused = FALSE;
+    e->pause_reason = MSD_PAUSE_NONE;
     play_from_pos(e);
     return TRUE;
 }
@@ -612,15 +650,6 @@ void msd_engine_fail(MsdEngine *e, const char *message)
     finish(e, MSD_FINISH_ERROR, message);
 }
 
-static void window_expired(gpointer data)
-{
-    MsdEngine *e = data;
-    e->window_timer = 0;
-    g_autofree char *msg = g_strdup_printf(
-        "the device did not come back within %" G_GUINT64_FORMAT " ms", e->cfg.reconnect_window_ms);
-    finish(e, MSD_FINISH_DEVICE_LOST, msg);
-}
-
 void msd_engine_device_lost(MsdEngine *e)
 {
     if (e->state != MSD_ENGINE_PLAYING && e->state != MSD_ENGINE_PAUSED)
@@ -630,26 +659,27 @@ void msd_engine_device_lost(MsdEngine *e)
      * the sink decides what it can do (a disconnected writer refuses). */
     sink_stop(e);
     set_state(e, MSD_ENGINE_WAITING_DEVICE);
-    msd_clock_clear(e->clock, &e->window_timer);
-    /* Real time, not programme time: reconnecting takes what it takes. */
-    e->window_timer = msd_clock_schedule(
-        e->clock, msd_clock_now(e->clock) + (gint64)e->cfg.reconnect_window_ms * 1000,
-        window_expired, e);
+    /* No timer: the device's link owns the reconnect window and ends the
+     * session (msd_engine_device_gone) when it gives up. */
 }
 
 void msd_engine_device_back(MsdEngine *e)
 {
     if (e->state != MSD_ENGINE_WAITING_DEVICE)
         return;
-    msd_clock_clear(e->clock, &e->window_timer);
     /* A device that kept running on its own while unreachable is brought to
      * a known state before the soft restart. */
     sink_stop(e);
-    if (e->user_paused) {
+    if (e->pause_reason != MSD_PAUSE_NONE) {
         set_state(e, MSD_ENGINE_PAUSED);
         return;
     }
     play_from_pos(e);
+}
+
+void msd_engine_device_gone(MsdEngine *e, const char *message)
+{
+    finish(e, MSD_FINISH_DEVICE_LOST, message);
 }
 
 MsdEngineState msd_engine_get_state(MsdEngine *e)
@@ -690,7 +720,14 @@ double msd_engine_get_adjust(MsdEngine *e)
     return e->adjust;
 }
 
+MsdPauseReason msd_engine_get_pause_reason(MsdEngine *e)
+{
+    if (e->state != MSD_ENGINE_PAUSED && e->state != MSD_ENGINE_WAITING_DEVICE)
+        return MSD_PAUSE_NONE;
+    return e->pause_reason;
+}
+
 gboolean msd_engine_user_paused(MsdEngine *e)
 {
-    return e->user_paused;
+    return msd_engine_get_pause_reason(e) != MSD_PAUSE_NONE;
 }

@@ -65,21 +65,180 @@ static gboolean handle_stop_discovery(MsdManager1 *m, GDBusMethodInvocation *inv
     return TRUE;
 }
 
+/* ---- StopAll: every device that is connected or may be moving, through
+ * msd_device_stop_reaching(); the reply waits for all of them (at most
+ * STOP_ALL_REPLY_MS, below D-Bus's usual 25 s call timeout, so the caller
+ * hears which devices were not reached rather than a timeout) and never
+ * says a device stopped unless a stop frame reached it. */
+
+#define STOP_ALL_REPLY_MS 20000
+
+typedef struct {
+    char *address;
+    char *path; /* our Device1 object; NULL for a recorded device we have no object for */
+    gboolean answered;
+    gboolean stopped;
+    char *why; /* when not stopped */
+} StopResult;
+
+typedef struct {
+    MsdDaemon *daemon;
+    GDBusMethodInvocation *inv;
+    GArray *results; /* StopResult */
+    guint pending;
+    guint timeout_id;
+    guint refs; /* the call itself, each stop in flight, the timeout */
+    gboolean replied;
+} StopAllCall;
+
+typedef struct {
+    StopAllCall *call;
+    guint index;
+} StopItem;
+
+static void stop_result_clear(StopResult *r)
+{
+    g_free(r->address);
+    g_free(r->path);
+    g_free(r->why);
+}
+
+static void stop_all_unref(StopAllCall *c)
+{
+    if (--c->refs)
+        return;
+    g_clear_object(&c->inv);
+    g_array_unref(c->results);
+    g_free(c);
+}
+
+static void stop_all_reply(StopAllCall *c)
+{
+    if (c->replied)
+        return;
+    c->replied = TRUE;
+    if (c->timeout_id) {
+        g_clear_handle_id(&c->timeout_id, g_source_remove);
+        c->refs--; /* the timeout's; the caller still holds one */
+    }
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(os)"));
+    g_autoptr(GString) lines = g_string_new(NULL);
+    guint not_stopped = 0;
+    for (guint i = 0; i < c->results->len; i++) {
+        StopResult *r = &g_array_index(c->results, StopResult, i);
+        if (r->stopped) {
+            g_variant_builder_add(&b, "(os)", r->path, r->address);
+            g_string_append_printf(lines, "\nstopped %s", r->address);
+        } else {
+            not_stopped++;
+            const char *why = r->answered ? r->why : "no answer within 20 s (still trying)";
+            g_string_append_printf(lines, "\nnot-stopped %s %s", r->address, why);
+            msd_dev_warning(r->address, "StopAll: %s not stopped: %s", r->address, why);
+        }
+    }
+    if (not_stopped == 0) {
+        msd_info("StopAll: %u device(s) stopped", c->results->len);
+        msd_manager1_complete_stop_all(c->daemon->manager, c->inv, g_variant_builder_end(&b));
+        return;
+    }
+    g_variant_builder_clear(&b);
+    g_dbus_method_invocation_return_error(c->inv, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
+                                          "could not stop %u of %u device(s)%s", not_stopped,
+                                          c->results->len, lines->str);
+}
+
+static void on_stop_all_one(MsdDevice *dev, const GError *error, gpointer user_data)
+{
+    StopItem *item = user_data;
+    StopAllCall *c = item->call;
+    StopResult *r = &g_array_index(c->results, StopResult, item->index);
+    g_free(item);
+    r->answered = TRUE;
+    r->stopped = error == NULL;
+    if (error)
+        r->why = g_strdup(error->message);
+    if (--c->pending == 0)
+        stop_all_reply(c);
+    stop_all_unref(c);
+}
+
+static gboolean on_stop_all_timeout(gpointer user_data)
+{
+    StopAllCall *c = user_data;
+    c->timeout_id = 0;
+    stop_all_reply(c);
+    stop_all_unref(c); /* the timeout's */
+    return G_SOURCE_REMOVE;
+}
+
+static guint stop_all_add(StopAllCall *c, const char *address, const char *path)
+{
+    StopResult r = {.address = g_ascii_strup(address, -1), .path = g_strdup(path)};
+    g_array_append_val(c->results, r);
+    return c->results->len - 1;
+}
+
 static gboolean handle_stop_all(MsdManager1 *m, GDBusMethodInvocation *inv, gpointer user_data)
 {
     MsdDaemon *d = user_data;
     msd_info("StopAll from %s", g_dbus_method_invocation_get_sender(inv));
+    StopAllCall *c = g_new0(StopAllCall, 1);
+    c->daemon = d;
+    c->inv = g_object_ref(inv);
+    c->results = g_array_new(FALSE, TRUE, sizeof(StopResult));
+    g_array_set_clear_func(c->results, (GDestroyNotify)stop_result_clear);
+    c->refs = 1;
+
+    /* Collected first, then stopped: a stop may call back at once, and
+     * may change the device table. */
+    g_autoptr(GPtrArray) targets = g_ptr_array_new();
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, d->devices);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         MsdDevice *dev = v;
-        if (msd_device_is_ready(dev))
-            msd_device_stop(dev, "stopped", NULL, NULL);
+        if (msd_device_is_ready(dev) || msd_device_may_be_moving(dev))
+            g_ptr_array_add(targets, dev);
         else if (msd_device_get_session(dev))
             msd_session_end(msd_device_get_session(dev), "stopped");
     }
-    g_dbus_method_invocation_return_value(inv, NULL);
+    /* A device a crashed massaged left moving that bluetoothd has not shown
+     * us since: nothing to send a stop to. It is reported, never skipped. */
+    g_autoptr(GPtrArray) recorded = msd_motion_record_list(d->motion);
+    for (guint i = 0; i < recorded->len; i++) {
+        MsdMotionEntry *e = recorded->pdata[i];
+        if (msd_daemon_find_device_by_address(d, e->address))
+            continue;
+        guint at = stop_all_add(c, e->address, NULL);
+        StopResult *r = &g_array_index(c->results, StopResult, at);
+        r->answered = TRUE;
+        r->why = g_strdup_printf("could not reach %s (%s): bluetoothd has not seen it since "
+                                 "massaged started; scanning for it",
+                                 r->address, e->driver ? e->driver : "driver unknown");
+    }
+    /* Recovery starts over on what it gave up on, and scans again. */
+    msd_recovery_rearm(d->recovery);
+
+    c->pending = targets->len;
+    for (guint i = 0; i < targets->len; i++)
+        stop_all_add(c, msd_device_get_address(targets->pdata[i]),
+                     msd_device_get_path(targets->pdata[i]));
+    if (targets->len) {
+        c->refs++;
+        c->timeout_id = g_timeout_add(STOP_ALL_REPLY_MS, on_stop_all_timeout, c);
+    }
+    guint first = c->results->len - targets->len;
+    for (guint i = 0; i < targets->len; i++) {
+        StopItem *item = g_new0(StopItem, 1);
+        item->call = c;
+        item->index = first + i;
+        c->refs++;
+        msd_device_stop_reaching(targets->pdata[i], "stopped", on_stop_all_one, item);
+    }
+    if (targets->len == 0)
+        stop_all_reply(c);
+    stop_all_unref(c);
     return TRUE;
 }
 
@@ -201,6 +360,23 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
         g_dbus_method_invocation_return_error(
             inv, MSD_ERROR, MSD_ERROR_BUSY, "%s is already playing %s", msd_device_get_address(dev),
             msd_session_get_path(msd_device_get_session(dev)));
+        return TRUE;
+    }
+    /* Never set moving before the stop recovery owes it went out. */
+    if (msd_recovery_holds(d->recovery, msd_device_get_address(dev))) {
+        const char *addr = msd_device_get_address(dev);
+        if (msd_recovery_gave_up(d->recovery, addr))
+            g_dbus_method_invocation_return_error(
+                inv, MSD_ERROR, MSD_ERROR_BUSY,
+                "%s may still be running: the last massaged ended without stopping it, and it "
+                "could not be stopped since; stop it first (massagectl stop)",
+                addr);
+        else
+            g_dbus_method_invocation_return_error(
+                inv, MSD_ERROR, MSD_ERROR_BUSY,
+                "%s is being stopped: the last massaged ended without stopping it; try again "
+                "once it has stopped",
+                addr);
         return TRUE;
     }
     MsdProgrammeEntry *e = msd_programme_store_lookup(d->store, programme_id, &error);

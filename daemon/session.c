@@ -104,14 +104,15 @@ static gboolean owns_device(MsdSession *s)
     return s->device && msd_device_get_session(s->device) == s;
 }
 
-static void sink_set_intensity(MsdEngine *e, double percent, gpointer user_data)
+/* Every level goes through the device's motion gate, which applies the
+ * start, jump and rise rules again to what reaches the motor; `step_edge`
+ * tells it where the programme allows a jump (engine.h). */
+static void sink_set_intensity(MsdEngine *e, double percent, gboolean step_edge, gpointer user_data)
 {
     MsdSession *s = user_data;
     msd_session1_set_intensity(s->skel, percent);
-    if (owns_device(s) && msd_device_is_ready(s->device)) {
-        MpCommand cmd = {.kind = MP_CMD_INTENSITY, .value = percent};
-        msd_device_send(s->device, &cmd, NULL, NULL);
-    }
+    if (owns_device(s) && msd_device_is_ready(s->device))
+        msd_device_set_level(s->device, percent, step_edge);
 }
 
 static void sink_stop(MsdEngine *e, gpointer user_data)
@@ -157,11 +158,19 @@ static void on_step_changed(MsdEngine *e, const MpTimelineEntry *entry, gpointer
     msd_session1_emit_step_changed(s->skel, entry->index, name);
 }
 
+/* PauseReason: why a person's Resume is needed (engine.h); "" otherwise. */
+static void publish_pause_reason(MsdSession *s)
+{
+    msd_session1_set_pause_reason(
+        s->skel, msd_pause_reason_to_string(msd_engine_get_pause_reason(s->engine)));
+}
+
 static void on_state_changed(MsdEngine *e, MsdEngineState state, gpointer user_data)
 {
     MsdSession *s = user_data;
     msd_session1_set_state(s->skel, state == MSD_ENGINE_IDLE ? "starting"
                                                              : msd_engine_state_to_string(state));
+    publish_pause_reason(s);
     publish_time(s);
     if (state == MSD_ENGINE_PAUSED || state == MSD_ENGINE_WAITING_DEVICE)
         msd_session_info(s->path, s->address, "%s at %" G_GUINT64_FORMAT " ms",
@@ -207,7 +216,13 @@ void msd_session_end(MsdSession *s, const char *reason)
         return;
     if (!s->end_reason)
         s->end_reason = g_strdup(reason);
-    msd_engine_stop(s->engine); /* -> sink stop -> on_finished */
+    /* -> sink stop -> on_finished. "device-lost" comes from the device's
+     * link, which owns the only reconnect window. */
+    if (g_strcmp0(reason, "device-lost") == 0)
+        msd_engine_device_gone(s->engine, "the device did not come back within the reconnect "
+                                          "window");
+    else
+        msd_engine_stop(s->engine);
 }
 
 void msd_session_device_lost(MsdSession *s)
@@ -216,18 +231,33 @@ void msd_session_device_lost(MsdSession *s)
         msd_engine_device_lost(s->engine);
 }
 
-void msd_session_device_stopped(MsdSession *s, const char *why)
-{
-    if (s->ended || !s->started)
-        return;
-    msd_session_warning(s->path, s->address, "pausing: %s", why);
-    msd_engine_pause(s->engine); /* a person's Resume goes on */
-}
-
 void msd_session_device_returned(MsdSession *s)
 {
     if (!s->ended && s->started)
         msd_engine_device_back(s->engine);
+}
+
+void msd_session_device_stopped(MsdSession *s, const char *why)
+{
+    if (s->ended)
+        return;
+    if (!s->started) {
+        /* Still connecting: nothing has moved the motor yet, and the start
+         * itself is a person's request. */
+        msd_session_info(s->path, s->address, "the device reports it stopped (%s) before the start",
+                         why);
+        return;
+    }
+    MsdEngineState before = msd_engine_get_state(s->engine);
+    /* Pauses as a person's Pause would (the sink's stop goes out); only a
+     * person's Resume moves the motor again, with the soft restart. */
+    msd_engine_device_stopped(s->engine);
+    publish_pause_reason(s);
+    msd_session_warning(s->path, s->address,
+                        "the device stopped by itself (%s): %s at %" G_GUINT64_FORMAT
+                        " ms; nothing moves it until a person resumes",
+                        why, before == MSD_ENGINE_PLAYING ? "paused" : "stays still",
+                        msd_engine_get_position(s->engine));
 }
 
 /* ---- starting ---- */
@@ -287,6 +317,7 @@ static gboolean handle_pause(MsdSession1 *skel, GDBusMethodInvocation *inv, gpoi
     if (refuse_if_ended(s, inv))
         return TRUE;
     msd_engine_pause(s->engine); /* not playing: nothing to do */
+    publish_pause_reason(s);     /* waiting for the device: no state change */
     msd_session1_complete_pause(skel, inv);
     return TRUE;
 }
@@ -299,10 +330,15 @@ static gboolean handle_resume(MsdSession1 *skel, GDBusMethodInvocation *inv, gpo
     if (msd_engine_get_state(s->engine) == MSD_ENGINE_WAITING_DEVICE) {
         g_dbus_method_invocation_return_error_literal(
             inv, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-            "the device is reconnecting; the session resumes by itself when it is back");
+            msd_engine_user_paused(s->engine)
+                ? "the device is reconnecting; the session comes back paused: resume it then"
+                : "the device is reconnecting; the session resumes by itself when it is back");
         return TRUE;
     }
-    msd_engine_resume(s->engine);
+    MsdPauseReason why = msd_engine_get_pause_reason(s->engine);
+    if (msd_engine_resume(s->engine) && why == MSD_PAUSE_DEVICE_STOPPED)
+        msd_session_info(s->path, s->address,
+                         "resumed by a person after the device stopped itself");
     msd_session1_complete_resume(skel, inv);
     return TRUE;
 }
@@ -393,7 +429,6 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     cfg.limits = d->config.safety;
     cfg.time_scale = d->time_scale;
     cfg.scale = options->scale / 100.0;
-    cfg.reconnect_window_ms = d->config.reconnect_window_ms;
     if (options->side != MP_SIDE_NONE) {
         /* Only that side's pass: from its first entry to its last. */
         gboolean found = FALSE;
@@ -444,6 +479,7 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     msd_session1_set_step_count(s->skel, mp_timeline_n_entries(s->timeline));
     msd_session1_set_duration(s->skel, mp_timeline_duration(s->timeline));
     msd_session1_set_scale(s->skel, s->opts.scale);
+    msd_session1_set_pause_reason(s->skel, "");
     g_signal_connect(s->skel, "handle-pause", G_CALLBACK(handle_pause), s);
     g_signal_connect(s->skel, "handle-resume", G_CALLBACK(handle_resume), s);
     g_signal_connect(s->skel, "handle-stop", G_CALLBACK(handle_stop), s);

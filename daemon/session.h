@@ -1,8 +1,10 @@
 /* A session: one programme playing on one device, exported as
  * org.massaged.Session1 at /org/massaged/session/<N>. The playback itself
- * (deadlines, pause/resume/next/previous/adjust, safety at play time, the
- * device-lost window) is the engine's (daemon/engine.h); this file binds it
- * to D-Bus, to the device and to an attached caller. */
+ * (deadlines, pause/resume/next/previous/adjust, safety at play time) is the
+ * engine's (daemon/engine.h); the reconnect window is the device's link
+ * (daemon/device.c). This file binds the engine to D-Bus, to the device
+ * (every level through msd_device_set_level, the device's motion gate) and
+ * to an attached caller. */
 #pragma once
 
 #include <gio/gio.h>
@@ -34,15 +36,19 @@ GDBusObjectSkeleton *msd_session_get_object(MsdSession *session);
 /* Begins playback once the device is ready (connecting it first if needed). */
 void msd_session_start(MsdSession *session);
 /* Ends the session (idempotent): the device is told to stop, Finished(reason)
- * is emitted and the object is removed shortly after. */
+ * is emitted and the object is removed shortly after. The device's link ends
+ * it with "device-lost" when its reconnect window passes. */
 void msd_session_end(MsdSession *session, const char *reason);
 /* The device dropped / came back (reported by the device). */
 void msd_session_device_lost(MsdSession *session);
 void msd_session_device_returned(MsdSession *session);
 /* The device said it stopped by itself (its own button, its watchdog, an
  * error; `why` names it, e.g. "device-stopped: user stop button"): the
- * session pauses as if a person paused it, and nothing moves the motor
- * again until a person resumes (the resume obeys the start and rise rules). */
+ * session pauses as if a person paused it (the sink's stop goes out),
+ * PauseReason becomes "device-stopped", and nothing moves the motor again
+ * until a person resumes (the resume obeys the start and rise rules). Paused
+ * or waiting for the device: only the reason changes (a device that returns
+ * comes back paused). Before the start (still connecting): only logged. */
 void msd_session_device_stopped(MsdSession *session, const char *why);
 
 G_END_DECLS

@@ -108,9 +108,31 @@ assert_eq "start on a busy device: exit 5" 5 "$RC"
 run pause
 assert_eq "pause" "0 Paused" "$RC ${OUT%%:*}"
 check "paused" wait_prop 3 "$(devpath $A)" Device1 State '"ready"'
+run status
+assert_contains "status: a paused session says why, and how to go on" \
+	"paused by a person; \`massagectl resume\` to go on" "$OUT"
+run --json status
+assert_eq "status --json: pause_reason user" "paused user" \
+	"$(jq -r '.sessions[0] | "\(.state) \(.pause_reason)"' <<<"$OUT")"
 run --json resume
 assert_eq "resume --json: exit 0" 0 "$RC"
 check "resume --json: a session object" jq -e '.path | startswith("/org/massaged/session/")' <<<"$OUT"
+run --json status
+assert_eq "status --json: playing, no pause_reason" "playing " \
+	"$(jq -r '.sessions[0] | "\(.state) \(.pause_reason)"' <<<"$OUT")"
+run status
+assert_not_contains "status: no pause words while playing" "massagectl resume" "$OUT"
+# The device's own button: the device paused it, in words and in --json;
+# a person's resume goes on.
+check "the device's own button" sim_call PressButton s "$A"
+check "status --json: pause_reason device-stopped" wait_until 5 bash -c \
+	"'$M' --data-dir '$MSD_DATA' --json status | jq -e '.sessions[0].pause_reason == \"device-stopped\"'"
+run status
+assert_contains "status: the device stopped itself, in words" \
+	"paused: the device stopped itself (its button or its watchdog); \`massagectl resume\` to go on" "$OUT"
+run resume
+assert_eq "resume after the device stopped itself" 0 "$RC"
+check "running again" wait_prop 5 "$(devpath $A)" Device1 State '"running"'
 run next
 assert_eq "next" 0 "$RC"
 run previous
@@ -136,11 +158,21 @@ assert_eq "--follow --json: the last line is the finish" "finished completed" \
 	"$(tail -n1 <<<"$OUT" | jq -r '"\(.event) \(.reason)"')"
 check "--follow --json: every line is JSON with a session" \
 	bash -c "jq -e -s 'all(.session.programme == \"gentle\")' <<<'$OUT' >/dev/null"
+check "--follow --json: every session has a pause_reason" \
+	bash -c "jq -e -s 'all(.session.pause_reason | type == \"string\")' <<<'$OUT' >/dev/null"
 
 # --- Ctrl-C on --follow stops the device
 check "device idle" wait_prop 3 "$(devpath $A)" Device1 Session '"/"'
 spawn follower "$M" --data-dir "$MSD_DATA" start long --follow --device "$A"
 check "the followed session plays" wait_prop 5 "$(devpath $A)" Device1 State '"running"'
+# Paused by someone else: the follower says so in words, and how to go on.
+run pause
+check "--follow: a pause in words" wait_until 5 grep -qF \
+	"paused by a person; \`massagectl resume\` to go on" "$TEST_TMP/follower.log"
+run resume
+check "--follow: playing again, after the pause" wait_until 5 bash -c \
+	"sed -n '/paused by a person/,\$p' '$TEST_TMP/follower.log' | grep -q ' playing\$'"
+check "the followed session plays again" wait_prop 5 "$(devpath $A)" Device1 State '"running"'
 mark=$(log_mark)
 stop_spawned follower INT
 assert_eq "Ctrl-C: exit 9 (interrupted)" 9 "$SPAWN_RC"
@@ -161,7 +193,9 @@ assert_eq "start on the Lovense device" 0 "$RC"
 check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
 mark=$(log_mark)
 run --json stop
-assert_eq "stop (all) --json" "all" "$(jq -r .stopped <<<"$OUT")"
+assert_eq "stop (all) --json: exit 0" 0 "$RC"
+assert_eq "stop (all) --json: both connected devices stopped, none left" "$A $B|0" \
+	"$(jq -r '"\([.stopped[].address] | sort | join(" "))|\(.not_stopped | length)"' <<<"$OUT")"
 check "stop (all): the Lovense device got Vibrate:0" wait_until 2 bash -c \
 	"jq -c 'select(.dev==\"$B\" and .hex==\"56 69 62 72 61 74 65 3a 30 3b\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
 

@@ -28,7 +28,7 @@ typedef struct {
     MsdFinishReason reason;
 } Fx;
 
-static void cb_intensity(MsdEngine *e, double v, gpointer d)
+static void cb_intensity(MsdEngine *e, double v, gboolean step_edge, gpointer d)
 {
 }
 
@@ -224,10 +224,7 @@ static void test_pause_counts_in_real_time(void **state)
 /* Waiting for a lost device is a rest too. */
 static void test_waiting_for_the_device_is_a_rest(void **state)
 {
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
-    cfg.reconnect_window_ms = 60000;
-    Fx *fx = fx_new_cfg(rest_text, &cfg);
+    Fx *fx = fx_new(rest_text);
     msd_engine_start(fx->e);
     advance(fx, 185 * S);
     msd_engine_device_lost(fx->e);

@@ -1,6 +1,8 @@
 /* MsdEngine on a fake clock: every change at its exact deadline, no drift,
  * pause/resume/next/previous/adjust, the caps and the softening ramp, the
- * device-lost window, and a stop at every end (also through a real writer). */
+ * sink's step_edge, waiting for a lost device (the window is the device's),
+ * a device that stopped by itself, and a stop at every end (also through a
+ * real writer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +31,7 @@ typedef struct {
     gint64 t;
     EvKind kind;
     double v;
+    gboolean edge; /* EV_INTENSITY: the sink's step_edge */
 } Ev;
 
 typedef struct {
@@ -45,14 +48,15 @@ typedef struct {
 
 static void rec(Fx *fx, EvKind kind, double v)
 {
-    Ev ev = {msd_clock_now(fx->clock), kind, v};
+    Ev ev = {msd_clock_now(fx->clock), kind, v, FALSE};
     g_array_append_val(fx->ev, ev);
 }
 
-static void cb_intensity(MsdEngine *e, double v, gpointer d)
+static void cb_intensity(MsdEngine *e, double v, gboolean step_edge, gpointer d)
 {
     Fx *fx = d;
     rec(fx, EV_INTENSITY, v);
+    g_array_index(fx->ev, Ev, fx->ev->len - 1).edge = step_edge;
     if (fx->writer)
         msd_writer_set_intensity(fx->writer, v);
 }
@@ -223,7 +227,7 @@ static void check_against_walk(Fx *fx, double time_scale)
     for (guint64 t = 0; t < dur; t = mp_timeline_next_change(fx->tl, t, 1.0)) {
         double v = mp_quantise(mp_timeline_intensity(fx->tl, t), 1.0);
         if (v != prev) {
-            Ev ev = {T0 + (gint64)ceil((double)t * 1000.0 / time_scale), EV_INTENSITY, v};
+            Ev ev = {T0 + (gint64)ceil((double)t * 1000.0 / time_scale), EV_INTENSITY, v, FALSE};
             g_array_append_val(want, ev);
             prev = v;
         }
@@ -516,8 +520,8 @@ static void test_programme_jump_limit(void **state)
     fx_free(fx);
 }
 
-/* The device drops: paused, the window runs; it returns within the window:
- * play on from the same programme time, softly. */
+/* The device drops: programme time frozen; it returns: play on from the
+ * same programme time, softly. */
 static void test_device_lost_and_back(void **state)
 {
     Fx *fx = fx_new(high_text);
@@ -542,34 +546,40 @@ static void test_device_lost_and_back(void **state)
     g_autoptr(GArray) steps = of_kind(fx, EV_STEP, mark);
     assert_int_equal(steps->len, 1);
     assert_int_equal(g_array_index(steps, Ev, 0).t, T0 + (12 + 29 + 48) * S);
-    /* The window timer was cancelled: nothing ends the session early. */
     advance_s(fx, 5);
     assert_false(fx->finished);
     fx_free(fx);
 }
 
-/* Beyond the window: the session ends with device-lost and a stop. A user
- * pause during the wait keeps it paused when the device returns. */
-static void test_device_lost_window_expires(void **state)
+/* The engine runs no reconnect window of its own (the device's link owns
+ * the only one): it waits, with nothing scheduled, however long it takes,
+ * and ends "device-lost" (a stop first) only when told the device is gone.
+ * A user pause during the wait keeps it paused when the device returns. */
+static void test_device_lost_waits_for_the_link(void **state)
 {
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
-    cfg.reconnect_window_ms = 10000;
-    Fx *fx = fx_new_cfg(high_text, &cfg);
+    Fx *fx = fx_new(high_text);
     msd_engine_start(fx->e);
     advance_s(fx, 5);
     msd_engine_device_lost(fx->e);
-    advance_s(fx, 9.999);
+    assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0); /* no window here */
+    guint mark = fx->ev->len;
+    advance_s(fx, 3600);
     assert_false(fx->finished);
-    advance_s(fx, 0.001);
+    assert_int_equal(fx->ev->len, mark);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_WAITING_DEVICE);
+    msd_engine_device_gone(fx->e, "the device did not come back");
     assert_true(fx->finished);
     assert_int_equal(fx->reason, MSD_FINISH_DEVICE_LOST);
-    assert_non_null(fx->message);
+    assert_string_equal(msd_finish_reason_to_string(fx->reason), "device-lost");
+    assert_string_equal(fx->message, "the device did not come back");
     assert_int_equal(g_array_index(fx->ev, Ev, fx->ev->len - 3).kind, EV_STOP);
-    assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0);
+    assert_int_equal(msd_engine_get_position(fx->e), 5000);
+    msd_engine_device_gone(fx->e, NULL); /* idempotent */
+    msd_engine_stop(fx->e);
+    assert_int_equal(last_ev(fx)->kind, EV_FINISH);
     fx_free(fx);
 
-    fx = fx_new_cfg(high_text, &cfg);
+    fx = fx_new(high_text);
     msd_engine_start(fx->e);
     advance_s(fx, 5);
     msd_engine_device_lost(fx->e);
@@ -581,6 +591,228 @@ static void test_device_lost_window_expires(void **state)
     assert_true(msd_engine_resume(fx->e));
     assert_int_equal(last_intensity(fx), 30);
     assert_int_equal(msd_engine_get_position(fx->e), 5000);
+    fx_free(fx);
+}
+
+/* The sink's step_edge: TRUE exactly for a rise at an entry's start or a
+ * pulse's rising edge reached by the programme's own course (where the
+ * validator allows an instant rise, and the device's motion gate does too);
+ * FALSE for falls, ramps, waves, softening ramps, start, Resume, device
+ * back, Adjust, scale, Next and Previous. */
+static const char pulse_text[] = "[Programme]\nName=P\nKind=percussion\n\n"
+                                 "[Step p]\nMuscle=hamstrings\nZone=mid\nDuration=9s\n"
+                                 "Intensity=pulse 30% on=2s off=1s low=10%\n";
+
+/* The intensities sent from event `from` on with step_edge TRUE, as
+ * "value@ms" (ms since T0); `rises` counts every rise. */
+static char *edges_from(Fx *fx, guint from, guint *rises)
+{
+    GString *out = g_string_new(NULL);
+    double prev = -1;
+    *rises = 0;
+    for (guint i = 0; i < fx->ev->len; i++) {
+        Ev *ev = &g_array_index(fx->ev, Ev, i);
+        if (ev->kind == EV_STOP)
+            prev = 0;
+        if (ev->kind != EV_INTENSITY)
+            continue;
+        if (i >= from) {
+            if (ev->v > prev)
+                (*rises)++;
+            if (ev->edge)
+                g_string_append_printf(out, "%s%g@%" G_GINT64_FORMAT, out->len ? " " : "", ev->v,
+                                       (ev->t - T0) / MS);
+        }
+        prev = ev->v;
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void test_step_edge(void **state)
+{
+    guint rises;
+    /* a 20 -> b ramp 20..40 -> rest 0 -> c 30: only c's start is an edge
+     * rise (b starts where a ends; the rest is a fall). */
+    Fx *fx = fx_new(basic_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 50);
+    g_autofree char *basic = edges_from(fx, 0, &rises);
+    assert_string_equal(basic, "30@35000");
+    assert_true(rises > 20);
+    fx_free(fx);
+
+    /* 10 -> 40 within max_jump; 40 -> 95 gives 80 at once (an edge), then
+     * a softening ramp to 95 (not an edge). */
+    fx = fx_new(jump_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 20);
+    g_autofree char *jump = edges_from(fx, 0, &rises);
+    assert_string_equal(jump, "40@5000 80@10000");
+    assert_true(rises > 10);
+    fx_free(fx);
+
+    /* A wave: rises all the way, never an edge. */
+    fx = fx_new(wave_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 60);
+    g_autofree char *wave = edges_from(fx, 0, &rises);
+    assert_string_equal(wave, "");
+    assert_true(rises > 20);
+    fx_free(fx);
+
+    /* A ramp too steep, held to the limit by a softening ramp that carries
+     * on across the edge into c: the rise at the edge is the ramp's. */
+    fx = fx_new(steep_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 20);
+    g_autofree char *steep = edges_from(fx, 0, &rises);
+    assert_string_equal(steep, "");
+    assert_true(rises > 50);
+    fx_free(fx);
+
+    /* The soft start's ramp (30 % at once, then 10 %/s) crosses 50 % at
+     * 2 s, exactly where b begins: that rise is the ramp's, not an edge's. */
+    fx = fx_new("[Programme]\nName=R\nKind=percussion\n\n"
+                "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=2s\nIntensity=constant 60%\n\n"
+                "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=10s\nIntensity=constant 70%\n");
+    msd_engine_start(fx->e);
+    advance_s(fx, 2);
+    assert_int_equal(last_intensity(fx), 50);
+    assert_int_equal(last_ev(fx)->t, T0 + 2 * S);
+    advance_s(fx, 5);
+    g_autofree char *ramp = edges_from(fx, 0, &rises);
+    assert_string_equal(ramp, "");
+    assert_int_equal(last_intensity(fx), 70);
+    fx_free(fx);
+
+    /* A pulse: each rising edge is one (the validator allows max_jump
+     * there); the start and the falls are not. */
+    fx = fx_new(pulse_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 10);
+    g_autofree char *pulse = edges_from(fx, 0, &rises);
+    assert_string_equal(pulse, "30@3000 30@6000");
+    fx_free(fx);
+
+    /* A person's actions: Next, Adjust, Resume, device back, scale,
+     * Previous. Never an edge, though each rises. */
+    fx = fx_new(jump_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 1);
+    guint mark = fx->ev->len;
+    assert_true(msd_engine_next(fx->e, NULL)); /* b: 10 -> 40, ramped */
+    advance_s(fx, 2);                          /* b at 7 s */
+    msd_engine_adjust(fx->e, 10);
+    advance_s(fx, 1); /* 8 s */
+    msd_engine_pause(fx->e);
+    msd_engine_resume(fx->e);
+    advance_s(fx, 0.5);
+    msd_engine_device_lost(fx->e);
+    msd_engine_device_back(fx->e);
+    advance_s(fx, 0.5); /* 9 s */
+    msd_engine_set_scale(fx->e, 0.5);
+    msd_engine_set_scale(fx->e, 1.0);
+    advance_s(fx, 0.5);
+    assert_true(msd_engine_previous(fx->e, NULL)); /* a: 10 + 10 */
+    advance_s(fx, 1);
+    assert_int_equal(msd_engine_get_position(fx->e), 1000);
+    g_autofree char *user = edges_from(fx, mark, &rises);
+    assert_string_equal(user, "");
+    assert_true(rises > 30);
+    fx_free(fx);
+}
+
+/* The device says it stopped by itself while playing: paused exactly as a
+ * person's Pause (stop to the sink, time frozen), reason "device-stopped",
+ * and nothing reaches the sink again — not after a drop and a return — until
+ * a person resumes, which restarts softly. */
+static void test_device_stopped_while_playing(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    msd_engine_start(fx->e);
+    advance_s(fx, 12);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
+    assert_string_equal(msd_pause_reason_to_string(msd_engine_get_pause_reason(fx->e)), "");
+    assert_true(msd_engine_device_stopped(fx->e));
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
+    assert_int_equal(g_array_index(fx->ev, Ev, fx->ev->len - 2).kind, EV_STOP);
+    assert_int_equal(last_ev(fx)->kind, EV_STATE);
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_DEVICE_STOPPED);
+    assert_string_equal(msd_pause_reason_to_string(msd_engine_get_pause_reason(fx->e)),
+                        "device-stopped");
+    assert_true(msd_engine_user_paused(fx->e));
+    assert_int_equal(msd_engine_get_position(fx->e), 12000);
+
+    guint mark = fx->ev->len;
+    advance_s(fx, 300);
+    assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0);
+    assert_false(msd_engine_device_stopped(fx->e)); /* again: nothing new */
+    assert_false(msd_engine_pause(fx->e));
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_DEVICE_STOPPED);
+    msd_engine_device_lost(fx->e);
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_DEVICE_STOPPED);
+    msd_engine_device_back(fx->e);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
+    advance_s(fx, 60);
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, mark);
+    assert_int_equal(sent->len, 0);
+
+    mark = fx->ev->len;
+    assert_true(msd_engine_resume(fx->e));
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, 3);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 30);
+    assert_int_equal(msd_engine_get_position(fx->e), 15000);
+    fx_free(fx);
+}
+
+/* Not playing: the device's stop changes only the reason. Idle and
+ * finished: nothing at all. Waiting for the device: it comes back paused. */
+static void test_device_stopped_when_still(void **state)
+{
+    Fx *fx = fx_new(high_text);
+    assert_false(msd_engine_device_stopped(fx->e));
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_IDLE);
+    assert_int_equal(fx->ev->len, 0);
+
+    msd_engine_start(fx->e);
+    advance_s(fx, 2);
+    assert_true(msd_engine_pause(fx->e));
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_USER);
+    assert_string_equal(msd_pause_reason_to_string(MSD_PAUSE_USER), "user");
+    guint mark = fx->ev->len;
+    assert_false(msd_engine_device_stopped(fx->e));
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_DEVICE_STOPPED);
+    assert_int_equal(fx->ev->len, mark);
+    assert_true(msd_engine_resume(fx->e));
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
+
+    /* Waiting for the device: it would play on by itself (no reason)... */
+    advance_s(fx, 2);
+    msd_engine_device_lost(fx->e);
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
+    /* ...until the device says it stopped: then it comes back paused. */
+    assert_false(msd_engine_device_stopped(fx->e));
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_WAITING_DEVICE);
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_DEVICE_STOPPED);
+    assert_true(msd_engine_pause(fx->e)); /* a person too: the device's reason stays */
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_DEVICE_STOPPED);
+    mark = fx->ev->len;
+    msd_engine_device_back(fx->e);
+    assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
+    g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, mark);
+    assert_int_equal(sent->len, 0);
+    assert_true(msd_engine_resume(fx->e));
+    assert_int_equal(last_intensity(fx), 30);
+
+    msd_engine_stop(fx->e);
+    mark = fx->ev->len;
+    assert_false(msd_engine_device_stopped(fx->e));
+    assert_int_equal(fx->ev->len, mark);
+    assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
     fx_free(fx);
 }
 
@@ -747,30 +979,31 @@ static void test_real_clock_smoke(void **state)
     fx_free(fx);
 }
 
-/* Random user actions and device drops against the safety invariants:
- * nothing above the cap, nothing sent unless playing, a restart (start,
- * resume, device back) at most max_start_intensity at once, no rise steeper than the limit
- * (plus the validated jump), exactly one Finished with a stop just before
- * it, nothing after it and no timer left behind. */
+/* Random user actions, device drops and device-reported stops against the
+ * safety invariants: nothing above the cap, nothing sent unless playing, a
+ * restart (start, resume, device back) at most max_start_intensity at once,
+ * no rise steeper than the limit (plus the validated jump, only where the
+ * sink was told step_edge), nothing sent after the device stopped itself
+ * until a person resumed, exactly one Finished with a stop just before it,
+ * nothing after it and no timer left behind. */
 static MsdEngineState state_in_cb;
-static void cb_intensity_checked(MsdEngine *e, double v, gpointer d)
+static void cb_intensity_checked(MsdEngine *e, double v, gboolean step_edge, gpointer d)
 {
     state_in_cb = msd_engine_get_state(e);
     assert_int_equal(state_in_cb, MSD_ENGINE_PLAYING);
-    cb_intensity(e, v, d);
+    cb_intensity(e, v, step_edge, d);
 }
 
 static void test_random_actions(void **state)
 {
-    const char *texts[] = {basic_text, high_text,  jump_text,    capped_text,
-                           sided_text, steep_text, at_limit_text};
+    const char *texts[] = {basic_text, high_text,  jump_text,     capped_text,
+                           sided_text, steep_text, at_limit_text, pulse_text};
     MsdEngineCallbacks cb = callbacks;
     cb.set_intensity = cb_intensity_checked;
     for (guint32 seed = 1; seed <= 100; seed++) {
         GRand *rand = g_rand_new_with_seed(seed);
         MsdEngineConfig cfg;
         msd_engine_config_init(&cfg);
-        cfg.reconnect_window_ms = 5000;
         cfg.time_scale = (seed % 4 == 0) ? 3 : 1;
         cfg.limits.max_intensity = (seed % 5 == 0) ? 50 : 100;
         Fx *fx = g_new0(Fx, 1);
@@ -782,13 +1015,20 @@ static void test_random_actions(void **state)
         assert_non_null(fx->e);
         double cap = MIN(cfg.limits.max_intensity, fx->p->max_intensity);
         msd_engine_start(fx->e);
+        gboolean device_stopped = FALSE; /* and no person resumed since */
         for (int step = 0; step < 400 && !fx->finished; step++) {
-            int op = g_rand_int_range(rand, 0, 100);
+            int op = g_rand_int_range(rand, 0, 103);
+            guint before = fx->ev->len;
+            gboolean resumed = FALSE;
             if (op < 10)
                 msd_engine_pause(fx->e);
             else if (op < 20)
-                msd_engine_resume(fx->e);
-            else if (op < 24)
+                resumed = msd_engine_resume(fx->e);
+            else if (op >= 100) {
+                msd_engine_device_stopped(fx->e);
+                MsdEngineState st = msd_engine_get_state(fx->e);
+                device_stopped = st == MSD_ENGINE_PAUSED || st == MSD_ENGINE_WAITING_DEVICE;
+            } else if (op < 24)
                 msd_engine_next(fx->e, NULL);
             else if (op < 30)
                 msd_engine_previous(fx->e, NULL);
@@ -800,6 +1040,14 @@ static void test_random_actions(void **state)
                 msd_engine_device_back(fx->e);
             else
                 msd_fake_clock_advance(fx->clock, g_rand_int_range(rand, 0, 3 * S));
+            if (resumed)
+                device_stopped = FALSE;
+            else if (device_stopped) {
+                g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, before);
+                if (sent->len)
+                    fail_msg("seed %u: %g sent after the device stopped itself, with no resume",
+                             seed, g_array_index(sent, Ev, 0).v);
+            }
         }
         if (!fx->finished)
             msd_engine_stop(fx->e);
@@ -825,15 +1073,21 @@ static void test_random_actions(void **state)
             } else if (ev->kind == EV_INTENSITY) {
                 if (ev->v > cap + 1e-9 || ev->v < 0)
                     fail_msg("seed %u: %g outside 0..%g", seed, ev->v, cap);
-                /* The restart itself: at most max_start_intensity at once. */
-                if (after_stop && ev->t == play_t && ev->v > cfg.limits.max_start_intensity + 1e-9)
-                    fail_msg("seed %u: %g at a restart", seed, ev->v);
-                /* Anything else: the rise limit plus at most one validated
-                 * jump (a programme edge) per change. */
                 double dt = (double)(ev->t - prev_t) / S * cfg.time_scale;
-                double allowed = cfg.limits.max_rise_per_s * dt + cfg.limits.max_jump + 1;
-                if (ev->v - prev > allowed + 1e-9)
-                    fail_msg("seed %u: rise %g -> %g in %g s", seed, prev, ev->v, dt);
+                if (after_stop && ev->t == play_t) {
+                    /* The restart itself: at most max_start_intensity at
+                     * once, and never an edge. */
+                    if (ev->v > cfg.limits.max_start_intensity + 1e-9 || ev->edge)
+                        fail_msg("seed %u: %g at a restart (step_edge %d)", seed, ev->v, ev->edge);
+                } else {
+                    /* Anything else: the rise limit (one quantum of rounding),
+                     * plus the validated jump only where step_edge says so. */
+                    double allowed =
+                        cfg.limits.max_rise_per_s * dt + 1 + (ev->edge ? cfg.limits.max_jump : 0);
+                    if (ev->v - prev > allowed + 1e-9)
+                        fail_msg("seed %u: rise %g -> %g in %g s (step_edge %d)", seed, prev, ev->v,
+                                 dt, ev->edge);
+                }
                 after_stop = FALSE;
                 prev = ev->v;
                 prev_t = ev->t;
@@ -1035,7 +1289,7 @@ static void count_destroy(gpointer data)
     (*(int *)data)++;
 }
 
-static void noop_intensity(MsdEngine *e, double v, gpointer d)
+static void noop_intensity(MsdEngine *e, double v, gboolean step_edge, gpointer d)
 {
 }
 
@@ -1085,7 +1339,10 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_programme_jump_limit),
         cmocka_unit_test(test_device_lost_and_back),
-        cmocka_unit_test(test_device_lost_window_expires),
+        cmocka_unit_test(test_device_lost_waits_for_the_link),
+        cmocka_unit_test(test_step_edge),
+        cmocka_unit_test(test_device_stopped_while_playing),
+        cmocka_unit_test(test_device_stopped_when_still),
         cmocka_unit_test(test_stop_and_fail),
         cmocka_unit_test(test_range_and_time_scale),
         cmocka_unit_test(test_engine_through_writer),
