@@ -391,7 +391,6 @@ void msd_link_transport_ready(MsdLink *link)
         return;
     gboolean after_drop = link->state == MSD_LINK_RECONNECTING;
     link->opening = FALSE;
-    link->backoff_ms = 0;
     clear_timers(link);
     set_state(link, MSD_LINK_UP);
     link->ops->up(link->user_data, after_drop);
@@ -446,7 +445,7 @@ void msd_link_dropped(MsdLink *link, const char *why)
     }
     teardown(link);
     msd_dev_warning(link->address, "connection lost (%s)", why);
-    link->backoff_ms = 0;
+    link->backoff_ms = 0; /* each drop starts the series again */
     set_state(link, MSD_LINK_RECONNECTING);
     link->ops->dropped(link->user_data);
     /* The window runs from the drop, whatever the attempts do meanwhile. */
