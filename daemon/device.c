@@ -1,32 +1,20 @@
 #include "daemon/device.h"
 
-#include <errno.h>
-#include <glib-unix.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "daemon/daemon-private.h"
+#include "daemon/gatt-transport.h"
+#include "daemon/link.h"
 #include "daemon/log.h"
 #include "daemon/motion-gate.h"
 #include "daemon/msd-error.h"
 #include "daemon/session.h"
 #include "daemon/trace.h"
 #include "daemon/writer.h"
-#include "protocol/reference.h"
 
-/* How long to wait after Connect returns for ServicesResolved and the
- * driver's characteristics (BlueZ exports them after ServicesResolved in
- * some versions, before it in others: bluez#1489). */
-#define READY_TIMEOUT_MS 10000
-/* Services resolved but the driver's characteristics missing: bluetoothd
- * exports them with or just after ServicesResolved (bluez#1489), so after
- * this long they are not coming on this link (a stale GATT cache, a device
- * whose application is gone). */
-#define RESOLVED_WAIT_MS       3000
-#define CONNECT_TIMEOUT_MS     30000
-#define CONNECT_RETRY_DELAY_MS 300
-/* How often a device whose protocol has a battery query is asked. */
-#define BATTERY_POLL_MS (60 * 1000)
+/* Our Device1.Connect call's own limit; the link has its own waits after it
+ * (daemon/link.h). */
+#define CONNECT_TIMEOUT_MS 30000
 
 struct _MsdDevice {
     MsdDaemon *daemon;
@@ -39,32 +27,17 @@ struct _MsdDevice {
     MsdDevice1 *skel;
     MsdDeviceState state;
 
-    /* Connecting. */
-    GList *waiters; /* GTask* */
-    guint connect_attempt;
-    gboolean connect_in_flight;
-    guint ready_timeout_id;
-    gboolean resolved_wait; /* ready_timeout_id is the shorter RESOLVED_WAIT_MS */
-    guint retry_id;
-    gboolean want_connected; /* a drop is unexpected: reconnect */
-    guint reconnect_id;
-    guint64 backoff_ms;
-    gint64 dropped_at_us;
+    /* Connecting, reconnecting, the reconnect window (daemon/link.h). */
+    MsdLink *link;
+    GList *waiters;       /* GTask*: msd_device_connect() callers */
+    GCancellable *cancel; /* our Connect/Disconnect calls; renewed when the link tears down */
 
-    /* Transport. */
-    GDBusProxy *write_char;
-    GDBusProxy *notify_char;
-    int write_fd;
-    int notify_fd;
-    guint notify_source;
-    guint16 notify_mtu;
-    gulong notify_changed_id;
-    guint battery_poll_id;
+    /* Characteristics, descriptors, notifications, battery poll. */
+    MsdGattTransport *gatt;
     /* What its driver lets us ask after connecting (fixed per driver). */
     gboolean asks_status;
-    gboolean asks_battery;
     /* Coalescing, minimum gap, keepalive and stop priority (daemon/writer.h);
-     * this file is its transport. */
+     * its transport is the GATT transport. */
     MsdWriter *writer;
     gboolean freeing;
 
@@ -83,12 +56,7 @@ struct _MsdDevice {
     gboolean moving_at_drop; /* the link dropped while the motor ran */
 
     MsdSession *session;
-    GCancellable *cancel;
 };
-
-static void device_teardown_transport(MsdDevice *dev);
-static void device_try_connect(MsdDevice *dev);
-static void device_check_ready(MsdDevice *dev);
 
 const char *msd_device_state_to_string(MsdDeviceState state)
 {
@@ -99,7 +67,7 @@ const char *msd_device_state_to_string(MsdDeviceState state)
 
 gboolean msd_device_needs_scan(MsdDevice *dev)
 {
-    return dev->state == MSD_DEVICE_RECONNECTING && !dev->proxy;
+    return msd_link_needs_scan(dev->link);
 }
 
 static void set_state(MsdDevice *dev, MsdDeviceState state)
@@ -219,10 +187,9 @@ static gboolean silence_stopped_it(MsdDevice *dev)
     guint keepalive = dev->driver->keepalive_ms;
     if (!keepalive || silence_us <= (gint64)keepalive * 2 * 1000)
         return FALSE;
-    g_autofree char *why =
-        g_strdup_printf("massaged sent nothing for %" G_GINT64_FORMAT
-                        " ms, longer than its watchdog allows (%u ms)",
-                        silence_us / 1000, keepalive * 2);
+    g_autofree char *why = g_strdup_printf("massaged sent nothing for %" G_GINT64_FORMAT
+                                           " ms, longer than its watchdog allows (%u ms)",
+                                           silence_us / 1000, keepalive * 2);
     device_stopped_itself(dev, why);
     return TRUE;
 }
@@ -299,8 +266,8 @@ static void finish_waiters(MsdDevice *dev, const GError *error)
  * saying stopped is a stop"). */
 static void note_self_stop(MsdDevice *dev, const MpReading *r)
 {
-    gboolean moving = !dev->held && msd_device_is_ready(dev) &&
-                      msd_motion_gate_get_level(dev->gate) > 0;
+    gboolean moving =
+        !dev->held && msd_device_is_ready(dev) && msd_motion_gate_get_level(dev->gate) > 0;
     g_autofree char *why = NULL;
     if (r->fields & MP_READING_STOPPED) {
         why = g_strdup_printf("it reports error 0x%02x, a stop of its own", r->error_code);
@@ -342,335 +309,6 @@ static void handle_notification(MsdDevice *dev, const char *char_uuid, const gui
         msd_dev_warning(dev->address, "the device reports error code %u", r.error_code);
     note_self_stop(dev, &r);
 }
-
-static gboolean on_notify_fd(gint fd, GIOCondition cond, gpointer user_data)
-{
-    MsdDevice *dev = user_data;
-    if (cond & G_IO_IN) {
-        guint8 buf[520];
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n > 0) {
-            handle_notification(dev, dev->driver->notify_uuid, buf, (gsize)n);
-            return G_SOURCE_CONTINUE;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return G_SOURCE_CONTINUE;
-    }
-    /* HUP/ERR or EOF: bluetoothd closed the notify socket (disconnect or
-     * restart); the Device1 Connected property tells the rest. */
-    msd_dev_info(dev->address, "notification socket closed");
-    dev->notify_source = 0;
-    close(dev->notify_fd);
-    dev->notify_fd = -1;
-    return G_SOURCE_REMOVE;
-}
-
-static void on_char_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
-                                       gpointer user_data)
-{
-    MsdDevice *dev = user_data;
-    g_autoptr(GVariant) value = g_variant_lookup_value(changed, "Value", G_VARIANT_TYPE_BYTESTRING);
-    if (!value)
-        return;
-    gsize len = 0;
-    const guint8 *data = g_variant_get_fixed_array(value, &len, 1);
-    handle_notification(dev, dev->driver->notify_uuid, data, len);
-}
-
-static void on_start_notify(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
-    if (!r) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            return;
-        MsdDevice *dev = user_data;
-        g_autoptr(GError) e = NULL;
-        msd_bluez_error_propagate(&e, error, "StartNotify");
-        msd_dev_warning(dev->address, "no notifications: %s", e->message);
-    }
-}
-
-static void on_acquire_notify(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GUnixFDList) fds = NULL;
-    g_autoptr(GVariant) r =
-        g_dbus_proxy_call_with_unix_fd_list_finish(G_DBUS_PROXY(src), &fds, res, &error);
-    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    MsdDevice *dev = user_data;
-    if (!r || !fds || g_unix_fd_list_get_length(fds) < 1) {
-        g_autoptr(GError) e = NULL;
-        if (error)
-            msd_bluez_error_propagate(&e, error, "AcquireNotify");
-        msd_dev_warning(dev->address, "AcquireNotify failed (%s); using StartNotify",
-                        e ? e->message : "no descriptor");
-        dev->notify_changed_id = g_signal_connect(dev->notify_char, "g-properties-changed",
-                                                  G_CALLBACK(on_char_properties_changed), dev);
-        g_dbus_proxy_call(dev->notify_char, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, 10000,
-                          dev->cancel, on_start_notify, dev);
-        return;
-    }
-    gint32 handle = 0;
-    guint16 mtu = 0;
-    g_variant_get(r, "(hq)", &handle, &mtu);
-    int fd = g_unix_fd_list_get(fds, handle, &error);
-    if (fd < 0) {
-        msd_dev_warning(dev->address, "AcquireNotify: %s", error->message);
-        return;
-    }
-    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
-    dev->notify_fd = fd;
-    dev->notify_mtu = mtu;
-    dev->notify_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_notify_fd, dev);
-    msd_dev_debug(dev->address, "notifications through a descriptor (mtu %u)", mtu);
-}
-
-static void subscribe_notifications(MsdDevice *dev)
-{
-    if (!dev->notify_char)
-        return;
-    g_autoptr(GVariant) acquired =
-        g_dbus_proxy_get_cached_property(dev->notify_char, "NotifyAcquired");
-    if (acquired) {
-        g_dbus_proxy_call_with_unix_fd_list(dev->notify_char, "AcquireNotify",
-                                            g_variant_new("(a{sv})", NULL), G_DBUS_CALL_FLAGS_NONE,
-                                            10000, NULL, dev->cancel, on_acquire_notify, dev);
-    } else {
-        dev->notify_changed_id = g_signal_connect(dev->notify_char, "g-properties-changed",
-                                                  G_CALLBACK(on_char_properties_changed), dev);
-        g_dbus_proxy_call(dev->notify_char, "StartNotify", NULL, G_DBUS_CALL_FLAGS_NONE, 10000,
-                          dev->cancel, on_start_notify, dev);
-    }
-}
-
-typedef struct {
-    MsdDevice *dev;
-    char *uuid;
-} ReadOp;
-
-static void on_read_value(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    ReadOp *op = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
-    if (r) {
-        g_autoptr(GVariant) v = g_variant_get_child_value(r, 0);
-        gsize len = 0;
-        const guint8 *data = g_variant_get_fixed_array(v, &len, 1);
-        handle_notification(op->dev, op->uuid, data, len);
-    } else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        g_autoptr(GError) e = NULL;
-        msd_bluez_error_propagate(&e, error, "ReadValue");
-        msd_dev_warning(op->dev->address, "reading %s: %s", op->uuid, e->message);
-    }
-    g_free(op->uuid);
-    g_free(op);
-}
-
-static void read_initial_values(MsdDevice *dev)
-{
-    for (guint i = 0; dev->driver->read_uuids && dev->driver->read_uuids[i]; i++) {
-        const char *uuid = dev->driver->read_uuids[i];
-        g_autoptr(GDBusProxy) c =
-            msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path, uuid);
-        if (!c)
-            continue;
-        ReadOp *op = g_new0(ReadOp, 1);
-        op->dev = dev;
-        op->uuid = g_strdup(uuid);
-        g_dbus_proxy_call(c, "ReadValue", g_variant_new("(a{sv})", NULL), G_DBUS_CALL_FLAGS_NONE,
-                          10000, dev->cancel, on_read_value, op);
-    }
-}
-
-/* ---- writing ---- */
-
-static gboolean char_has_flag(GDBusProxy *c, const char *flag)
-{
-    g_auto(GStrv) flags = msd_proxy_get_strv(c, "Flags");
-    return flags && g_strv_contains((const char *const *)flags, flag);
-}
-
-static gboolean driver_can(const MpDriver *driver, MpCommandKind kind)
-{
-    MpCommand cmd = {.kind = kind};
-    g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    return mp_driver_encode(driver, &cmd, 0, frames, NULL);
-}
-
-/* A protocol with a battery query (Lovense-style "Battery;", device files
- * with a Battery command) is asked on connect and every minute. Devices with
- * the standard Battery Service report it themselves (read and notified), and
- * some protocols have no way at all (Theragun): Battery stays -1 there. */
-static gboolean driver_queries_battery(const MpDriver *driver)
-{
-    for (guint i = 0; driver->read_uuids && driver->read_uuids[i]; i++)
-        if (mp_uuid_equal(driver->read_uuids[i], MP_REF_BATTERY_LEVEL_UUID))
-            return FALSE;
-    return driver_can(driver, MP_CMD_BATTERY);
-}
-
-static gboolean on_battery_poll(gpointer user_data)
-{
-    MsdDevice *dev = user_data;
-    MpCommand query = {.kind = MP_CMD_BATTERY};
-    msd_writer_send(dev->writer, &query);
-    return G_SOURCE_CONTINUE;
-}
-
-/* The transport is set up: the device is ready for commands. */
-static void transport_complete(MsdDevice *dev)
-{
-    /* Ready either way: WriteValue works without the descriptor. */
-    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
-        return;
-    gboolean was_reconnecting = dev->state == MSD_DEVICE_RECONNECTING;
-    set_state(dev, MSD_DEVICE_READY);
-    dev->backoff_ms = 0;
-    /* Whatever the motor does now, the next level starts from rest. */
-    msd_motion_gate_rest(dev->gate);
-    msd_writer_set_connected(dev->writer, TRUE);
-    /* A device found running (a previous daemon died, a session ended while
-     * it was out of reach) is stopped first. A session about to resume sends
-     * its level right after; the stop goes first either way. */
-    if (!(was_reconnecting && dev->session)) { /* a resuming engine sends its own stop */
-        MpCommand stop = {.kind = MP_CMD_STOP};
-        msd_device_send(dev, &stop, NULL, NULL);
-    }
-    finish_waiters(dev, NULL);
-    if (was_reconnecting && dev->session)
-        msd_session_device_returned(dev->session);
-    if (!msd_writer_is_connected(dev->writer))
-        return; /* a waiter disconnected it already */
-    /* Ask for the device's state where the protocol can (the reference
-     * protocol's connection sequence, docs/protocol.md §1 step 4): its
-     * answer fills Speed and Battery and confirms it stopped. The queries go
-     * after the stop, and after the level of a resuming session: what the
-     * person feels comes first. */
-    if (dev->asks_status) {
-        MpCommand status = {.kind = MP_CMD_STATUS};
-        if (msd_writer_send(dev->writer, &status))
-            dev->status_pending++;
-    }
-    if (dev->asks_battery) {
-        on_battery_poll(dev);
-        dev->battery_poll_id = g_timeout_add(BATTERY_POLL_MS, on_battery_poll, dev);
-    }
-}
-
-static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GUnixFDList) fds = NULL;
-    g_autoptr(GVariant) r =
-        g_dbus_proxy_call_with_unix_fd_list_finish(G_DBUS_PROXY(src), &fds, res, &error);
-    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    MsdDevice *dev = user_data;
-    if (r && fds && g_unix_fd_list_get_length(fds) > 0) {
-        gint32 handle = 0;
-        guint16 mtu = 0;
-        g_variant_get(r, "(hq)", &handle, &mtu);
-        int fd = g_unix_fd_list_get(fds, handle, NULL);
-        if (fd >= 0) {
-            dev->write_fd = fd;
-            msd_dev_debug(dev->address, "writes through a descriptor (mtu %u)", mtu);
-        }
-    } else {
-        g_autoptr(GError) e = NULL;
-        if (error)
-            msd_bluez_error_propagate(&e, error, "AcquireWrite");
-        msd_dev_warning(dev->address, "AcquireWrite failed (%s); using WriteValue",
-                        e ? e->message : "no descriptor");
-    }
-    transport_complete(dev);
-}
-
-static void transport_ready(MsdDevice *dev)
-{
-    subscribe_notifications(dev);
-    read_initial_values(dev);
-    if (dev->driver->write_type == MP_WRITE_WITHOUT_RESPONSE &&
-        char_has_flag(dev->write_char, "write-without-response")) {
-        g_dbus_proxy_call_with_unix_fd_list(dev->write_char, "AcquireWrite",
-                                            g_variant_new("(a{sv})", NULL), G_DBUS_CALL_FLAGS_NONE,
-                                            10000, NULL, dev->cancel, on_acquire_write, dev);
-        return;
-    }
-    transport_complete(dev);
-}
-
-/* ---- the transport under the writer ---- */
-
-typedef struct {
-    char *address;
-    MsdTransportDone done;
-    gpointer done_data;
-} WriteOp;
-
-static void on_write_value(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    WriteOp *op = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
-    g_autoptr(GError) e = NULL;
-    if (!r) {
-        msd_bluez_error_propagate(&e, error, "WriteValue");
-        msd_dev_warning(op->address, "write failed: %s", e->message);
-    }
-    /* Always owed exactly once; the writer ignores completions it detached. */
-    op->done(e, op->done_data);
-    g_free(op->address);
-    g_free(op);
-}
-
-/* One frame: through the AcquireWrite descriptor for write-without-response
- * when we hold one, else WriteValue with the writer's write type. */
-static void transport_write(gpointer data, GBytes *frame, MpWriteType type, MsdTransportDone done,
-                            gpointer done_data)
-{
-    MsdDevice *dev = data;
-    gsize len = 0;
-    const guint8 *bytes = g_bytes_get_data(frame, &len);
-    g_autofree char *hex = mp_hex_format(bytes, len);
-    msd_trace("write", dev->address, hex);
-    if (!dev->write_char) {
-        g_autoptr(GError) e =
-            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
-        done(e, done_data);
-        return;
-    }
-    if (dev->write_fd >= 0 && type == MP_WRITE_WITHOUT_RESPONSE) {
-        ssize_t n = write(dev->write_fd, bytes, len);
-        if (n == (ssize_t)len) {
-            msd_dev_debug(dev->address, "wrote %s (descriptor)", hex);
-            done(NULL, done_data);
-            return;
-        }
-        int err = errno;
-        msd_dev_warning(dev->address, "write through the descriptor failed (%s); using WriteValue",
-                        n < 0 ? g_strerror(err) : "short write");
-        close(dev->write_fd);
-        dev->write_fd = -1;
-    }
-    GVariantBuilder opts;
-    g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
-    g_variant_builder_add(
-        &opts, "{sv}", "type",
-        g_variant_new_string(type == MP_WRITE_WITH_RESPONSE ? "request" : "command"));
-    GVariant *value = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes, len, 1);
-    WriteOp *op = g_new0(WriteOp, 1);
-    op->address = g_strdup(dev->address);
-    op->done = done;
-    op->done_data = done_data;
-    msd_dev_debug(dev->address, "writing %s (WriteValue)", hex);
-    g_dbus_proxy_call(dev->write_char, "WriteValue", g_variant_new("(@aya{sv})", value, &opts),
-                      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_write_value, op);
-}
-
-static const MsdTransport device_transport = {.write = transport_write};
 
 static void on_writer_error(MsdWriter *writer, MpCommandKind kind, const GError *error,
                             gpointer user_data)
@@ -762,196 +400,25 @@ void msd_device_stop(MsdDevice *dev, const char *reason, MsdWriteDone done, gpoi
     msd_device_send(dev, &stop, done, user_data);
 }
 
-/* ---- connecting ---- */
+/* ---- the link's side effects (daemon/link.h) ---- */
 
-static void device_teardown_transport(MsdDevice *dev)
+static MsdDeviceState state_for_link(MsdDevice *dev, MsdLinkState s)
 {
-    g_cancellable_cancel(dev->cancel);
-    g_clear_object(&dev->cancel);
-    dev->cancel = g_cancellable_new();
-    dev->connect_in_flight = FALSE; /* its reply, cancelled, will not say so */
-    msd_writer_set_connected(dev->writer, FALSE);
-    msd_motion_gate_rest(dev->gate);
-    dev->status_pending = 0;
-    dev->error_pending = FALSE;
-    if (dev->notify_source) {
-        g_source_remove(dev->notify_source);
-        dev->notify_source = 0;
+    switch (s) {
+    case MSD_LINK_IDLE:
+        return MSD_DEVICE_DISCOVERED;
+    case MSD_LINK_CONNECTING:
+        return MSD_DEVICE_CONNECTING;
+    case MSD_LINK_UP:
+        return msd_motion_gate_get_level(dev->gate) > 0 ? MSD_DEVICE_RUNNING : MSD_DEVICE_READY;
+    case MSD_LINK_DISCONNECTING:
+        return MSD_DEVICE_DISCONNECTING;
+    case MSD_LINK_RECONNECTING:
+        return MSD_DEVICE_RECONNECTING;
+    case MSD_LINK_LOST:
+        return MSD_DEVICE_LOST;
     }
-    if (dev->notify_fd >= 0) {
-        close(dev->notify_fd);
-        dev->notify_fd = -1;
-    }
-    if (dev->write_fd >= 0) {
-        close(dev->write_fd);
-        dev->write_fd = -1;
-    }
-    if (dev->notify_changed_id && dev->notify_char)
-        g_signal_handler_disconnect(dev->notify_char, dev->notify_changed_id);
-    dev->notify_changed_id = 0;
-    g_clear_object(&dev->write_char);
-    g_clear_object(&dev->notify_char);
-    g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
-    dev->resolved_wait = FALSE;
-    g_clear_handle_id(&dev->battery_poll_id, g_source_remove);
-}
-
-static void connect_failed(MsdDevice *dev, GError *error);
-static gboolean on_connect_retry(gpointer user_data);
-
-/* Drops a half-made link (or cancels bluetoothd's pending connect); the
- * answer does not matter, Connected says what happened. */
-static void drop_link(MsdDevice *dev)
-{
-    g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
-                      NULL);
-}
-
-/* The one retry of a connect's first attempt, CONNECT_RETRY_DELAY_MS from
- * now; a retry already pending is kept (a drop and a reply may both ask). */
-static void schedule_connect_retry(MsdDevice *dev)
-{
-    if (!dev->retry_id)
-        dev->retry_id = g_timeout_add(CONNECT_RETRY_DELAY_MS, on_connect_retry, dev);
-}
-
-static void on_stalled_disconnected(GObject *src, GAsyncResult *res, gpointer user_data)
-{
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
-    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    MsdDevice *dev = user_data;
-    dev->connect_in_flight = FALSE;
-    if (dev->state != MSD_DEVICE_CONNECTING)
-        return;
-    schedule_connect_retry(dev);
-}
-
-static gboolean on_ready_timeout(gpointer user_data)
-{
-    MsdDevice *dev = user_data;
-    dev->ready_timeout_id = 0;
-    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
-        return G_SOURCE_REMOVE; /* ready (or given up) meanwhile */
-    const char *notify = dev->driver->notify_uuid ? dev->driver->notify_uuid : "-";
-    g_autoptr(GError) e =
-        dev->resolved_wait
-            ? g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                          "%s resolved its services but the characteristics %s / %s were not "
-                          "among them within %u s",
-                          dev->address, dev->driver->write_uuid, notify, RESOLVED_WAIT_MS / 1000)
-            : g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                          "%s connected but its services or the characteristics %s / %s did not "
-                          "appear within %u s",
-                          dev->address, dev->driver->write_uuid, notify, READY_TIMEOUT_MS / 1000);
-    dev->resolved_wait = FALSE;
-    if (!dev->proxy) {
-        connect_failed(dev, g_steal_pointer(&e));
-        return G_SOURCE_REMOVE;
-    }
-    /* Seen on the real stack: bluetoothd reports the link up but never
-     * resolves its services; a fresh link works. The first attempt of a
-     * connect gets one more, after a disconnect that is ours (in flight,
-     * so the drop it causes is not taken for the end of the attempt). */
-    if (dev->connect_attempt == 1 && dev->state == MSD_DEVICE_CONNECTING) {
-        msd_dev_info(dev->address, "%s; disconnecting and retrying once", e->message);
-        dev->connect_in_flight = TRUE;
-        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, dev->cancel,
-                          on_stalled_disconnected, dev);
-        return G_SOURCE_REMOVE;
-    }
-    drop_link(dev);
-    connect_failed(dev, g_steal_pointer(&e));
-    return G_SOURCE_REMOVE;
-}
-
-static void device_check_ready(MsdDevice *dev)
-{
-    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
-        return;
-    if (dev->connect_in_flight || !dev->proxy || dev->write_char)
-        return;
-    if (!msd_proxy_get_bool(dev->proxy, "Connected") ||
-        !msd_proxy_get_bool(dev->proxy, "ServicesResolved"))
-        return;
-    g_autoptr(GDBusProxy) w =
-        msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path, dev->driver->write_uuid);
-    g_autoptr(GDBusProxy) n = NULL;
-    if (dev->driver->notify_uuid)
-        n = msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path,
-                                          dev->driver->notify_uuid);
-    if (!w || (dev->driver->notify_uuid && !n)) {
-        msd_dev_debug(dev->address, "services resolved; waiting for the driver's characteristics");
-        if (!dev->resolved_wait) {
-            dev->resolved_wait = TRUE;
-            g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
-            dev->ready_timeout_id = g_timeout_add(RESOLVED_WAIT_MS, on_ready_timeout, dev);
-        }
-        return;
-    }
-    g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
-    dev->resolved_wait = FALSE;
-    dev->write_char = g_steal_pointer(&w);
-    dev->notify_char = g_steal_pointer(&n);
-    transport_ready(dev);
-}
-
-static gboolean on_reconnect_timer(gpointer user_data);
-
-static void schedule_reconnect(MsdDevice *dev)
-{
-    g_clear_handle_id(&dev->reconnect_id, g_source_remove);
-    gint64 waited_ms = (g_get_monotonic_time() - dev->dropped_at_us) / 1000;
-    guint64 window = dev->daemon->config.reconnect_window_ms;
-    if ((guint64)waited_ms >= window) {
-        msd_dev_warning(dev->address,
-                        "did not come back within %" G_GUINT64_FORMAT " ms: giving up", window);
-        dev->want_connected = FALSE;
-        set_state(dev, MSD_DEVICE_LOST);
-        g_autoptr(GError) lost = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                             "%s did not come back within %" G_GUINT64_FORMAT " ms",
-                                             dev->address, window);
-        finish_waiters(dev, lost);
-        if (dev->session)
-            msd_session_end(dev->session, "device-lost");
-        return;
-    }
-    MsdConfig *c = &dev->daemon->config;
-    dev->backoff_ms =
-        dev->backoff_ms ? MIN(dev->backoff_ms * 2, c->backoff_max_ms) : c->backoff_initial_ms;
-    guint64 delay = MIN(dev->backoff_ms, window - (guint64)waited_ms);
-    msd_dev_info(dev->address, "reconnecting in %" G_GUINT64_FORMAT " ms", delay);
-    dev->reconnect_id = g_timeout_add((guint)delay, on_reconnect_timer, dev);
-}
-
-static void connect_failed(MsdDevice *dev, GError *error)
-{
-    g_autoptr(GError) e = error;
-    device_teardown_transport(dev);
-    if (dev->state == MSD_DEVICE_RECONNECTING) {
-        msd_dev_info(dev->address, "reconnect attempt failed: %s", e->message);
-        /* A Connect call waiting on the reconnect gets this attempt's answer;
-         * the reconnect itself goes on. */
-        g_autoptr(GError) told =
-            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                        "%s (massaged keeps reconnecting by itself)", e->message);
-        finish_waiters(dev, told);
-        schedule_reconnect(dev);
-        return;
-    }
-    msd_dev_warning(dev->address, "connect failed: %s", e->message);
-    set_state(dev, MSD_DEVICE_DISCOVERED);
-    dev->want_connected = FALSE;
-    finish_waiters(dev, e);
-}
-
-static gboolean on_connect_retry(gpointer user_data)
-{
-    MsdDevice *dev = user_data;
-    dev->retry_id = 0;
-    device_try_connect(dev);
-    return G_SOURCE_REMOVE;
+    return MSD_DEVICE_DISCOVERED;
 }
 
 static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data)
@@ -961,101 +428,205 @@ static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data
     if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
     MsdDevice *dev = user_data;
-    dev->connect_in_flight = FALSE;
-    if (dev->state != MSD_DEVICE_CONNECTING && dev->state != MSD_DEVICE_RECONNECTING)
-        return;
-    if (!r) {
-        g_autofree char *remote = msd_error_remote_name(error);
-        if (remote && g_str_equal(remote, "org.bluez.Error.AlreadyConnected")) {
-            device_check_ready(dev);
-            return;
-        }
-        /* Our call gave up but bluetoothd's connect goes on (the kernel's LE
-         * connect outlasts it) and would answer every later Connect with
-         * "Operation already in progress": cancel it. */
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) && dev->proxy)
-            drop_link(dev);
-        GError *e = NULL;
-        msd_bluez_error_propagate(&e, error, "Connect");
-        e->code = MSD_ERROR_NOT_CONNECTED;
-        /* One retry: a connect that lands while the peripheral rotates its
-         * advertisement fails at once and works a moment later. */
-        if (dev->connect_attempt == 1 && dev->state == MSD_DEVICE_CONNECTING) {
-            msd_dev_info(dev->address, "connect failed (%s); retrying once", e->message);
-            g_error_free(e);
-            schedule_connect_retry(dev);
-            return;
-        }
-        connect_failed(dev, e);
+    if (r) {
+        msd_link_connect_reply(dev->link, MSD_LINK_REPLY_OK, NULL);
         return;
     }
-    g_clear_handle_id(&dev->ready_timeout_id, g_source_remove);
-    dev->resolved_wait = FALSE;
-    dev->ready_timeout_id = g_timeout_add(READY_TIMEOUT_MS, on_ready_timeout, dev);
-    device_check_ready(dev);
+    g_autofree char *remote = msd_error_remote_name(error);
+    if (remote && g_str_equal(remote, "org.bluez.Error.AlreadyConnected")) {
+        msd_link_connect_reply(dev->link, MSD_LINK_REPLY_ALREADY_CONNECTED, NULL);
+        return;
+    }
+    gboolean timed_out = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_autoptr(GError) e = NULL;
+    msd_bluez_error_propagate(&e, error, "Connect");
+    e->code = MSD_ERROR_NOT_CONNECTED;
+    msd_link_connect_reply(dev->link, timed_out ? MSD_LINK_REPLY_TIMED_OUT : MSD_LINK_REPLY_FAILED,
+                           e);
 }
 
-static void device_try_connect(MsdDevice *dev)
+static void link_call_connect(gpointer data)
 {
-    if (!dev->proxy) {
-        GError *e = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                "%s is not known to bluetoothd right now", dev->address);
-        connect_failed(dev, e);
-        return;
-    }
-    dev->connect_attempt++;
-    dev->connect_in_flight = TRUE;
-    msd_dev_info(dev->address, "connecting (attempt %u)", dev->connect_attempt);
+    MsdDevice *dev = data;
     g_dbus_proxy_call(dev->proxy, "Connect", NULL, G_DBUS_CALL_FLAGS_NONE, CONNECT_TIMEOUT_MS,
                       dev->cancel, on_connect_reply, dev);
 }
 
-static gboolean on_reconnect_timer(gpointer user_data)
+static void on_link_disconnect_reply(GObject *src, GAsyncResult *res, gpointer user_data)
 {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
     MsdDevice *dev = user_data;
-    dev->reconnect_id = 0;
-    if (dev->state != MSD_DEVICE_RECONNECTING)
-        return G_SOURCE_REMOVE;
-    if (!dev->proxy) {
-        schedule_reconnect(dev); /* wait for bluetoothd to show it again */
-        return G_SOURCE_REMOVE;
-    }
-    dev->connect_attempt = 0;
-    device_try_connect(dev);
-    return G_SOURCE_REMOVE;
+    msd_link_disconnect_reply(dev->link);
 }
+
+/* Without a reply wanted: it drops a half-made link or cancels bluetoothd's
+ * pending connect; the answer does not matter, Connected says what happened. */
+static void link_call_disconnect(gpointer data, gboolean want_reply)
+{
+    MsdDevice *dev = data;
+    if (!dev->proxy)
+        return;
+    if (want_reply)
+        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, dev->cancel,
+                          on_link_disconnect_reply, dev);
+    else
+        g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL,
+                          NULL);
+}
+
+static MsdLinkServices link_look(gpointer data)
+{
+    MsdDevice *dev = data;
+    if (!dev->proxy || !msd_proxy_get_bool(dev->proxy, "Connected") ||
+        !msd_proxy_get_bool(dev->proxy, "ServicesResolved"))
+        return MSD_LINK_SERVICES_PENDING;
+    return msd_gatt_transport_find(dev->gatt) ? MSD_LINK_SERVICES_FOUND : MSD_LINK_SERVICES_MISSING;
+}
+
+static void link_open_transport(gpointer data)
+{
+    MsdDevice *dev = data;
+    msd_gatt_transport_open(dev->gatt);
+}
+
+static void link_close_transport(gpointer data)
+{
+    MsdDevice *dev = data;
+    /* Still running out there, as far as we know: a stop must reach it. */
+    if (msd_motion_gate_get_level(dev->gate) > 0)
+        dev->moving_at_drop = TRUE;
+    g_cancellable_cancel(dev->cancel);
+    g_clear_object(&dev->cancel);
+    dev->cancel = g_cancellable_new();
+    msd_writer_set_connected(dev->writer, FALSE);
+    msd_motion_gate_rest(dev->gate);
+    dev->status_pending = 0;
+    dev->error_pending = FALSE;
+    msd_gatt_transport_close(dev->gatt);
+}
+
+static void link_state_changed(gpointer data, MsdLinkState old_state, MsdLinkState new_state)
+{
+    MsdDevice *dev = data;
+    set_state(dev, state_for_link(dev, new_state));
+}
+
+/* Up, first time or back after a drop: the device is ready for commands. */
+static void link_up(gpointer data, gboolean after_drop)
+{
+    MsdDevice *dev = data;
+    /* Whatever the motor does now, the next level starts from rest. */
+    msd_motion_gate_rest(dev->gate);
+    msd_writer_set_connected(dev->writer, TRUE);
+    /* A device found running (a previous daemon died, a session ended while
+     * it was out of reach) is stopped first. A session about to resume sends
+     * its level right after; the stop goes first either way. */
+    if (!(after_drop && dev->session)) { /* a resuming engine sends its own stop */
+        MpCommand stop = {.kind = MP_CMD_STOP};
+        msd_device_send(dev, &stop, NULL, NULL);
+    }
+    finish_waiters(dev, NULL);
+    if (after_drop && dev->session)
+        msd_session_device_returned(dev->session);
+    if (!msd_writer_is_connected(dev->writer))
+        return; /* a waiter disconnected it already */
+    /* Ask for the device's state where the protocol can (the reference
+     * protocol's connection sequence, docs/protocol.md §1 step 4): its
+     * answer fills Speed and Battery and confirms it stopped. The queries go
+     * after the stop, and after the level of a resuming session: what the
+     * person feels comes first. */
+    if (dev->asks_status) {
+        MpCommand status = {.kind = MP_CMD_STATUS};
+        if (msd_writer_send(dev->writer, &status))
+            dev->status_pending++;
+    }
+    msd_gatt_transport_start_battery_poll(dev->gatt);
+}
+
+static void link_dropped(gpointer data)
+{
+    MsdDevice *dev = data;
+    msd_device1_set_intensity(dev->skel, 0);
+    if (dev->session)
+        msd_session_device_lost(dev->session);
+}
+
+static void link_gave_up(gpointer data, const GError *error)
+{
+    MsdDevice *dev = data;
+    if (dev->session)
+        msd_session_end(dev->session, "device-lost");
+}
+
+static void link_answer(gpointer data, const GError *error)
+{
+    finish_waiters(data, error);
+}
+
+static const MsdLinkOps link_ops = {
+    .call_connect = link_call_connect,
+    .call_disconnect = link_call_disconnect,
+    .look = link_look,
+    .open_transport = link_open_transport,
+    .close_transport = link_close_transport,
+    .state_changed = link_state_changed,
+    .up = link_up,
+    .dropped = link_dropped,
+    .gave_up = link_gave_up,
+    .answer = link_answer,
+};
+
+/* ---- the GATT transport's callbacks ---- */
+
+static void gatt_opened(gpointer data)
+{
+    MsdDevice *dev = data;
+    msd_link_transport_ready(dev->link);
+}
+
+static void gatt_received(gpointer data, const char *uuid, const guint8 *bytes, gsize len)
+{
+    handle_notification(data, uuid, bytes, len);
+}
+
+static void gatt_battery_due(gpointer data)
+{
+    MsdDevice *dev = data;
+    MpCommand query = {.kind = MP_CMD_BATTERY};
+    msd_writer_send(dev->writer, &query);
+}
+
+static const MsdGattTransportCallbacks gatt_callbacks = {
+    .opened = gatt_opened,
+    .received = gatt_received,
+    .battery_due = gatt_battery_due,
+};
+
+/* ---- connecting ---- */
 
 void msd_device_connect(MsdDevice *dev, GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, NULL, callback, user_data);
     g_task_set_task_data(task, dev, NULL);
-    if (msd_device_is_ready(dev)) {
-        g_task_return_boolean(task, TRUE);
-        g_object_unref(task);
-        return;
-    }
-    if (dev->state == MSD_DEVICE_DISCONNECTING) {
-        g_task_return_new_error(task, MSD_ERROR, MSD_ERROR_BUSY, "%s is disconnecting",
-                                dev->address);
-        g_object_unref(task);
-        return;
-    }
-    if (dev->state == MSD_DEVICE_RECONNECTING && !dev->proxy) {
-        /* Nothing to wait for: bluetoothd does not see it at the moment. */
-        g_task_return_new_error(task, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                "%s is out of reach (bluetoothd does not see it); massaged keeps "
-                                "reconnecting by itself",
-                                dev->address);
-        g_object_unref(task);
-        return;
-    }
+    /* Listed first: whatever the link decides reaches it. */
     dev->waiters = g_list_append(dev->waiters, task);
-    dev->want_connected = TRUE;
-    if (dev->state == MSD_DEVICE_CONNECTING || dev->state == MSD_DEVICE_RECONNECTING)
+    g_autoptr(GError) error = NULL;
+    switch (msd_link_connect(dev->link, &error)) {
+    case MSD_LINK_CONNECT_WAIT:
         return;
-    set_state(dev, MSD_DEVICE_CONNECTING);
-    dev->connect_attempt = 0;
-    device_try_connect(dev);
+    case MSD_LINK_CONNECT_UP:
+        dev->waiters = g_list_remove(dev->waiters, task);
+        g_task_return_boolean(task, TRUE);
+        break;
+    case MSD_LINK_CONNECT_REFUSED:
+        dev->waiters = g_list_remove(dev->waiters, task);
+        g_task_return_error(task, g_steal_pointer(&error));
+        break;
+    }
+    g_object_unref(task);
 }
 
 gboolean msd_device_connect_finish(MsdDevice *dev, GAsyncResult *result, GError **error)
@@ -1063,49 +634,7 @@ gboolean msd_device_connect_finish(MsdDevice *dev, GAsyncResult *result, GError 
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-/* The link dropped without us asking. */
-static void device_dropped(MsdDevice *dev, const char *why)
-{
-    MsdDeviceState was = dev->state;
-    /* Still running out there, as far as we know: a stop must reach it. */
-    if (msd_motion_gate_get_level(dev->gate) > 0)
-        dev->moving_at_drop = TRUE;
-    device_teardown_transport(dev);
-    g_autoptr(GError) gone =
-        g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s disconnected (%s)", dev->address, why);
-    if (was == MSD_DEVICE_DISCONNECTING || !dev->want_connected) {
-        set_state(dev, MSD_DEVICE_DISCOVERED);
-        finish_waiters(dev, gone);
-        return;
-    }
-    if (was == MSD_DEVICE_CONNECTING) {
-        /* Seen on the real stack: a link made while the peripheral swaps
-         * advertisements comes up and drops at once; a moment later it
-         * holds. The first attempt gets one more, as for a failed Connect. */
-        if (dev->retry_id)
-            return; /* the drop of our own disconnect before a retry */
-        if (dev->connect_attempt == 1 && dev->proxy) {
-            msd_dev_info(dev->address, "link dropped while connecting (%s); retrying once", why);
-            schedule_connect_retry(dev);
-            return;
-        }
-        connect_failed(dev, g_steal_pointer(&gone));
-        return;
-    }
-    if (was == MSD_DEVICE_RECONNECTING) {
-        if (!dev->reconnect_id)
-            schedule_reconnect(dev);
-        return;
-    }
-    msd_dev_warning(dev->address, "connection lost (%s)", why);
-    dev->dropped_at_us = g_get_monotonic_time();
-    dev->backoff_ms = 0;
-    set_state(dev, MSD_DEVICE_RECONNECTING);
-    msd_device1_set_intensity(dev->skel, 0);
-    if (dev->session)
-        msd_session_device_lost(dev->session);
-    schedule_reconnect(dev);
-}
+/* ---- BlueZ events ---- */
 
 void msd_device_bluez_changed(MsdDevice *dev, GDBusProxy *proxy, GVariant *changed)
 {
@@ -1121,27 +650,19 @@ void msd_device_bluez_changed(MsdDevice *dev, GDBusProxy *proxy, GVariant *chang
     gboolean connected = msd_proxy_get_bool(proxy, "Connected");
     g_autoptr(GVariant) connected_changed = g_variant_lookup_value(changed, "Connected", NULL);
     if (!connected && connected_changed) {
-        if (dev->state == MSD_DEVICE_READY || dev->state == MSD_DEVICE_RUNNING ||
-            dev->state == MSD_DEVICE_DISCONNECTING ||
-            (dev->state == MSD_DEVICE_CONNECTING && !dev->connect_in_flight) ||
-            (dev->state == MSD_DEVICE_RECONNECTING && !dev->connect_in_flight))
-            device_dropped(dev, "Connected became false");
+        msd_link_dropped(dev->link, "Connected became false");
         return;
     }
-    device_check_ready(dev);
+    msd_link_services_changed(dev->link);
 }
 
 void msd_device_gatt_changed(MsdDevice *dev)
 {
-    device_check_ready(dev);
+    msd_link_services_changed(dev->link);
     /* A characteristic we use vanished while connected: bluetoothd is
      * re-resolving or the device changed; treat it as a drop. */
-    if (msd_device_is_ready(dev) && dev->write_char) {
-        g_autoptr(GDBusProxy) w = msd_bluez_find_characteristic(dev->daemon->bluez, dev->bluez_path,
-                                                                dev->driver->write_uuid);
-        if (!w)
-            device_dropped(dev, "its characteristics vanished");
-    }
+    if (msd_device_is_ready(dev) && msd_gatt_transport_vanished(dev->gatt))
+        msd_link_dropped(dev->link, "its characteristics vanished");
 }
 
 void msd_device_set_bluez_proxy(MsdDevice *dev, GDBusProxy *proxy)
@@ -1156,20 +677,10 @@ void msd_device_set_bluez_proxy(MsdDevice *dev, GDBusProxy *proxy)
             msd_device1_set_name(dev->skel, name);
         msd_dev_info(dev->address, "present in bluetoothd (%s)",
                      g_dbus_proxy_get_object_path(proxy));
-        if (dev->state == MSD_DEVICE_RECONNECTING && !dev->connect_in_flight) {
-            /* It is back: try now instead of waiting out the backoff. */
-            g_clear_handle_id(&dev->reconnect_id, g_source_remove);
-            dev->connect_attempt = 0;
-            device_try_connect(dev);
-        } else if (dev->state == MSD_DEVICE_LOST) {
-            set_state(dev, MSD_DEVICE_DISCOVERED);
-        }
+        msd_link_set_present(dev->link, TRUE);
         return;
     }
-    msd_dev_info(dev->address, "gone from bluetoothd");
-    dev->connect_in_flight = FALSE;
-    if (dev->state != MSD_DEVICE_DISCOVERED && dev->state != MSD_DEVICE_LOST)
-        device_dropped(dev, "bluetoothd removed it");
+    msd_link_set_present(dev->link, FALSE);
     msd_daemon_update_scan(dev->daemon);
 }
 
@@ -1201,36 +712,28 @@ static void on_disconnect_reply(GObject *src, GAsyncResult *res, gpointer user_d
         g_debug("Disconnect: %s", error->message);
 }
 
+/* Our stop went out (or failed): the link goes now. Without a bluetoothd
+ * object the link is already down (bluetoothd removed it). */
 static void after_stop_disconnect(MsdDevice *dev, const GError *error, gpointer user_data)
 {
-    if (!dev)
-        return;
-    if (dev->proxy)
+    if (dev && dev->proxy)
         g_dbus_proxy_call(dev->proxy, "Disconnect", NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
                           on_disconnect_reply, NULL);
-    else
-        set_state(dev, MSD_DEVICE_DISCOVERED);
 }
 
+/* No reconnect after this. Up: stop first, then Disconnect (the link waits
+ * for the drop in DISCONNECTING). Otherwise the link abandons what it was
+ * doing at once. */
 static void device_disconnect(MsdDevice *dev)
 {
-    dev->want_connected = FALSE;
-    g_clear_handle_id(&dev->reconnect_id, g_source_remove);
-    g_clear_handle_id(&dev->retry_id, g_source_remove);
-    if (msd_device_is_ready(dev)) {
+    if (msd_link_get_state(dev->link) == MSD_LINK_UP) {
         msd_device_stop(dev, "stopped", after_stop_disconnect, NULL);
-        set_state(dev, MSD_DEVICE_DISCONNECTING);
-    } else {
-        if (dev->session)
-            msd_session_end(dev->session, "stopped");
-        g_autoptr(GError) e =
-            g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "disconnect requested");
-        finish_waiters(dev, e);
-        device_teardown_transport(dev);
-        if (dev->state != MSD_DEVICE_DISCOVERED && dev->proxy)
-            after_stop_disconnect(dev, NULL, NULL);
-        set_state(dev, MSD_DEVICE_DISCOVERED);
+        msd_link_disconnect(dev->link);
+        return;
     }
+    if (dev->session)
+        msd_session_end(dev->session, "stopped");
+    msd_link_disconnect(dev->link);
 }
 
 static gboolean handle_disconnect(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
@@ -1406,14 +909,16 @@ MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver 
     if (!dev->address)
         dev->address = g_strdup(strrchr(dev->bluez_path, '/') + 1);
     dev->driver = mp_driver_ref(driver);
-    dev->write_fd = -1;
-    dev->notify_fd = -1;
     dev->cancel = g_cancellable_new();
-    dev->writer = msd_writer_new(daemon->clock, driver, &device_transport, dev);
+    dev->gatt = msd_gatt_transport_new(daemon->bluez, dev->bluez_path, dev->address, driver,
+                                       &gatt_callbacks, dev);
+    dev->writer = msd_writer_new(daemon->clock, driver, &msd_gatt_transport_writer, dev->gatt);
     dev->gate = msd_motion_gate_new(daemon->clock, &daemon->config.safety, daemon->time_scale, 1.0,
                                     on_gate_emit, dev);
-    dev->asks_status = driver_can(driver, MP_CMD_STATUS);
-    dev->asks_battery = driver_queries_battery(driver);
+    g_autofree char *needs = g_strdup_printf("the characteristics %s / %s", driver->write_uuid,
+                                             driver->notify_uuid ? driver->notify_uuid : "-");
+    dev->link = msd_link_new(daemon->clock, &daemon->config, dev->address, needs, &link_ops, dev);
+    dev->asks_status = msd_gatt_driver_can(driver, MP_CMD_STATUS);
     msd_writer_set_error_func(dev->writer, on_writer_error, dev);
 
     dev->skel = msd_device1_skeleton_new();
@@ -1449,16 +954,17 @@ void msd_device_free(MsdDevice *dev)
         g_error_new_literal(MSD_ERROR, MSD_ERROR_NOT_FOUND, "the device was removed");
     finish_waiters(dev, gone);
     dev->freeing = TRUE;
-    device_teardown_transport(dev);
+    /* The link's timers go without a word; the transport closes here. */
+    g_clear_pointer(&dev->link, msd_link_free);
+    link_close_transport(dev);
     g_clear_pointer(&dev->writer, msd_writer_free);
+    g_clear_pointer(&dev->gatt, msd_gatt_transport_free);
     g_clear_pointer(&dev->gate, msd_motion_gate_free);
     g_clear_handle_id(&dev->held_idle_id, g_source_remove);
     g_clear_handle_id(&dev->record_fail_id, g_source_remove);
     g_clear_pointer(&dev->held_why, g_free);
     g_cancellable_cancel(dev->cancel);
     g_clear_object(&dev->cancel);
-    g_clear_handle_id(&dev->reconnect_id, g_source_remove);
-    g_clear_handle_id(&dev->retry_id, g_source_remove);
     g_signal_handlers_disconnect_by_data(dev->skel, dev);
     g_clear_object(&dev->skel);
     g_clear_object(&dev->object);

@@ -1,5 +1,7 @@
-/* One massage device: the org.massaged.Device1 object, the connection state
- * machine, and the GATT transport (writes and notifications) through BlueZ.
+/* One massage device: the org.massaged.Device1 object, its motion gate and
+ * writer, and the stop that reaches it. Its connection is an MsdLink
+ * (daemon/link.h, docs/link.md) and its GATT side an MsdGattTransport
+ * (daemon/gatt-transport.h).
  *
  * States: discovered -> connecting -> ready <-> running; ready/running ->
  * disconnecting -> discovered on request; ready/running -> reconnecting on an
