@@ -8,6 +8,7 @@
 #include "daemon/log.h"
 #include "daemon/motion-gate.h"
 #include "daemon/msd-error.h"
+#include "daemon/recovery.h"
 #include "daemon/session.h"
 #include "daemon/trace.h"
 #include "daemon/writer.h"
@@ -771,6 +772,15 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
     if (dev->session) {
         g_dbus_method_invocation_return_error_literal(
             inv, MSD_ERROR, MSD_ERROR_BUSY, "a session is playing on this device; use Adjust");
+        return TRUE;
+    }
+    /* Never set moving before the stop recovery owes it went out. */
+    if (dev->daemon->recovery && msd_recovery_holds(dev->daemon->recovery, dev->address)) {
+        g_dbus_method_invocation_return_error(
+            inv, MSD_ERROR, MSD_ERROR_BUSY,
+            "%s may still be running from before massaged restarted and has not been stopped "
+            "yet; stop it first (massagectl stop)",
+            dev->address);
         return TRUE;
     }
     if (!msd_device_is_ready(dev)) {

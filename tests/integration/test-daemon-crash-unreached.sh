@@ -43,6 +43,9 @@ assert_eq "the Theragun still runs (so the failure was the truth)" true "$(sim_s
 err=$(gdbus_error /org/massaged org.massaged.Manager1.Start "$(devpath $TG)" steady "{}")
 assert_contains "Start on it is refused while its stop has not gone out: Busy" \
 	"org.massaged.Error.Busy" "$err"
+err=$(gdbus_error "$(devpath $TG)" org.massaged.Device1.SetIntensity 20.0)
+assert_contains "SetIntensity on it is refused while its stop has not gone out: Busy" \
+	"org.massaged.Error.Busy" "$err"
 
 mark=$(log_mark)
 check "SetFailWrites off: the Theragun can be reached again" sim_call SetFailWrites sb $TG false
