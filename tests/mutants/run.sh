@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Safety mutation runner: ./dev mutate [--list] [ID...]
+# Safety mutation runner: ./dev mutate [--list | --check] [ID...]
 #
 # Each mutant in tests/mutants/safety.mutants is one small edit that removes
 # or weakens a safety mitigation. For each, this script applies the edit to a
@@ -132,6 +132,13 @@ run_tests() { # regex log
 	return 1
 }
 
+# The checks that failed, from a test log: cmocka's "[  FAILED  ] test_x"
+# and tests/lib.sh's "not ok N - what"; the first three.
+failed_checks() { # log
+	sed -n -e 's/^\[  FAILED  \] \(test_[^ ]*\)$/\1/p' -e 's/^not ok [0-9]* - //p' "$1" |
+		awk '!seen[$0]++' | head -n 3 | awk 'NR > 1 { printf "; " } { printf "%s", $0 }'
+}
+
 current_file=''
 current_text=''
 restore() {
@@ -142,7 +149,8 @@ restore() {
 trap restore EXIT
 trap 'exit 130' INT TERM
 
-# Applies mutant $1; returns 1 (stale) with the reason on stdout.
+# Applies mutant $1 (with "check": only checks that it would); returns 1
+# (stale) with the reason on stdout.
 apply() {
 	local id=$1 path=$src/${M_FILE[$1]}
 	[ -f "$path" ] || {
@@ -170,6 +178,7 @@ apply() {
 		echo "the old text occurs $n times in ${M_FILE[$id]}, not once"
 		return 1
 	}
+	[ "${2:-}" != check ] || return 0
 	current_file=$path
 	current_text=$text
 	printf '%s' "${text/"$old"/"$new"}" >"$path"
@@ -180,10 +189,15 @@ apply() {
 parse_list
 if [ "${1:-}" = --list ]; then
 	for id in "${ids[@]}"; do
-		printf '%-34s hazard %-9s %-28s %s\n' "$id" "${M_HAZARD[$id]}" "${M_FILE[$id]}" \
+		printf '%-32s hazard %-9s %-30s %s\n' "$id" "${M_HAZARD[$id]}" "${M_FILE[$id]}" \
 			"${M_TESTS[$id]}"
 	done
 	exit 0
+fi
+check_only=0
+if [ "${1:-}" = --check ]; then
+	check_only=1
+	shift
 fi
 selected=()
 if [ $# -gt 0 ]; then
@@ -195,6 +209,21 @@ else
 	selected=("${ids[@]}")
 fi
 [ ${#selected[@]} -gt 0 ] || die "no mutants in $list"
+
+if [ $check_only = 1 ]; then
+	# Each edit against the real tree's text, in memory: nothing is written.
+	src=$top
+	bad=0
+	for id in "${selected[@]}"; do
+		if why=$(apply "$id" check); then
+			printf '%s applies\n' "$id"
+		else
+			printf '%s → stale: %s\n' "$id" "$why"
+			bad=$((bad + 1))
+		fi
+	done
+	exit $((bad > 0))
+fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -251,7 +280,9 @@ for id in "${selected[@]}"; do
 			"$logs/$id.test.log"
 		survived=$((survived + 1))
 	else
-		printf '%s (%s) → killed by %s\n' "$id" "$h" "$(echo $failed)"
+		checks=$(failed_checks "$logs/$id.test.log")
+		printf '%s (%s) → killed by %s: %s\n' "$id" "$h" "$(echo $failed)" \
+			"${checks:-no named check failed (a crash or a timeout?), see $logs/$id.test.log}"
 		killed=$((killed + 1))
 	fi
 	restore
