@@ -241,17 +241,18 @@ build "$logs/pristine.build.log" || {
 	tail -n 40 "$logs/pristine.build.log" >&2
 	die "the pristine tree does not build (log: $logs/pristine.build.log)"
 }
-regexes=()
+# The tests every selected mutant names, as one regex of names (ctest's
+# regexes allow only a few groups, so the mutants' own cannot be joined).
+declare -A names=()
 for id in "${selected[@]}"; do
-	if [ "$(cd "$bld" && ctest -N -R "${M_TESTS[$id]}" | grep -c '^ *Test *#')" -eq 0 ]; then
-		die "mutant $id: its tests '${M_TESTS[$id]}' match no test (ctest -N -R)"
-	fi
-	regexes+=("${M_TESTS[$id]}")
+	matched=$(cd "$bld" && ctest -N -R "${M_TESTS[$id]}" | sed -n 's/^ *Test *#[0-9]*: *//p')
+	[ -n "$matched" ] || die "mutant $id: its tests '${M_TESTS[$id]}' match no test (ctest -N -R)"
+	for n in $matched; do names[$n]=1; done
 done
-all=$(
+all="^($(
 	IFS='|'
-	echo "${regexes[*]}"
-)
+	echo "${!names[*]}"
+))\$"
 log "running the selected tests on the pristine copy"
 if ! failed=$(run_tests "$all" "$logs/pristine.test.log"); then
 	printf '%s\n' "$failed" >&2
