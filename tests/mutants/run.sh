@@ -150,18 +150,19 @@ trap restore EXIT
 trap 'exit 130' INT TERM
 
 # Applies mutant $1 (with "check": only checks that it would); returns 1
-# (stale) with the reason on stdout.
+# (stale) with the reason in $stale_reason. Not to be called in a subshell:
+# restore() needs what it sets.
 apply() {
 	local id=$1 path=$src/${M_FILE[$1]}
 	[ -f "$path" ] || {
-		echo "no file ${M_FILE[$id]}"
+		stale_reason="no file ${M_FILE[$id]}"
 		return 1
 	}
 	local old new text rest n=0
 	old=$(decode "${M_OLD[$id]}")
 	new=$(decode "${M_NEW[$id]}")
 	[ "$old" != "$new" ] || {
-		echo "old and new are the same"
+		stale_reason="old and new are the same"
 		return 1
 	}
 	text=$(
@@ -175,7 +176,7 @@ apply() {
 		rest=${rest#*"$old"}
 	done
 	[ $n -eq 1 ] || {
-		echo "the old text occurs $n times in ${M_FILE[$id]}, not once"
+		stale_reason="the old text occurs $n times in ${M_FILE[$id]}, not once"
 		return 1
 	}
 	[ "${2:-}" != check ] || return 0
@@ -215,10 +216,10 @@ if [ $check_only = 1 ]; then
 	src=$top
 	bad=0
 	for id in "${selected[@]}"; do
-		if why=$(apply "$id" check); then
+		if apply "$id" check; then
 			printf '%s applies\n' "$id"
 		else
-			printf '%s → stale: %s\n' "$id" "$why"
+			printf '%s → stale: %s\n' "$id" "$stale_reason"
 			bad=$((bad + 1))
 		fi
 	done
@@ -263,8 +264,8 @@ killed=0 survived=0 stale=0 broken=0
 for id in "${selected[@]}"; do
 	h=${M_HAZARD[$id]}
 	[[ $h == [0-9]* ]] && h="hazard $h"
-	if ! why=$(apply "$id"); then
-		printf '%s (%s) → stale: %s (%s line %s)\n' "$id" "$h" "$why" "${list#"$top"/}" \
+	if ! apply "$id"; then
+		printf '%s (%s) → stale: %s (%s line %s)\n' "$id" "$h" "$stale_reason" "${list#"$top"/}" \
 			"${M_LINE[$id]}"
 		stale=$((stale + 1))
 		continue
@@ -288,6 +289,13 @@ for id in "${selected[@]}"; do
 	fi
 	restore
 done
+# Every mutated file must be back as it was (a mutant left in place would
+# make every later one look killed).
+for id in "${selected[@]}"; do
+	cmp -s "$src/${M_FILE[$id]}" "$top/${M_FILE[$id]}" ||
+		printf 'mutate: warning: %s is not the tree'"'"'s after the run\n' "${M_FILE[$id]}" >&2
+done
+
 total=${#selected[@]}
 printf '%d mutants: %d killed, %d survived, %d stale, %d broken (killed only by the build)\n' \
 	"$total" "$killed" "$survived" "$stale" "$broken"
