@@ -9,9 +9,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "daemon/motion-record.h"
@@ -114,6 +118,50 @@ static ino_t inode_of(const char *path)
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     return st.st_ino;
+}
+
+/* The durability steps as the record takes them. fsync() and rename() are
+ * defined here, so they come before libc's in this executable (the record's
+ * code is linked in statically): while `steps` is set they log what they do,
+ * and they always pass the call on to the kernel. */
+static GString *steps;
+
+/* A path as the steps name it: "tmp" for the record's temporary files,
+ * "dir" for the state directory, else the file name. */
+static char *step_name(const char *path)
+{
+    g_autofree char *base = g_path_get_basename(path);
+    if (g_str_has_prefix(base, ".in-motion.tmp."))
+        return g_strdup("tmp");
+    if (g_str_equal(base, "state"))
+        return g_strdup("dir");
+    return g_steal_pointer(&base);
+}
+
+int fsync(int fd)
+{
+    if (steps) {
+        char link[64], path[PATH_MAX];
+        g_snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        path[n > 0 ? n : 0] = '\0';
+        g_autofree char *name = step_name(path);
+        g_string_append_printf(steps, "fsync %s\n", name);
+    }
+    return (int)syscall(SYS_fsync, fd);
+}
+
+int rename(const char *from, const char *to)
+{
+    if (steps) {
+        g_autofree char *a = step_name(from);
+        g_autofree char *b = step_name(to);
+        /* "over" when it replaces a file: the old record is still whole
+         * until the new one takes its name. */
+        g_string_append_printf(steps, "rename %s %s%s\n", a, b,
+                               g_file_test(to, G_FILE_TEST_EXISTS) ? " over" : "");
+    }
+    return renameat(AT_FDCWD, from, AT_FDCWD, to);
 }
 
 static const MsdMotionEntry *entry_at(GPtrArray *list, guint i)
@@ -379,6 +427,35 @@ static void test_temporaries_removed(void **state)
         assert_false(g_str_has_prefix(name, ".in-motion.tmp."));
 }
 
+/* A crash at any moment leaves the old record or the new one, and the new
+ * one survives a power cut once the call returns: its data is synced before
+ * it takes the name, the old file keeps the name until then, and the
+ * directory is synced after the rename. */
+static void test_durable_steps(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsdMotionRecord) r = msd_motion_record_open(f->dir, &error);
+    assert_non_null(r);
+
+    steps = g_string_new(NULL);
+    assert_true(msd_motion_record_add(r, A, "theragun", &error));
+    assert_string_equal(steps->str, "fsync tmp\nrename tmp in-motion\nfsync dir\n");
+    g_string_truncate(steps, 0);
+    assert_true(msd_motion_record_add(r, B, "lovense", &error));
+    assert_string_equal(steps->str, "fsync tmp\nrename tmp in-motion over\nfsync dir\n");
+    g_string_truncate(steps, 0);
+    assert_true(msd_motion_record_remove(r, A, &error));
+    assert_string_equal(steps->str, "fsync tmp\nrename tmp in-motion over\nfsync dir\n");
+    g_string_free(steps, TRUE);
+    steps = NULL;
+
+    g_autofree char *text = read_file(f->file, NULL);
+    assert_non_null(text);
+    assert_null(strstr(text, A));
+    assert_non_null(strstr(text, B));
+}
+
 /* Cannot create, cannot write, cannot read: errors, never a crash, and the
  * record in memory stays what is on disk. */
 static void test_unwritable(void **state)
@@ -466,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_temporaries_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
     };
