@@ -133,30 +133,50 @@ static void start_notify(MsdGattTransport *t)
                       on_start_notify, t);
 }
 
-static void on_acquire_notify(GObject *src, GAsyncResult *res, gpointer user_data)
+/* What an AcquireWrite/AcquireNotify call answered (docs: BlueZ's
+ * org.bluez.GattCharacteristic.rst): a descriptor and its MTU, or why not.
+ * Both callers fall back to the D-Bus method calls when there is none. */
+typedef enum { ACQUIRE_CANCELLED, ACQUIRE_FAILED, ACQUIRE_OK } AcquireResult;
+
+static AcquireResult acquire_finish(GObject *src, GAsyncResult *res, const char *method, int *fd,
+                                    guint16 *mtu, char **why)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GUnixFDList) fds = NULL;
     g_autoptr(GVariant) r =
         g_dbus_proxy_call_with_unix_fd_list_finish(G_DBUS_PROXY(src), &fds, res, &error);
     if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    MsdGattTransport *t = user_data;
+        return ACQUIRE_CANCELLED;
+    *fd = -1;
     if (!r || !fds || g_unix_fd_list_get_length(fds) < 1) {
         g_autoptr(GError) e = NULL;
         if (error)
-            msd_bluez_error_propagate(&e, error, "AcquireNotify");
-        msd_dev_warning(t->address, "AcquireNotify failed (%s); using StartNotify",
-                        e ? e->message : "no descriptor");
-        start_notify(t);
-        return;
+            msd_bluez_error_propagate(&e, error, method);
+        *why = g_strdup(e ? e->message : "no descriptor");
+        return ACQUIRE_FAILED;
     }
     gint32 handle = 0;
+    g_variant_get(r, "(hq)", &handle, mtu);
+    *fd = g_unix_fd_list_get(fds, handle, &error);
+    if (*fd < 0) {
+        *why = g_strdup(error->message);
+        return ACQUIRE_FAILED;
+    }
+    return ACQUIRE_OK;
+}
+
+static void on_acquire_notify(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    int fd = -1;
     guint16 mtu = 0;
-    g_variant_get(r, "(hq)", &handle, &mtu);
-    int fd = g_unix_fd_list_get(fds, handle, &error);
-    if (fd < 0) {
-        msd_dev_warning(t->address, "AcquireNotify: %s", error->message);
+    g_autofree char *why = NULL;
+    AcquireResult got = acquire_finish(src, res, "AcquireNotify", &fd, &mtu, &why);
+    if (got == ACQUIRE_CANCELLED)
+        return;
+    MsdGattTransport *t = user_data;
+    if (got == ACQUIRE_FAILED) {
+        msd_dev_warning(t->address, "AcquireNotify failed (%s); using StartNotify", why);
+        start_notify(t);
         return;
     }
     g_unix_set_fd_nonblocking(fd, TRUE, NULL);
@@ -230,28 +250,18 @@ static gboolean char_has_flag(GDBusProxy *c, const char *flag)
 
 static void on_acquire_write(GObject *src, GAsyncResult *res, gpointer user_data)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GUnixFDList) fds = NULL;
-    g_autoptr(GVariant) r =
-        g_dbus_proxy_call_with_unix_fd_list_finish(G_DBUS_PROXY(src), &fds, res, &error);
-    if (!r && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    int fd = -1;
+    guint16 mtu = 0;
+    g_autofree char *why = NULL;
+    AcquireResult got = acquire_finish(src, res, "AcquireWrite", &fd, &mtu, &why);
+    if (got == ACQUIRE_CANCELLED)
         return;
     MsdGattTransport *t = user_data;
-    if (r && fds && g_unix_fd_list_get_length(fds) > 0) {
-        gint32 handle = 0;
-        guint16 mtu = 0;
-        g_variant_get(r, "(hq)", &handle, &mtu);
-        int fd = g_unix_fd_list_get(fds, handle, NULL);
-        if (fd >= 0) {
-            t->write_fd = fd;
-            msd_dev_debug(t->address, "writes through a descriptor (mtu %u)", mtu);
-        }
+    if (got == ACQUIRE_OK) {
+        t->write_fd = fd;
+        msd_dev_debug(t->address, "writes through a descriptor (mtu %u)", mtu);
     } else {
-        g_autoptr(GError) e = NULL;
-        if (error)
-            msd_bluez_error_propagate(&e, error, "AcquireWrite");
-        msd_dev_warning(t->address, "AcquireWrite failed (%s); using WriteValue",
-                        e ? e->message : "no descriptor");
+        msd_dev_warning(t->address, "AcquireWrite failed (%s); using WriteValue", why);
     }
     /* Open either way: WriteValue works without the descriptor. */
     t->cb->opened(t->user_data);

@@ -112,16 +112,26 @@ static gboolean get_percent(GKeyFile *kf, const char *origin, const char *group,
     return TRUE;
 }
 
+/* The key's value in ms; *raw is NULL when the key is absent (nothing to do). */
+static gboolean read_duration(GKeyFile *kf, const char *origin, const char *group, const char *key,
+                              char **raw, guint64 *v, GError **error)
+{
+    *raw = g_key_file_get_value(kf, group, key, NULL);
+    if (*raw && !msd_parse_duration_ms(*raw, v))
+        return config_error(error, origin, group, key,
+                            "\"%s\" is not a duration (e.g. 30s, 2min, 1m30s, 500ms)", *raw);
+    return TRUE;
+}
+
 static gboolean get_duration(GKeyFile *kf, const char *origin, const char *group, const char *key,
                              guint64 ceiling, guint64 *inout, GError **error)
 {
-    g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+    g_autofree char *raw = NULL;
+    guint64 v = 0;
+    if (!read_duration(kf, origin, group, key, &raw, &v, error))
+        return FALSE;
     if (!raw)
         return TRUE;
-    guint64 v;
-    if (!msd_parse_duration_ms(raw, &v))
-        return config_error(error, origin, group, key,
-                            "\"%s\" is not a duration (e.g. 30s, 2min, 1m30s, 500ms)", raw);
     if (ceiling && v > ceiling)
         return config_error(error, origin, group, key,
                             "%s is above the hard ceiling of %" G_GUINT64_FORMAT
@@ -136,13 +146,12 @@ static gboolean get_duration_floor(GKeyFile *kf, const char *origin, const char 
                                    const char *key, guint64 floor, guint64 ceiling, guint64 *inout,
                                    GError **error)
 {
-    g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+    g_autofree char *raw = NULL;
+    guint64 v = 0;
+    if (!read_duration(kf, origin, group, key, &raw, &v, error))
+        return FALSE;
     if (!raw)
         return TRUE;
-    guint64 v;
-    if (!msd_parse_duration_ms(raw, &v))
-        return config_error(error, origin, group, key,
-                            "\"%s\" is not a duration (e.g. 30s, 2min, 1m30s, 500ms)", raw);
     if (v < floor)
         return config_error(error, origin, group, key,
                             "%s is below the hard floor of %" G_GUINT64_FORMAT
