@@ -116,3 +116,4 @@ assert_eq "no motion frame after the device's watchdog stopped it" "" "$(motion 
 check "Stop" msd_call "$DEV" Device1 Stop
 check "massaged still runs" is_running massaged
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"
+finish
