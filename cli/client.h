@@ -40,6 +40,10 @@ int mctl_exit_for_dbus_error(const GError *error);
  * hint where one helps; returns the exit code. */
 int mctl_fail_dbus(MctlContext *ctx, const GError *error, const char *what);
 
+/* Reads every property of the proxy's object again, so what a command prints
+ * after its action is the state after it (cli/proxy-refresh.c). */
+gboolean mctl_proxy_refresh(GDBusProxy *proxy, GError **error);
+
 /* JSON for the objects, shared by status, devices, info and monitor. */
 void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *dev);
 void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session);

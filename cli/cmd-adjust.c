@@ -1,6 +1,7 @@
 /* massagectl adjust ±N|N [DEV]: scale the playing programme's intensities.
  * "+10"/"-10" move the scale by that many percentage points; a bare "60"
- * sets it. The daemon keeps it within 10..100 % and softens rises. */
+ * sets it, within the daemon's 10..100 %; the daemon softens rises. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "cli/client.h"
@@ -11,9 +12,9 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
     if (mctl_want_help(argc, argv)) {
         printf("Usage: %s adjust +N|-N|N [DEV]\n\n"
                "Scales the playing programme's intensities: +N/-N move the scale by N\n"
-               "percentage points, N sets it (10..100; 100 = as written). Rises are still\n"
-               "limited by the safety ramp limit.\n",
-               ctx->prog);
+               "percentage points, N sets it (%d..%d; 100 = as written). A move past either\n"
+               "end stops there and says so. Rises are still limited by the safety ramp limit.\n",
+               ctx->prog, MCTL_SCALE_MIN, MCTL_SCALE_MAX);
         return MCTL_EXIT_OK;
     }
     if (argc < 2 || argc > 3)
@@ -23,10 +24,14 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
     gboolean relative = arg[0] == '+' || arg[0] == '-';
     char *end = NULL;
     double v = g_ascii_strtod(arg, &end);
-    if (end == arg || (*end && !g_str_equal(end, "%")) || v != v || v < -100 || v > 100 ||
-        (!relative && v < 0))
+    /* One range everywhere: the daemon's Adjust takes 10..100. A set value
+     * outside it is refused; a move is clamped to it, and says so. */
+    if (end == arg || (*end && !g_str_equal(end, "%")) || v != v ||
+        (relative ? fabs(v) > MCTL_SCALE_MAX - MCTL_SCALE_MIN
+                  : v < MCTL_SCALE_MIN || v > MCTL_SCALE_MAX))
         return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl adjust --help'.",
-                         "adjust: '%s' is not +N, -N or N with N from 0 to 100", arg);
+                         "adjust: '%s' is not N from %d to %d, or +N/-N with N up to %d", arg,
+                         MCTL_SCALE_MIN, MCTL_SCALE_MAX, MCTL_SCALE_MAX - MCTL_SCALE_MIN);
 
     int rc = MCTL_EXIT_OK;
     g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
@@ -35,8 +40,9 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
     g_autoptr(MsdSession1) s = mctl_client_find_session(c, ctx, argc > 2 ? argv[2] : NULL, &rc);
     if (!s)
         return rc;
-    double scale = relative ? msd_session1_get_scale(s) + v : v;
-    scale = CLAMP(scale, 10.0, 100.0);
+    double wanted = relative ? msd_session1_get_scale(s) + v : v;
+    double scale = CLAMP(wanted, MCTL_SCALE_MIN, MCTL_SCALE_MAX);
+    gboolean clamped = scale != wanted;
     g_autoptr(GError) error = NULL;
     if (!msd_session1_call_adjust_sync(s, scale, NULL, &error))
         return mctl_fail_dbus(ctx, error, "cannot adjust");
@@ -47,8 +53,13 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
         json_builder_add_string_value(b, g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
         json_builder_set_member_name(b, "scale");
         json_builder_add_double_value(b, scale);
+        json_builder_set_member_name(b, "clamped");
+        json_builder_add_boolean_value(b, clamped);
         json_builder_end_object(b);
         mctl_print_json_builder(b);
+    } else if (clamped) {
+        printf("Intensity scale now %.0f%% (%s; %s%.0f%% was asked).\n", scale,
+               scale == MCTL_SCALE_MAX ? "the most" : "the least", v > 0 ? "+" : "", v);
     } else {
         printf("Intensity scale now %.0f%%.\n", scale);
     }

@@ -22,6 +22,9 @@ int mctl_cmd_connect(MctlContext *ctx, int argc, char **argv)
         g_autofree char *what = g_strdup_printf("cannot connect %s", msd_device1_get_name(d));
         return mctl_fail_dbus(ctx, error, what);
     }
+    /* The state after the action, not the cache from before it. */
+    if (!mctl_proxy_refresh(G_DBUS_PROXY(d), &error))
+        return mctl_fail_dbus(ctx, error, "cannot read the device's state");
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         mctl_json_add_device(b, d);

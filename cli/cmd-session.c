@@ -24,10 +24,17 @@ static int session_command(MctlContext *ctx, int argc, char **argv, SessionCall 
         g_autofree char *what = g_strdup_printf("cannot %s", argv[0]);
         return mctl_fail_dbus(ctx, error, what);
     }
+    /* Print the state after the action. A session whose object is gone
+     * already has ended (Next past the last step completes it). */
+    if (!mctl_proxy_refresh(G_DBUS_PROXY(s), NULL))
+        g_dbus_proxy_set_cached_property(G_DBUS_PROXY(s), "State",
+                                         g_variant_new_string("finished"));
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         mctl_json_add_session(b, s);
         mctl_print_json_builder(b);
+    } else if (g_strcmp0(msd_session1_get_state(s), "finished") == 0) {
+        printf("%s has finished.\n", msd_session1_get_programme(s));
     } else {
         printf("%s: %s, step %u/%u \"%s\".\n", done, msd_session1_get_programme(s),
                msd_session1_get_step(s) + 1, msd_session1_get_step_count(s),
@@ -52,12 +59,13 @@ int mctl_cmd_resume(MctlContext *ctx, int argc, char **argv)
 int mctl_cmd_next(MctlContext *ctx, int argc, char **argv)
 {
     return session_command(ctx, argc, argv, msd_session1_call_next_sync, "Skips to the next step.",
-                           "Skipped");
+                           "Now playing");
 }
 
 int mctl_cmd_previous(MctlContext *ctx, int argc, char **argv)
 {
     return session_command(ctx, argc, argv, msd_session1_call_previous_sync,
-                           "Goes back to the start of this step (or the previous one).",
-                           "Went back");
+                           "Goes back to the start of the previous step (in the first step: "
+                           "to its start).",
+                           "Now playing");
 }

@@ -23,6 +23,11 @@ typedef enum {
     MCTL_EXIT_INTERRUPTED = 9,   /* stopped by Ctrl-C during --follow */
 } MctlExit;
 
+/* Session1.Adjust's range in percent (data/org.massaged.xml): adjust and
+ * start --scale both check against it. */
+#define MCTL_SCALE_MIN 10
+#define MCTL_SCALE_MAX 100
+
 typedef struct {
     gboolean json;    /* --json: one JSON object (JSON lines for streams) */
     gboolean color;   /* on a terminal and NO_COLOR unset */
