@@ -204,9 +204,9 @@ spawn monitor-cli "$M" --json monitor
 # Its first line comes once it follows massaged's objects: nothing is missed after it.
 check "monitor: says it is monitoring" wait_until 10 grep -q '"event":"monitoring"' "$TEST_TMP/monitor-cli.log"
 run start gentle --device "$A" --scale 50
-check "monitor: sees the session appear" wait_until 5 grep -q '"event":"session-added"' \
+check "monitor: sees the session start" wait_until 5 grep -q '"event":"session","what":"started"' \
 	"$TEST_TMP/monitor-cli.log"
-check "monitor: sees property changes" wait_until 5 grep -q '"event":"changed"' \
+check "monitor: sees the device's state change" wait_until 5 grep -q '"event":"state"' \
 	"$TEST_TMP/monitor-cli.log"
 run stop
 stop_spawned monitor-cli INT
