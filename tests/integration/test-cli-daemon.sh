@@ -177,6 +177,7 @@ mark=$(log_mark)
 stop_spawned follower INT
 assert_eq "Ctrl-C: exit 9 (interrupted)" 9 "$SPAWN_RC"
 assert_contains "Ctrl-C: says it stopped" "Stopped." "$(cat "$TEST_TMP/follower.log")"
+assert_not_contains "Ctrl-C: no GLib warning" "CRITICAL" "$(cat "$TEST_TMP/follower.log")"
 check "Ctrl-C: the stop reached the device" wait_until 2 bash -c \
 	"jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
 
