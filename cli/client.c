@@ -299,9 +299,28 @@ void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *d)
     json_builder_end_object(b);
 }
 
-void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s)
+void mctl_json_add_time(JsonBuilder *b, const char *member, gint64 unix_us)
+{
+    json_builder_set_member_name(b, member);
+    g_autoptr(GDateTime) secs =
+        unix_us > 0 ? g_date_time_new_from_unix_utc(unix_us / G_USEC_PER_SEC) : NULL;
+    g_autoptr(GDateTime) t = secs ? g_date_time_add(secs, unix_us % G_USEC_PER_SEC) : NULL;
+    g_autofree char *text = t ? g_date_time_format_iso8601(t) : NULL;
+    if (text)
+        json_builder_add_string_value(b, text);
+    else
+        json_builder_add_null_value(b);
+}
+
+void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s, MctlClient *client)
 {
     json_builder_begin_object(b);
+    mctl_json_add_session_members(b, s, client);
+    json_builder_end_object(b);
+}
+
+void mctl_json_add_session_members(JsonBuilder *b, MsdSession1 *s, MctlClient *client)
+{
 #define STR(k, v)                                                                                  \
     json_builder_set_member_name(b, k);                                                            \
     json_builder_add_string_value(b, v)
@@ -310,18 +329,35 @@ void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s)
     json_builder_add_int_value(b, (gint64)(v))
     STR("path", g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
     STR("programme", msd_session1_get_programme(s));
-    STR("device", msd_session1_get_device(s));
+    /* A device is named by its address everywhere; its object path is
+     * device_path (docs/json.md). */
+    const char *dev_path = msd_session1_get_device(s);
+    g_autoptr(MsdDevice1) dev = client && dev_path && g_variant_is_object_path(dev_path)
+                                    ? mctl_client_device_at(client, dev_path)
+                                    : NULL;
+    json_builder_set_member_name(b, "device");
+    if (dev)
+        json_builder_add_string_value(b, msd_device1_get_address(dev));
+    else
+        json_builder_add_null_value(b);
+    STR("device_path", dev_path ? dev_path : "/");
     STR("state", msd_session1_get_state(s));
-    const char *why = msd_session1_get_pause_reason(s);
-    STR("pause_reason", why ? why : "");
+    /* Absent is null, never "" or "none" (docs/json.md). */
+#define OPT(k, v)                                                                                  \
+    json_builder_set_member_name(b, k);                                                            \
+    if ((v) && *(v) && !g_str_equal((v), "none"))                                                  \
+        json_builder_add_string_value(b, v);                                                       \
+    else                                                                                           \
+        json_builder_add_null_value(b)
+    OPT("pause_reason", msd_session1_get_pause_reason(s));
     INT("step", msd_session1_get_step(s));
     INT("step_count", msd_session1_get_step_count(s));
     STR("step_name", msd_session1_get_step_name(s));
-    STR("muscle", msd_session1_get_muscle(s));
-    STR("side", msd_session1_get_side(s));
-    STR("zone", msd_session1_get_zone(s));
-    STR("prompt", msd_session1_get_prompt(s));
-    INT("step_started_at_us", msd_session1_get_step_started_at(s));
+    OPT("muscle", msd_session1_get_muscle(s));
+    OPT("side", msd_session1_get_side(s));
+    OPT("zone", msd_session1_get_zone(s));
+    OPT("prompt", msd_session1_get_prompt(s));
+    mctl_json_add_time(b, "step_started_at", (gint64)msd_session1_get_step_started_at(s));
     INT("elapsed_ms", msd_session1_get_elapsed(s));
     INT("duration_ms", msd_session1_get_duration(s));
     json_builder_set_member_name(b, "intensity");
@@ -330,7 +366,7 @@ void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s)
     json_builder_add_double_value(b, msd_session1_get_scale(s));
 #undef STR
 #undef INT
-    json_builder_end_object(b);
+#undef OPT
 }
 
 char *mctl_pause_reason_words(MsdSession1 *s)

@@ -46,7 +46,12 @@ gboolean mctl_proxy_refresh(GDBusProxy *proxy, GError **error);
 
 /* JSON for the objects, shared by status, devices, info and monitor. */
 void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *dev);
-void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session);
+void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session, MctlClient *client);
+/* The session object's members into an object the caller has begun: a
+ * command's output is the object it acted on plus its own members. */
+void mctl_json_add_session_members(JsonBuilder *b, MsdSession1 *session, MctlClient *client);
+/* member: the time (µs since the epoch) as UTC ISO 8601, or null for 0. */
+void mctl_json_add_time(JsonBuilder *b, const char *member, gint64 unix_us);
 
 /* "1:30", "12:05", "1:02:03". */
 char *mctl_format_ms(guint64 ms);

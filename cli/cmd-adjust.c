@@ -48,11 +48,10 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
         return mctl_fail_dbus(ctx, error, "cannot adjust");
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
+        /* The session after the action, and whether the move was clamped. */
+        mctl_proxy_refresh(G_DBUS_PROXY(s), NULL);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "session");
-        json_builder_add_string_value(b, g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
-        json_builder_set_member_name(b, "scale");
-        json_builder_add_double_value(b, scale);
+        mctl_json_add_session_members(b, s, c);
         json_builder_set_member_name(b, "clamped");
         json_builder_add_boolean_value(b, clamped);
         json_builder_end_object(b);

@@ -294,12 +294,14 @@ static void show_json(const char *arg, const MpProgramme *p, const MpTimeline *t
         add_int(b, "index", e->index);
         add_string(b, "id", s->id);
         add_string(b, "name", s->name);
-        add_string(b, "muscle", mp_muscle_to_string(s->muscle));
-        add_string(b, "zone", mp_zone_to_string(s->zone));
-        add_string(b, "side", mp_side_to_string(e->side));
+        /* Absent is null (docs/json.md): a rest has no muscle or zone. */
+        add_string(b, "muscle",
+                   s->muscle == MP_MUSCLE_NONE ? NULL : mp_muscle_to_string(s->muscle));
+        add_string(b, "zone", s->zone == MP_ZONE_NONE ? NULL : mp_zone_to_string(s->zone));
+        add_string(b, "side", e->side == MP_SIDE_NONE ? NULL : mp_side_to_string(e->side));
         add_int(b, "start_ms", (gint64)e->start_ms);
         add_int(b, "duration_ms", (gint64)(e->end_ms - e->start_ms));
-        add_string(b, "intensity", intensity);
+        add_string(b, "intensity_text", intensity); /* as written, e.g. "ramp 20%..40%" */
         json_builder_set_member_name(b, "max_intensity");
         json_builder_add_double_value(b, mp_envelope_max(&s->intensity));
         json_builder_set_member_name(b, "speed");

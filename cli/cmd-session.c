@@ -31,7 +31,7 @@ static int session_command(MctlContext *ctx, int argc, char **argv, SessionCall 
                                          g_variant_new_string("finished"));
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        mctl_json_add_session(b, s);
+        mctl_json_add_session(b, s, c);
         mctl_print_json_builder(b);
     } else if (g_strcmp0(msd_session1_get_state(s), "finished") == 0) {
         printf("%s has finished.\n", msd_session1_get_programme(s));

@@ -53,7 +53,7 @@ int mctl_cmd_status(MctlContext *ctx, int argc, char **argv)
         json_builder_set_member_name(b, "sessions");
         json_builder_begin_array(b);
         for (guint i = 0; i < sessions->len; i++)
-            mctl_json_add_session(b, sessions->pdata[i]);
+            mctl_json_add_session(b, sessions->pdata[i], c);
         json_builder_end_array(b);
         json_builder_end_object(b);
         mctl_print_json_builder(b);

@@ -289,12 +289,11 @@ static void emit_json(Follow *f, const char *event)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "event");
     json_builder_add_string_value(b, event);
-    json_builder_set_member_name(b, "time_us");
-    json_builder_add_int_value(b, g_get_real_time());
-    json_builder_set_member_name(b, "session");
-    mctl_json_add_session(b, f->session);
+    mctl_json_add_time(b, "time", g_get_real_time());
+    /* Each line is the session object, with the event's own members. */
+    mctl_json_add_session_members(b, f->session, f->client);
     if (f->finish_reason) {
-        json_builder_set_member_name(b, "reason");
+        json_builder_set_member_name(b, "outcome");
         json_builder_add_string_value(b, f->finish_reason);
     }
     json_builder_end_object(b);

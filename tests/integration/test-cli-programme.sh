@@ -92,8 +92,8 @@ assert_eq "show --json: totals" '{"duration_ms":315000,"per_muscle_ms":{"hamstri
 	"$(jq -c '{duration_ms,per_muscle_ms,per_side_ms}' <<<"$OUT")"
 assert_eq "show --json: the steps as they play, sides expanded" "9" "$(jq '.steps | length' <<<"$OUT")"
 assert_eq "show --json: a step" \
-	'{"id":"pass1","muscle":"hamstrings","zone":"full-length","side":"right","start_ms":175000,"duration_ms":50000,"intensity":"50%"}' \
-	"$(jq -c '.steps[6] | {id,muscle,zone,side,start_ms,duration_ms,intensity}' <<<"$OUT")"
+	'{"id":"pass1","muscle":"hamstrings","zone":"full-length","side":"right","start_ms":175000,"duration_ms":50000,"intensity_text":"50%"}' \
+	"$(jq -c '.steps[6] | {id,muscle,zone,side,start_ms,duration_ms,intensity_text}' <<<"$OUT")"
 
 run programme show no-such-programme
 assert_eq "show of an unknown id: exit 3 (not found)" "3" "$RC"

@@ -110,6 +110,8 @@ done
 for f in "$SOURCE_DIR"/data/devices/*.device; do
 	[ -e "$f" ] && expected+=("/usr/share/massaged/devices/${f##*/}")
 done
+[ -f "$SOURCE_DIR/data/schemas/massagectl.schema.json" ] &&
+	expected+=(/usr/share/massaged/schemas/massagectl.schema.json)
 nprog=$(printf '%s\n' "${expected[@]}" | grep -c '^/usr/share/massaged/programmes/' || true)
 ndev=$(printf '%s\n' "${expected[@]}" | grep -c '^/usr/share/massaged/devices/' || true)
 log "expecting $nprog programmes and $ndev device files from data/"
