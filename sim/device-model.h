@@ -3,9 +3,10 @@
  * The model knows nothing of D-Bus. It is given the bytes a host wrote to one
  * of its characteristics, decodes them with the driver's device side
  * (mp_driver_parse_command), keeps the device's state and answers through a
- * notify callback with frames from mp_driver_encode_reading. The fake BlueZ
- * (fake-bluez-*.c) exports it today; a peripheral mode registering it with a
- * real bluetoothd can reuse it unchanged. */
+ * notify callback with frames from mp_driver_encode_reading. Two transports
+ * carry it unchanged: the fake BlueZ (fake-bluez-*.c) on a private bus, and
+ * peripheral mode (peripheral*.c), which registers it with a real
+ * bluetoothd as a GATT server for the VM tier. */
 #pragma once
 
 #include <glib.h>
