@@ -248,7 +248,9 @@ gboolean msd_programme_store_remove(MsdProgrammeStore *store, const char *id, GE
     if (!e)
         return FALSE;
     if (e->builtin) {
-        g_set_error(error, MSD_ERROR, MSD_ERROR_PERMISSION_DENIED,
+        /* Not PermissionDenied: that says the caller lacks a right, and
+         * massagectl would send them to their group (exit 8). */
+        g_set_error(error, MSD_ERROR, MSD_ERROR_NOT_SUPPORTED,
                     "\"%s\" is a built-in programme and cannot be removed", id);
         return FALSE;
     }

@@ -236,7 +236,9 @@ assert_eq "export: the stored text, unchanged" "$(cat "$TEST_TMP/good.programme"
 run programme export evening-release -o "$TEST_TMP/good.programme"
 assert_eq "export -o never overwrites" 1 "$RC"
 run programme remove unused
-assert_eq "remove a built-in: exit 8" 8 "$RC"
+assert_eq "remove a built-in: exit 6, not 8 (a permission the caller lacks)" 6 "$RC"
+assert_contains "remove a built-in: says why" "is a built-in programme and cannot be removed" "$ERR"
+assert_not_contains "remove a built-in: no group hint" "group" "$ERR"
 run programme remove evening-release
 assert_eq "remove an imported one" 0 "$RC"
 run programme export evening-release

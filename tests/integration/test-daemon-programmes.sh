@@ -78,7 +78,7 @@ assert_eq "ListProgrammes: built-ins first, then imported" "gentle my-own-releas
 	"$(mgr ListProgrammes | jq -r '[.data[0][][0]] | join(" ")')"
 
 # --- remove
-assert_contains "RemoveProgramme of a built-in: PermissionDenied" "org.massaged.Error.PermissionDenied" \
+assert_contains "RemoveProgramme of a built-in: NotSupported" "org.massaged.Error.NotSupported" \
 	"$(gdbus_error /org/massaged org.massaged.Manager1.RemoveProgramme gentle)"
 check "the built-in file is untouched" test -f "$MSD_DATA/programmes/gentle.programme"
 check "RemoveProgramme of an imported one" mgr RemoveProgramme s my-own-release-2
