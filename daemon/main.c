@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "daemon/daemon.h"
+#include "daemon/error-bound.h"
 #include "daemon/log.h"
 #include "daemon/memory-trim.h"
 #include "daemon/trace.h"
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
     }
     g_dbus_connection_set_exit_on_close(conn, FALSE);
     msd_memory_trim_install(conn);
+    msd_error_bound_install(conn);
 
     /* A first ping now, then one from this loop every half interval (see
      * watchdog.h). No READY=1: the unit is Type=dbus, and owning
