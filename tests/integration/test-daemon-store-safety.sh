@@ -92,6 +92,16 @@ out=$(big_call GetProgramme)
 assert_contains "GetProgramme of a 1.1 MB id: NotFound" "org.massaged.Error.NotFound" "$out"
 check "... quoting a bounded prefix of it (${out##* } bytes)" test "${out##* }" -lt 200
 check "the daemon is still up" is_running massaged
+run timeout 20 "$M" device check /dev/zero
+assert_contains "device check /dev/zero: refused at once, not read" "not a regular file" "$RUN_ERR$RUN_OUT"
+head -c 300000 /dev/zero | tr '\0' '#' >"$TEST_TMP/big.device"
+run timeout 20 "$M" device check "$TEST_TMP/big.device"
+assert_contains "device check of a 300 KB file: refused by size" "larger than 262144 bytes" "$RUN_ERR$RUN_OUT"
+run timeout 20 "$MASSAGED" --config /dev/zero --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" \
+	--state-dir "$TEST_TMP/other-state"
+check "massaged --config /dev/zero: exits non-zero at once (status $RUN_RC, not 124)" \
+	test "$RUN_RC" -ne 0 -a "$RUN_RC" -ne 124
+assert_contains "... saying why" "not a regular file" "$RUN_ERR"
 
 # --- 3. invalid UTF-8 and NUL: located diagnostics, no GLib-CRITICAL
 printf '[Programme]\nName=Bad\nSummary=bad \xff here\nKind=any\n\n[Step only]\nDuration=4s\nIntensity=10%%\n' \
