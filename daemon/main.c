@@ -5,7 +5,9 @@
 
 #include "config.h"
 #include "daemon/daemon.h"
+#include "daemon/error-bound.h"
 #include "daemon/log.h"
+#include "daemon/memory-trim.h"
 #include "daemon/trace.h"
 #include "daemon/watchdog.h"
 
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
         return 1;
     }
     g_dbus_connection_set_exit_on_close(conn, FALSE);
+    msd_memory_trim_install(conn);
+    msd_error_bound_install(conn);
 
     /* A first ping now, then one from this loop every half interval (see
      * watchdog.h). No READY=1: the unit is Type=dbus, and owning

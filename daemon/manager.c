@@ -296,19 +296,64 @@ static gboolean handle_validate_programme(MsdManager1 *m, GDBusMethodInvocation 
     return TRUE;
 }
 
+/* A session playing `id`, or NULL: such a programme is neither removed nor
+ * replaced under it. */
+static MsdSession *session_playing(MsdDaemon *d, const char *id)
+{
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, d->sessions);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        if (!msd_session_is_ended(v) && g_str_equal(msd_session_get_programme_id(v), id))
+            return v;
+    }
+    return NULL;
+}
+
+static void import_programme(MsdDaemon *d, GDBusMethodInvocation *inv, const char *text,
+                             MsdImportFlags flags)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = NULL;
+    if (flags & MSD_IMPORT_REPLACE) {
+        /* The id the text would take, to refuse replacing what is playing. */
+        g_autoptr(GPtrArray) diags = mp_diagnostics_new();
+        g_autoptr(MpProgramme) p = msd_programme_store_validate(d->store, text, diags);
+        g_autofree char *slug = p ? msd_programme_slug(p->name) : NULL;
+        MsdSession *s = slug ? session_playing(d, slug) : NULL;
+        if (s) {
+            g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_BUSY,
+                                                  "programme \"%s\" is playing in %s", slug,
+                                                  msd_session_get_path(s));
+            return;
+        }
+    }
+    id = msd_programme_store_import_full(d->store, text, flags, &error);
+    if (!id) {
+        /* The first line only: the caller gets every (bounded) diagnostic. */
+        const char *nl = strchr(error->message, '\n');
+        int first = nl ? (int)(nl - error->message) : (int)strlen(error->message);
+        msd_info("%s from %s refused: %.*s%s",
+                 flags & MSD_IMPORT_REPLACE ? "ReplaceProgramme" : "ImportProgramme",
+                 g_dbus_method_invocation_get_sender(inv), MIN(first, 200), error->message,
+                 nl || first > 200 ? " ..." : "");
+        msd_error_return(inv, error);
+    } else {
+        g_dbus_method_invocation_return_value(inv, g_variant_new("(s)", id));
+    }
+}
+
 static gboolean handle_import_programme(MsdManager1 *m, GDBusMethodInvocation *inv,
                                         const char *text, gpointer user_data)
 {
-    MsdDaemon *d = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *id = msd_programme_store_import(d->store, text, &error);
-    if (!id) {
-        msd_info("ImportProgramme from %s refused: %s", g_dbus_method_invocation_get_sender(inv),
-                 error->message);
-        msd_error_return(inv, error);
-    } else {
-        msd_manager1_complete_import_programme(m, inv, id);
-    }
+    import_programme(user_data, inv, text, MSD_IMPORT_NEW);
+    return TRUE;
+}
+
+static gboolean handle_replace_programme(MsdManager1 *m, GDBusMethodInvocation *inv,
+                                         const char *text, gpointer user_data)
+{
+    import_programme(user_data, inv, text, MSD_IMPORT_REPLACE);
     return TRUE;
 }
 
@@ -316,16 +361,12 @@ static gboolean handle_remove_programme(MsdManager1 *m, GDBusMethodInvocation *i
                                         gpointer user_data)
 {
     MsdDaemon *d = user_data;
-    GHashTableIter it;
-    gpointer v;
-    g_hash_table_iter_init(&it, d->sessions);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        if (!msd_session_is_ended(v) && g_str_equal(msd_session_get_programme_id(v), id)) {
-            g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_BUSY,
-                                                  "programme \"%s\" is playing in %s", id,
-                                                  msd_session_get_path(v));
-            return TRUE;
-        }
+    MsdSession *playing = session_playing(d, id);
+    if (playing) {
+        g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_BUSY,
+                                              "programme \"%s\" is playing in %s", id,
+                                              msd_session_get_path(playing));
+        return TRUE;
     }
     g_autoptr(GError) error = NULL;
     if (!msd_programme_store_remove(d->store, id, &error))
@@ -419,6 +460,8 @@ void msd_manager_export(MsdDaemon *d)
     g_signal_connect(d->manager, "handle-validate-programme", G_CALLBACK(handle_validate_programme),
                      d);
     g_signal_connect(d->manager, "handle-import-programme", G_CALLBACK(handle_import_programme), d);
+    g_signal_connect(d->manager, "handle-replace-programme", G_CALLBACK(handle_replace_programme),
+                     d);
     g_signal_connect(d->manager, "handle-remove-programme", G_CALLBACK(handle_remove_programme), d);
     g_signal_connect(d->manager, "handle-start", G_CALLBACK(handle_start), d);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/msd-error.h"
+#include "protocol/text-file.h"
 
 void msd_config_init(MsdConfig *config)
 {
@@ -274,7 +275,8 @@ static gboolean load_file(MsdConfig *config, const char *path, gboolean required
 {
     g_autofree char *text = NULL;
     g_autoptr(GError) local = NULL;
-    if (!g_file_get_contents(path, &text, NULL, &local)) {
+    gsize len = 0;
+    if (!mp_text_file_read(path, MP_CONFIG_FILE_MAX_SIZE, &text, &len, &local)) {
         if (!required && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return TRUE;
         g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s", local->message);

@@ -28,8 +28,9 @@ MsdProgrammeStore *msd_programme_store_new(const char *builtin_dir, const char *
 void msd_programme_store_free(MsdProgrammeStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsdProgrammeStore, msd_programme_store_free)
 
-/* Reads both directories. A file that fails validation is logged (with its
- * diagnostics) and left out; it is never deleted. */
+/* Reads both directories. A file that fails validation is logged (with at
+ * most 10 of its diagnostics) and left out; it is never deleted and its id
+ * stays taken. Temporary files of imports a crash interrupted are removed. */
 void msd_programme_store_load(MsdProgrammeStore *store);
 
 /* Every entry (borrowed): built-ins first, then imported, each by id. */
@@ -44,6 +45,18 @@ MpProgramme *msd_programme_store_validate(MsdProgrammeStore *store, const char *
 /* Validates and stores; on any error nothing is written. MSD_ERROR_INVALID_PROGRAMME
  * carries the diagnostics, one per line. */
 char *msd_programme_store_import(MsdProgrammeStore *store, const char *text, GError **error);
+
+typedef enum {
+    MSD_IMPORT_NEW = 0,
+    /* Store under exactly the id the Name yields, replacing the imported
+     * programme (loaded or not) with that id; built-ins cannot be replaced. */
+    MSD_IMPORT_REPLACE = 1 << 0,
+} MsdImportFlags;
+/* Without MSD_IMPORT_REPLACE an import never writes over a stored file:
+ * not one that failed to load (its id stays taken), not one put in the
+ * directory since the start. */
+char *msd_programme_store_import_full(MsdProgrammeStore *store, const char *text,
+                                      MsdImportFlags flags, GError **error);
 gboolean msd_programme_store_remove(MsdProgrammeStore *store, const char *id, GError **error);
 
 /* "Hamstring release (study)" -> "hamstring-release-study". */

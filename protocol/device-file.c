@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "protocol/text-file.h"
 #include "protocol/device-file.h"
 #include "protocol/driver-values.h"
 #include "protocol/frame-template.h"
@@ -982,7 +983,7 @@ MpDriver *mp_device_file_load(const char *path, GError **error)
     g_autofree char *text = NULL;
     gsize len = 0;
     g_autoptr(GError) local = NULL;
-    if (!g_file_get_contents(path, &text, &len, &local)) {
+    if (!mp_text_file_read(path, MP_DEVICE_FILE_MAX_SIZE, &text, &len, &local)) {
         gboolean missing = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
         g_set_error(error, MP_ERROR, missing ? MP_ERROR_NOT_FOUND : MP_ERROR_INVALID, "%s",
                     local->message);

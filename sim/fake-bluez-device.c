@@ -147,6 +147,7 @@ static gboolean on_connect_done(gpointer user_data)
         return G_SOURCE_REMOVE;
     }
     sim_device_link_up(dev->model);
+    dev->temporary = FALSE; /* bluetoothd keeps a device that connected */
     bluez_device1_set_connected(dev->skel, TRUE);
     flush(dev->skel);
     bluez_device1_complete_connect(dev->skel, inv);
@@ -216,10 +217,37 @@ static gboolean on_profile(GDBusInterfaceSkeleton *skel, GDBusMethodInvocation *
     return on_not_supported(skel, inv, user_data);
 }
 
+void fb_device_heard(FbDevice *dev)
+{
+    dev->last_seen_us = g_get_monotonic_time();
+    if (!dev->obj) {
+        fb_device_export(dev);
+        return;
+    }
+    /* bluetoothd sets RSSI from every report; a real signal is never quite
+     * steady, so each one differs from the last and is announced. */
+    const SimDeviceConfig *cfg = sim_device_get_config(dev->model);
+    gint16 rssi = bluez_device1_get_rssi(dev->skel) == cfg->rssi ? cfg->rssi - 1 : cfg->rssi;
+    bluez_device1_set_rssi(dev->skel, rssi);
+    flush(dev->skel);
+}
+
+void fb_device_rssi_clear(FbDevice *dev)
+{
+    if (!dev->obj || bluez_device1_get_rssi(dev->skel) == 0)
+        return;
+    /* bluetoothd drops the property (0 is its "unknown"): the next
+     * discovery's first report is a change again. */
+    bluez_device1_set_rssi(dev->skel, 0);
+    flush(dev->skel);
+}
+
 void fb_device_export(FbDevice *dev)
 {
     if (dev->obj)
         return;
+    dev->temporary = TRUE;
+    dev->last_seen_us = g_get_monotonic_time();
     FakeBluez *fb = dev->ad->fb;
     const SimDeviceConfig *cfg = sim_device_get_config(dev->model);
     g_autofree char *alias = g_strdelimit(g_strdup(sim_device_get_address(dev->model)), ":", '-');

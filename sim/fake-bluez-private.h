@@ -34,6 +34,7 @@ struct _FbAdapter {
     ClientSet *discovery; /* clients with a discovery session */
     ClientSet *filters;   /* clients with a discovery filter (GStrv of UUIDs, or NULL) */
     guint scan_id;
+    guint expire_id; /* removes temporary devices not heard for TemporaryTimeout */
 };
 
 struct _FbDevice {
@@ -48,8 +49,19 @@ struct _FbDevice {
     guint connect_id, resolve_id, gatt_id, name_id, drop_id;
     GPtrArray *chars;    /* FbChar* while connected */
     GPtrArray *services; /* object paths (char*) of exported services */
+    /* As bluetoothd: a device is "temporary" until it connects; one not
+     * heard (advertising, in range, discovery running) for TemporaryTimeout
+     * is removed. */
+    gboolean temporary;
+    gint64 last_seen_us;
     /* Faults that live in the link, not in the device. */
 };
+/* One advertisement heard while discovering: exports the device or, if it
+ * is already there, sets RSSI again (PropertiesChanged), as bluetoothd
+ * does for every report. */
+void fb_device_heard(FbDevice *dev);
+/* Discovery stopped: RSSI is no longer known (bluetoothd invalidates it). */
+void fb_device_rssi_clear(FbDevice *dev);
 
 struct _FbChar {
     FbDevice *dev;

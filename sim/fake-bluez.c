@@ -16,6 +16,7 @@ void fake_bluez_timing_init(FakeBluezTiming *t)
         .race_1489 = FALSE,
         .race_delay_ms = 300,
         .mtu = 247,
+        .temporary_timeout_ms = 30000,
     };
 }
 
@@ -76,14 +77,38 @@ static gboolean on_scan(gpointer user_data)
         FbDevice *dev = ad->devices->pdata[i];
         SimDeviceState st;
         sim_device_get_state(dev->model, &st);
-        /* A powered device advertises while it has no connection. */
-        if (!st.powered || st.connected || fb_device_is_exported(dev))
+        /* A powered device advertises while it has no connection. Every
+         * advertisement heard is reported, for a device already known too:
+         * a second client (bleak, say) finds it by its RSSI changes. */
+        if (!st.powered || st.connected)
             continue;
         if (device_wanted_by_filters(ad, dev))
-            fb_device_export(dev);
+            fb_device_heard(dev);
     }
     ad->scan_id = g_timeout_add(SCAN_PERIOD_MS, on_scan, ad);
     return G_SOURCE_REMOVE;
+}
+
+/* bluetoothd's TemporaryTimeout: a device that never connected and was not
+ * heard for that long goes away (InterfacesRemoved); a later discovery
+ * finds it anew. */
+static gboolean on_expire(gpointer user_data)
+{
+    FbAdapter *ad = user_data;
+    gint64 now = g_get_monotonic_time();
+    if (ad->fb->t.temporary_timeout_ms == 0) /* 0: kept for ever (tests, demos) */
+        return G_SOURCE_CONTINUE;
+    for (guint i = 0; i < ad->devices->len; i++) {
+        FbDevice *dev = ad->devices->pdata[i];
+        if (!fb_device_is_exported(dev) || !dev->temporary ||
+            bluez_device1_get_connected(dev->skel))
+            continue;
+        if (now - dev->last_seen_us >= (gint64)ad->fb->t.temporary_timeout_ms * 1000) {
+            sim_log_event(ad->fb->log, sim_device_get_address(dev->model), "expired", NULL);
+            fb_device_unexport(dev);
+        }
+    }
+    return G_SOURCE_CONTINUE;
 }
 
 static void discovery_set(FbAdapter *ad, gboolean on)
@@ -95,6 +120,9 @@ static void discovery_set(FbAdapter *ad, gboolean on)
     g_clear_handle_id(&ad->scan_id, g_source_remove);
     if (on)
         ad->scan_id = g_timeout_add(ad->fb->t.discovery_delay_ms, on_scan, ad);
+    else
+        for (guint i = 0; i < ad->devices->len; i++)
+            fb_device_rssi_clear(ad->devices->pdata[i]);
     sim_log_event(ad->fb->log, ad->address, on ? "discovery-start" : "discovery-stop", NULL);
 }
 
@@ -263,11 +291,15 @@ static void adapter_export(FbAdapter *ad)
     ad->discovery = client_set_new(fb->conn, on_discovery_emptied, ad);
     ad->filters = client_set_new(fb->conn, NULL, NULL);
     fb_export(fb, ad->obj);
+    /* Checked four times per timeout (at least every 10 ms): a test may set
+     * a short TemporaryTimeout and wait for the removal. */
+    ad->expire_id = g_timeout_add(CLAMP(fb->t.temporary_timeout_ms / 4, 10, 1000), on_expire, ad);
 }
 
 static void adapter_unexport(FbAdapter *ad)
 {
     g_clear_handle_id(&ad->scan_id, g_source_remove);
+    g_clear_handle_id(&ad->expire_id, g_source_remove);
     for (guint i = 0; i < ad->devices->len; i++) {
         FbDevice *dev = ad->devices->pdata[i];
         fb_device_link_down(dev, "bluetoothd-exit");

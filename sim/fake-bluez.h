@@ -17,6 +17,9 @@ typedef struct {
     gboolean race_1489;       /* bluez#1489: ServicesResolved before the GATT objects */
     guint race_delay_ms;      /* ... which then appear this much later */
     guint16 mtu;              /* the ATT MTU AcquireWrite/AcquireNotify report */
+    /* bluetoothd's TemporaryTimeout: a discovered device that never
+     * connected is removed when not heard for this long (default 30 s). */
+    guint temporary_timeout_ms;
 } FakeBluezTiming;
 
 void fake_bluez_timing_init(FakeBluezTiming *t);

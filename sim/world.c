@@ -247,17 +247,10 @@ gboolean sim_world_load_config(SimWorld *w, const char *path, GError **error)
     for (char **g = groups; *g; g++) {
         if (g_str_equal(*g, "Sim")) {
             g_auto(GStrv) keys = g_key_file_get_keys(kf, "Sim", NULL, NULL);
-            static const char *const known[] = {"adapters",
-                                                "log",
-                                                "discovery-delay",
-                                                "name-delay",
-                                                "connect-delay",
-                                                "resolve-delay",
-                                                "race-1489",
-                                                "race-delay",
-                                                "mtu",
-                                                "device-dirs",
-                                                NULL};
+            static const char *const known[] = {
+                "adapters",      "log",       "discovery-delay", "name-delay", "connect-delay",
+                "resolve-delay", "race-1489", "race-delay",      "mtu",        "temporary-timeout",
+                "device-dirs",   NULL};
             for (char **k = keys; *k; k++) {
                 if (!g_strv_contains(known, *k)) {
                     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
@@ -286,6 +279,8 @@ gboolean sim_world_load_config(SimWorld *w, const char *path, GError **error)
                 !config_uint(kf, path, "resolve-delay", 600000, &w->timing.resolve_delay_ms,
                              error) ||
                 !config_uint(kf, path, "race-delay", 600000, &w->timing.race_delay_ms, error) ||
+                !config_uint(kf, path, "temporary-timeout", 3600000,
+                             &w->timing.temporary_timeout_ms, error) ||
                 !config_uint(kf, path, "mtu", 517, &mtu, error))
                 return FALSE;
             if (mtu < 23) {
