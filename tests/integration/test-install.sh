@@ -88,6 +88,8 @@ expected=(
 	/usr/share/man/man5/massaged.programme.5
 	/usr/share/man/man8/massaged.8
 	"$completionsdir/massagectl"
+	/usr/share/polkit-1/actions/org.massaged.policy
+	/usr/share/polkit-1/rules.d/org.massaged.rules
 )
 executables=(/usr/bin/massagectl)
 # The daemon and the simulator are expected when this tree builds them.
