@@ -9,7 +9,8 @@
 #    refuse it with PermissionDenied naming the action;
 #  - a caller allowed to start can always stop, whatever polkit says later;
 #  - polkit unreachable: control refused (fail closed), stop still works.
-# The callers are nobody (primary group nogroup) and daemon (not in nogroup),
+# Also, with the real policy file: a bystander may list objects, may not
+# set properties. The callers are nobody (primary group nogroup) and daemon (not in nogroup),
 # run with setpriv; the daemon itself runs as the test user (root).
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
@@ -81,6 +82,15 @@ assert_eq "a bystander may read a session's properties" '0 "gentle"' "$RC $(jq -
 call_as daemon /org/massaged Manager1 ListProgrammes
 assert_eq "a bystander may list programmes" 0 "$RC"
 assert_eq "the reads asked polkit nothing (only the Pause did)" $((before + 1)) "$(polkit_log | wc -l)"
+
+RC=0
+OUT=$(as_daemon busctl --system --json=short call org.massaged /org/massaged \
+	org.freedesktop.DBus.ObjectManager GetManagedObjects 2>&1) || RC=$?
+assert_eq "a bystander may list the objects (to find what to stop)" 0 "$RC"
+RC=0
+OUT=$(as_daemon busctl --system set-property org.massaged /org/massaged org.massaged.Manager1 \
+	Version s 9 2>&1) || RC=$?
+assert_contains "the D-Bus policy refuses Properties.Set to a bystander" "access denied" "${OUT,,}"
 
 # --- programme management is its own action
 call_as nobody /org/massaged Manager1 ImportProgramme s "$(cat "$MSD_DATA/programmes/gentle.programme")"
