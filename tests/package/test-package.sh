@@ -31,8 +31,10 @@ expected_list() { # PACKAGE
 		esac
 	done <"$SOURCE_DIR/tests/package/$1.files"
 }
-for pkg in massaged massage-sim; do
-	deb=$(ls "$out/${pkg}"_*.deb 2>/dev/null | grep -v dbgsym | head -n1)
+# One list per package: a package added to debian/control gets its list here.
+for list in "$SOURCE_DIR"/tests/package/*.files; do
+	pkg=$(basename "$list" .files)
+	deb=$(ls "$out/${pkg}"_*.deb 2>/dev/null | head -n1)
 	if [ -z "$deb" ]; then
 		fail "$pkg: a .deb was built"
 		continue
@@ -46,6 +48,12 @@ for pkg in massaged massage-sim; do
 			"missing: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')" \
 			"unexpected: $(comm -13 <(echo "$want") <(echo "$have") | tr '\n' ' ')"
 	fi
+done
+
+for deb in "$out"/*.deb; do
+	pkg=$(basename "$deb" | cut -d_ -f1)
+	case $pkg in *-dbgsym) continue ;; esac
+	check "$pkg has a file list in tests/package/" test -f "$SOURCE_DIR/tests/package/$pkg.files"
 done
 
 # --- lintian -------------------------------------------------------------------
