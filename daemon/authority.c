@@ -67,7 +67,7 @@ MsdAuthKind msd_authority_lookup(const char *interface, const char *method, cons
 typedef struct {
     GDBusInterfaceSkeleton *skeleton;
     GDBusMethodInvocation *invocation; /* the reference the dispatch gave us */
-    const char *action;
+    const char *action;                /* NULL: a method the table does not know */
 } Check;
 
 static void check_free(Check *c)
@@ -176,6 +176,15 @@ static void on_caller_uid(GObject *source, GAsyncResult *res, gpointer user_data
         allow(c);
         return;
     }
+    if (!c->action) {
+        /* A method added to the XML but not to the table above: refused until
+         * somebody decides who may call it. */
+        GDBusMethodInvocation *inv = c->invocation;
+        deny(c, "Not authorized: %s.%s has no entry in the daemon's authority table",
+             g_dbus_method_invocation_get_interface_name(inv),
+             g_dbus_method_invocation_get_method_name(inv));
+        return;
+    }
     polkit_authority_get_async(NULL, on_authority, c);
 }
 
@@ -190,17 +199,7 @@ static gboolean on_handle(GDBusInterfaceSkeleton *skeleton, GDBusMethodInvocatio
                                  g_dbus_method_invocation_get_method_name(inv), &action)) {
     case MSD_AUTH_OPEN:
         return FALSE;
-    case MSD_AUTH_UNKNOWN: {
-        /* A method added to the XML but not to the table above: refused until
-         * somebody decides who may call it. */
-        Check *c = g_new0(Check, 1);
-        c->skeleton = g_object_ref(skeleton);
-        c->invocation = inv;
-        deny(c, "Not authorized: %s.%s has no entry in the daemon's authority table",
-             g_dbus_method_invocation_get_interface_name(inv),
-             g_dbus_method_invocation_get_method_name(inv));
-        return TRUE;
-    }
+    case MSD_AUTH_UNKNOWN: /* action stays NULL: root and our own user only */
     case MSD_AUTH_POLKIT:
         break;
     }
