@@ -18,9 +18,13 @@ static const struct {
     {"org.massaged.Error.InvalidProgramme", MCTL_EXIT_INVALID, NULL},
     {"org.massaged.Error.InvalidArgs", MCTL_EXIT_INVALID, NULL},
     {"org.massaged.Error.NotSupported", MCTL_EXIT_INVALID, NULL},
-    {"org.massaged.Error.PermissionDenied", MCTL_EXIT_PERMISSION, NULL},
+    /* The daemon's message names the polkit action that is missing. */
+    {"org.massaged.Error.PermissionDenied", MCTL_EXIT_PERMISSION,
+     "Members of group 'massage' hold every action ('usermod -aG massage USER', then log in "
+     "again); the person at the console may control without it (docs/security.md)."},
     {"org.freedesktop.DBus.Error.AccessDenied", MCTL_EXIT_PERMISSION,
-     "Only members of group 'massage' may control massaged: 'usermod -aG massage USER'."},
+     "The D-Bus policy (org.massaged.conf) refused this call: only root and group 'massage' may "
+     "make it ('usermod -aG massage USER')."},
     {"org.freedesktop.DBus.Error.ServiceUnknown", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
     {"org.freedesktop.DBus.Error.NameHasNoOwner", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
     {"org.freedesktop.DBus.Error.NoReply", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},

@@ -1,6 +1,7 @@
 /* The daemon's shared state, for its own files only. */
 #pragma once
 
+#include "daemon/authority.h"
 #include "daemon/bluez.h"
 #include "daemon/clock.h"
 #include "daemon/msd-config.h"

@@ -932,6 +932,7 @@ MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver 
     msd_writer_set_error_func(dev->writer, on_writer_error, dev);
 
     dev->skel = msd_device1_skeleton_new();
+    msd_authority_guard(G_DBUS_INTERFACE_SKELETON(dev->skel)); /* before the handlers */
     msd_device1_set_address(dev->skel, dev->address);
     g_autofree char *name = msd_proxy_get_string(bluez_device, "Name");
     /* The address until a name is known, as the API promises. */

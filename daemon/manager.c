@@ -448,6 +448,7 @@ void msd_daemon_remove_session(MsdDaemon *d, MsdSession *s)
 void msd_manager_export(MsdDaemon *d)
 {
     d->manager = msd_manager1_skeleton_new();
+    msd_authority_guard(G_DBUS_INTERFACE_SKELETON(d->manager)); /* before the handlers */
     msd_manager1_set_version(d->manager, MASSAGED_VERSION);
     msd_manager1_set_adapter(d->manager, d->config.adapter);
     msd_manager1_set_time_scale(d->manager, d->time_scale);

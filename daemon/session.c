@@ -473,6 +473,7 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     }
 
     s->skel = msd_session1_skeleton_new();
+    msd_authority_guard(G_DBUS_INTERFACE_SKELETON(s->skel)); /* before the handlers */
     msd_session1_set_programme(s->skel, entry->id);
     msd_session1_set_device(s->skel, msd_device_get_path(device));
     msd_session1_set_state(s->skel, "starting");

@@ -252,11 +252,15 @@ assert_eq "export a removed one: exit 3" 3 "$RC"
 run disconnect "$A"
 assert_contains "disconnect" "Disconnected $A" "$OUT"
 
-# --- a caller outside group "massage" is refused by the policy
+# --- a caller outside group "massage" (and no polkit on this bus): may stop
+# and look, may not act (docs/security.md; test-daemon-polkit.sh has the rest)
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
-	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" stop 2>&1) && RC=0 || RC=$?
-	assert_eq "nobody: stop refused with exit 8" 8 "$RC"
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" connect "$A" 2>&1) && RC=0 || RC=$?
+	assert_eq "nobody: connect refused with exit 8" 8 "$RC"
 	assert_contains "nobody: told about the group" "group 'massage'" "$OUT"
+	assert_contains "nobody: told about the polkit action" "org.massaged.control" "$OUT"
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" stop 2>&1) && RC=0 || RC=$?
+	assert_eq "nobody: may stop (a stop is never refused)" 0 "$RC"
 	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" --json devices 2>&1) && RC=0 || RC=$?
 	assert_eq "nobody: may still look (devices)" 0 "$RC"
 else

@@ -88,6 +88,8 @@ expected=(
 	/usr/share/man/man5/massaged.programme.5
 	/usr/share/man/man8/massaged.8
 	"$completionsdir/massagectl"
+	/usr/share/polkit-1/actions/org.massaged.policy
+	/usr/share/polkit-1/rules.d/org.massaged.rules
 )
 executables=(/usr/bin/massagectl)
 # The daemon and the simulator are expected when this tree builds them.
@@ -186,14 +188,14 @@ sroot=$TEST_TMP/sys-root
 cp -a "$root" "$sroot"
 mkdir -p "$sroot/etc"
 check "systemd-sysusers --root applies the sysusers entry" systemd-sysusers --root="$sroot" 2>>"$TEST_TMP/check.out"
-assert_contains "user massaged exists" "massaged:" "$(cut -d: -f1 "$sroot/etc/passwd" | sed 's/$/:/')"
+assert_contains "user _massaged exists" "_massaged:" "$(cut -d: -f1 "$sroot/etc/passwd" | sed 's/$/:/')"
 assert_contains "group massage exists" "massage:" "$(cut -d: -f1 "$sroot/etc/group" | sed 's/$/:/')"
 check "systemd-tmpfiles --root --create applies the tmpfiles entry" \
 	systemd-tmpfiles --root="$sroot" --create "$sroot$tmpfilesdir/massaged.conf"
-uid=$(awk -F: '$1 == "massaged" { print $3 }' "$sroot/etc/passwd")
-assert_eq "/var/lib/massaged is 0750 and owned by massaged" "750 $uid" \
+uid=$(awk -F: '$1 == "_massaged" { print $3 }' "$sroot/etc/passwd")
+assert_eq "/var/lib/massaged is 0750 and owned by _massaged" "750 $uid" \
 	"$(stat -c '%a %u' "$sroot/var/lib/massaged" 2>&1)"
-assert_eq "/var/lib/massaged/programmes is 0750 and owned by massaged" "750 $uid" \
+assert_eq "/var/lib/massaged/programmes is 0750 and owned by _massaged" "750 $uid" \
 	"$(stat -c '%a %u' "$sroot/var/lib/massaged/programmes" 2>&1)"
 check "/etc/massaged/massaged.conf.d exists" test -d "$sroot/etc/massaged/massaged.conf.d"
 
