@@ -393,8 +393,8 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
     }
     g_hash_table_insert(d->sessions, g_strdup(msd_session_get_path(s)), s);
     g_dbus_object_manager_server_export(d->om, msd_session_get_object(s));
-    msd_manager1_complete_start(m, inv, msd_session_get_path(s));
-    msd_session_start(s);
+    /* Answered once it plays, or with why it cannot (session.h). */
+    msd_session_start(s, inv);
     return TRUE;
 }
 

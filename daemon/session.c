@@ -25,6 +25,9 @@ struct _MsdSession {
     gboolean started;
     gboolean ended;
     char *end_reason; /* ours, when we end it (stopped, caller-vanished, shutdown...) */
+    char *end_detail; /* words for Finished's detail, when we know better than the engine */
+    GDBusMethodInvocation *start_inv; /* Manager1.Start, answered once it plays or fails */
+    MsdError start_error;             /* the code Start fails with when the session ends first */
     guint remove_id;
 };
 
@@ -177,6 +180,35 @@ static void on_state_changed(MsdEngine *e, MsdEngineState state, gpointer user_d
                          msd_engine_state_to_string(state), msd_engine_get_position(e));
 }
 
+/* Manager1.Start's answer: the session plays (error NULL), or it ended
+ * before it did. Once only. */
+static void answer_start(MsdSession *s, const GError *error)
+{
+    GDBusMethodInvocation *inv = g_steal_pointer(&s->start_inv);
+    if (!inv)
+        return;
+    if (error)
+        msd_error_return(inv, error);
+    else
+        msd_manager1_complete_start(s->daemon->manager, inv, s->path);
+}
+
+/* Finished's detail when nothing more specific was said. */
+static char *default_detail(MsdSession *s, const char *outcome, const char *message)
+{
+    if (message)
+        return msd_error_in_words(message);
+    if (g_str_equal(outcome, "completed"))
+        return g_strdup_printf("played all %u steps", mp_timeline_n_entries(s->timeline));
+    if (g_str_equal(outcome, "stopped"))
+        return g_strdup("stopped by a stop request (Stop, Device1.Stop or StopAll)");
+    if (g_str_equal(outcome, "shutdown"))
+        return g_strdup("massaged is shutting down");
+    if (g_str_equal(outcome, "device-lost"))
+        return g_strdup_printf("%s did not come back within the reconnect window", s->address);
+    return g_strdup(outcome);
+}
+
 static gboolean on_remove(gpointer user_data)
 {
     MsdSession *s = user_data;
@@ -193,10 +225,18 @@ static void on_finished(MsdEngine *e, MsdFinishReason reason, const char *messag
     MsdSession *s = user_data;
     const char *why = s->end_reason ? s->end_reason : msd_finish_reason_to_string(reason);
     s->ended = TRUE;
+    g_autofree char *detail =
+        s->end_detail ? g_strdup(s->end_detail) : default_detail(s, why, message);
     if (message)
-        msd_session_warning(s->path, s->address, "finished: %s (%s)", why, message);
+        msd_session_warning(s->path, s->address, "finished: %s (%s)", why, detail);
     else
-        msd_session_info(s->path, s->address, "finished: %s", why);
+        msd_session_info(s->path, s->address, "finished: %s (%s)", why, detail);
+    if (s->start_inv) {
+        /* It never played: Start fails, with the same words. */
+        g_autoptr(GError) failed = g_error_new(
+            MSD_ERROR, g_str_equal(why, "error") ? s->start_error : MSD_ERROR_FAILED, "%s", detail);
+        answer_start(s, failed);
+    }
     if (s->caller_watch) {
         g_bus_unwatch_name(s->caller_watch);
         s->caller_watch = 0;
@@ -204,8 +244,13 @@ static void on_finished(MsdEngine *e, MsdFinishReason reason, const char *messag
     if (owns_device(s))
         msd_device_set_session(s->device, NULL, NULL);
     publish_time(s);
+    msd_session1_set_outcome(s->skel, why);
+    msd_session1_set_detail(s->skel, detail);
     msd_session1_set_state(s->skel, "finished");
-    msd_session1_emit_finished(s->skel, why);
+    /* The final properties reach clients before Finished does, so a client
+     * that prints its record on Finished prints the final one. */
+    g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(s->skel));
+    msd_session1_emit_finished(s->skel, why, detail);
     /* Give clients a moment to read the final properties before the object goes. */
     s->remove_id = g_timeout_add(1000, on_remove, s);
 }
@@ -262,6 +307,17 @@ void msd_session_device_stopped(MsdSession *s, const char *why)
 
 /* ---- starting ---- */
 
+/* The device is ready: the engine starts and hands the first level to the
+ * device's motion gate at once (engine.h), so by the time it returns the
+ * first frame is queued on the device's writer; Start is answered then. */
+static void play(MsdSession *s)
+{
+    s->started = TRUE;
+    msd_engine_start(s->engine);
+    if (!s->ended)
+        answer_start(s, NULL);
+}
+
 /* The session may be gone when the connect finishes: look it up by path. */
 typedef struct {
     MsdDaemon *daemon;
@@ -279,19 +335,23 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer user_data)
     if (!s || s->ended)
         return;
     if (!ok) {
+        g_autofree char *words = msd_error_in_words(error->message);
         msd_session_warning(s->path, s->address, "cannot connect: %s", error->message);
+        s->start_error = error->domain == MSD_ERROR ? (MsdError)error->code : MSD_ERROR_FAILED;
+        if (!s->end_detail)
+            s->end_detail = g_strdup_printf("cannot connect to %s: %s", s->address, words);
         msd_engine_fail(s->engine, error->message);
         return;
     }
-    s->started = TRUE;
-    msd_engine_start(s->engine);
+    play(s);
 }
 
-void msd_session_start(MsdSession *s)
+void msd_session_start(MsdSession *s, GDBusMethodInvocation *start)
 {
+    s->start_inv = start;
+    s->start_error = MSD_ERROR_FAILED;
     if (msd_device_is_ready(s->device)) {
-        s->started = TRUE;
-        msd_engine_start(s->engine);
+        play(s);
         return;
     }
     SessionToken *tok = g_new0(SessionToken, 1);
@@ -346,6 +406,9 @@ static gboolean handle_resume(MsdSession1 *skel, GDBusMethodInvocation *inv, gpo
 static gboolean handle_stop(MsdSession1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
 {
     MsdSession *s = user_data;
+    if (!s->ended && !s->end_detail)
+        s->end_detail = g_strdup_printf("stopped by Session1.Stop from %s",
+                                        g_dbus_method_invocation_get_sender(inv));
     msd_session1_complete_stop(skel, inv);
     msd_session_end(s, "stopped");
     return TRUE;
@@ -406,6 +469,8 @@ static void on_caller_vanished(GDBusConnection *conn, const char *name, gpointer
 {
     MsdSession *s = user_data;
     msd_session_info(s->path, s->address, "attached caller %s left the bus", name);
+    if (!s->end_detail)
+        s->end_detail = g_strdup_printf("the attached caller %s left the bus", name);
     msd_session_end(s, "caller-vanished");
 }
 
@@ -480,6 +545,8 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     msd_session1_set_duration(s->skel, mp_timeline_duration(s->timeline));
     msd_session1_set_scale(s->skel, s->opts.scale);
     msd_session1_set_pause_reason(s->skel, "");
+    msd_session1_set_outcome(s->skel, "");
+    msd_session1_set_detail(s->skel, "");
     g_signal_connect(s->skel, "handle-pause", G_CALLBACK(handle_pause), s);
     g_signal_connect(s->skel, "handle-resume", G_CALLBACK(handle_resume), s);
     g_signal_connect(s->skel, "handle-stop", G_CALLBACK(handle_stop), s);
@@ -505,6 +572,11 @@ void msd_session_free(MsdSession *s)
         return;
     if (owns_device(s))
         msd_device_set_session(s->device, NULL, NULL);
+    if (s->start_inv) {
+        g_autoptr(GError) e = g_error_new_literal(
+            MSD_ERROR, MSD_ERROR_FAILED, "massaged is shutting down; the session did not start");
+        answer_start(s, e);
+    }
     if (s->caller_watch)
         g_bus_unwatch_name(s->caller_watch);
     g_clear_handle_id(&s->remove_id, g_source_remove);
@@ -522,5 +594,6 @@ void msd_session_free(MsdSession *s)
     g_free(s->address);
     g_free(s->caller);
     g_free(s->end_reason);
+    g_free(s->end_detail);
     g_free(s);
 }

@@ -33,8 +33,11 @@ const char *msd_session_get_programme_id(MsdSession *session);
 gboolean msd_session_is_ended(MsdSession *session);
 GDBusObjectSkeleton *msd_session_get_object(MsdSession *session);
 
-/* Begins playback once the device is ready (connecting it first if needed). */
-void msd_session_start(MsdSession *session);
+/* Begins playback once the device is ready (connecting it first if needed)
+ * and answers `start` (Manager1.Start, owned from here on) once the first
+ * level went to the device, or with the error in words when it ends first
+ * (connect failed, stopped, shutdown). */
+void msd_session_start(MsdSession *session, GDBusMethodInvocation *start);
 /* Ends the session (idempotent): the device is told to stop, Finished(reason)
  * is emitted and the object is removed shortly after. The device's link ends
  * it with "device-lost" when its reconnect window passes. */
