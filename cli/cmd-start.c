@@ -1,5 +1,5 @@
 /* massagectl start PROGRAMME [--device DEV] [--follow | --wait] [--scale PERCENT] [--side S]
- *                  [--no-caution]
+ *                  [--client LABEL] [--note TEXT] [--no-caution]
  * Start's reply comes once the session plays (the device connected, the first
  * level sent) or with why it cannot, so "Started" is only printed when true. */
 #include "cli/caution.h"
@@ -42,6 +42,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     int rc = MCTL_EXIT_OK;
     g_autofree char *device = NULL;
     g_autofree char *side = NULL;
+    g_autofree char *client = NULL;
+    g_autofree char *note = NULL;
     gboolean follow = FALSE;
     gboolean wait = FALSE;
     gboolean no_caution = FALSE;
@@ -59,6 +61,10 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         {"scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
          "Play every intensity at PERCENT of the programme's (10..100)", "PERCENT"},
         {"side", 0, 0, G_OPTION_ARG_STRING, &side, "Play only the left or right pass", "SIDE"},
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client,
+         "The client's label, recorded in the history (up to 64 bytes)", "LABEL"},
+        {"note", 0, 0, G_OPTION_ARG_STRING, &note,
+         "A note recorded in the history (up to 1000 bytes)", "TEXT"},
         {"no-caution", 0, 0, G_OPTION_ARG_NONE, &no_caution,
          "Do not show the one-time caution (for a home hub; also " MCTL_NO_CAUTION_ENV
          "=1). A programme's own Caution is still shown",
@@ -110,6 +116,11 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         g_variant_builder_add(&opts, "{sv}", "scale", g_variant_new_double(scale));
     if (side)
         g_variant_builder_add(&opts, "{sv}", "side", g_variant_new_string(side));
+    /* Checked by the daemon (lengths, control characters): one rule, one place. */
+    if (client)
+        g_variant_builder_add(&opts, "{sv}", "client", g_variant_new_string(client));
+    if (note)
+        g_variant_builder_add(&opts, "{sv}", "note", g_variant_new_string(note));
     g_autofree char *session = NULL;
     /* The reply waits for the connect (up to about 25 s with its retry). */
     g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(c->manager), START_TIMEOUT_MS);

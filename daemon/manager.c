@@ -345,7 +345,7 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
                                                       "the daemon is shutting down");
         return TRUE;
     }
-    MsdSessionOptions opts;
+    g_auto(MsdSessionOptions) opts = {0};
     if (!msd_session_options_parse(options, &opts, &error)) {
         msd_error_return(inv, error);
         return TRUE;
