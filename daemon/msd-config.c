@@ -224,8 +224,9 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
         g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s: %s", origin, local->message);
         return FALSE;
     }
-    static const char *const groups[] = {"Safety",    "Reconnect", "Devices",
-                                         "Bluetooth", "History",   NULL};
+    // clang-format off
+    static const char *const groups[] = {"Safety", "Reconnect", "Devices", "Bluetooth", "History", NULL};
+    // clang-format on
     g_auto(GStrv) present = g_key_file_get_groups(kf, NULL);
     for (guint i = 0; present[i]; i++) {
         if (!g_strv_contains(groups, present[i]))
