@@ -66,6 +66,10 @@ int mctl_cmd_battery(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_monitor(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_device(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme(MctlContext *ctx, int argc, char **argv);
+/* history [list] | show ID | export --csv (cmd-history*.c) */
+int mctl_cmd_history(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_history_show(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_history_export(MctlContext *ctx, int argc, char **argv);
 /* programme import|export|remove, through the daemon (cmd-programme-store.c) */
 int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme_export(MctlContext *ctx, int argc, char **argv);

@@ -2,6 +2,7 @@
 #include "daemon/history.h"
 
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -348,4 +349,135 @@ void msd_history_end(MsdHistory *h, gint64 id, const MsdHistoryStart *s, const M
                     sqlite3_errmsg(h->db));
     sqlite3_finalize(st);
     apply_retention(h);
+}
+
+char *msd_history_parse_time(const char *text, const char *what, GError **error)
+{
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autoptr(GDateTime) t = NULL;
+    int y, m, d;
+    char tail;
+    if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && strlen(text) == 10)
+        t = g_date_time_new(utc, y, m, d, 0, 0, 0);
+    else
+        t = g_date_time_new_from_iso8601(text, utc);
+    if (!t) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "%s: \"%s\" is not a date (2026-12-05) or an ISO 8601 time "
+                    "(2026-12-05T10:00:00Z)",
+                    what, text);
+        return NULL;
+    }
+    return iso_utc(g_date_time_to_unix(t) * G_USEC_PER_SEC + g_date_time_get_microsecond(t));
+}
+
+static const char *const columns[] = {
+    "id",          "programme_id", "programme_name", "programme_hash", "device_address",
+    "device_name", "driver",       "started_at",     "ended_at",       "outcome",
+    "detail",      "steps_played", "steps_total",    "peak_intensity", "adjustments",
+    "caller_uid",  "caller_name",  "client",         "note",
+};
+
+static GVariant *row_to_variant(sqlite3_stmt *st)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    for (int i = 0; i < (int)G_N_ELEMENTS(columns); i++) {
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_NULL:
+            break;
+        case SQLITE_INTEGER:
+            g_variant_builder_add(&b, "{sv}", columns[i],
+                                  g_variant_new_int64(sqlite3_column_int64(st, i)));
+            break;
+        case SQLITE_FLOAT:
+            g_variant_builder_add(&b, "{sv}", columns[i],
+                                  g_variant_new_double(sqlite3_column_double(st, i)));
+            break;
+        default: {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            if (v && g_utf8_validate(v, -1, NULL))
+                g_variant_builder_add(&b, "{sv}", columns[i], g_variant_new_string(v));
+            break;
+        }
+        }
+    }
+    return g_variant_builder_end(&b);
+}
+
+static GString *select_sql(void)
+{
+    GString *sql = g_string_new("SELECT ");
+    for (guint i = 0; i < G_N_ELEMENTS(columns); i++)
+        g_string_append_printf(sql, "%s%s", i ? ", " : "", columns[i]);
+    g_string_append(sql, " FROM sessions");
+    return sql;
+}
+
+GVariant *msd_history_query(MsdHistory *h, const MsdHistoryFilter *f, GError **error)
+{
+    g_autoptr(GString) sql = select_sql();
+    const char *values[6];
+    guint n = 0;
+    static const char *const conds[] = {"started_at >= ?",  "started_at < ?", "device_address = ?",
+                                        "programme_id = ?", "client = ?",     "outcome = ?"};
+    const char *given[] = {f->since,        f->until,  f->device_address,
+                           f->programme_id, f->client, f->outcome};
+    for (guint i = 0; i < G_N_ELEMENTS(given); i++) {
+        if (!given[i])
+            continue;
+        g_string_append(sql, n ? " AND " : " WHERE ");
+        g_string_append(sql, conds[i]);
+        values[n++] = given[i];
+    }
+    guint limit = f->limit && f->limit < MSD_HISTORY_QUERY_MAX ? f->limit : MSD_HISTORY_QUERY_MAX;
+    /* The newest `limit`, shown oldest first. */
+    g_autoptr(GString) outer = select_sql();
+    g_string_append_printf(outer,
+                           " WHERE id IN (SELECT id FROM (%s) ORDER BY started_at DESC, id "
+                           "DESC LIMIT %u) ORDER BY started_at, id",
+                           sql->str, limit);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, outer->str, -1, &st, NULL) != SQLITE_OK) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "history: %s", sqlite3_errmsg(h->db));
+        return NULL;
+    }
+    for (guint i = 0; i < n; i++)
+        sqlite3_bind_text(st, (int)i + 1, values[i], -1, SQLITE_TRANSIENT);
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        g_variant_builder_add_value(&b, row_to_variant(st));
+    if (rc != SQLITE_DONE) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "history: %s", sqlite3_errmsg(h->db));
+        sqlite3_finalize(st);
+        g_variant_builder_clear(&b);
+        return NULL;
+    }
+    sqlite3_finalize(st);
+    return g_variant_builder_end(&b);
+}
+
+GVariant *msd_history_get(MsdHistory *h, gint64 id, GError **error)
+{
+    g_autoptr(GString) sql = select_sql();
+    g_string_append(sql, " WHERE id = ?");
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, sql->str, -1, &st, NULL) != SQLITE_OK) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "history: %s", sqlite3_errmsg(h->db));
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    GVariant *v = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v = row_to_variant(st);
+    else if (rc == SQLITE_DONE)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "no session %" G_GINT64_FORMAT " in the history", id);
+    else
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "history: %s", sqlite3_errmsg(h->db));
+    sqlite3_finalize(st);
+    return v;
 }

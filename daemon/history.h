@@ -70,6 +70,29 @@ gint64 msd_history_begin(MsdHistory *history, const MsdHistoryStart *start);
 void msd_history_end(MsdHistory *history, gint64 id, const MsdHistoryStart *start,
                      const MsdHistoryEnd *end);
 
+/* A query's filters; NULL/0 fields do not filter. Times are started_at
+ * bounds in the stored form (msd_history_parse_time()). */
+typedef struct {
+    const char *since; /* started_at >= since */
+    const char *until; /* started_at < until */
+    const char *device_address;
+    const char *programme_id;
+    const char *client;
+    const char *outcome;
+    guint limit; /* the newest `limit` rows; 0: MSD_HISTORY_QUERY_MAX */
+} MsdHistoryFilter;
+
+#define MSD_HISTORY_QUERY_MAX 10000
+
+/* Rows matching `filter`, oldest first, as aa{sv} (column -> value; NULL
+ * columns left out), or NULL with an error. */
+GVariant *msd_history_query(MsdHistory *history, const MsdHistoryFilter *filter, GError **error);
+/* One row as a{sv}, or NULL with G_IO_ERROR_NOT_FOUND. */
+GVariant *msd_history_get(MsdHistory *history, gint64 id, GError **error);
+/* "2026-12-05", "2026-12-05T10:00:00Z", "2026-12-05T11:00:00+01:00" -> the
+ * stored form (UTC, ms); NULL and an error naming `what` otherwise. */
+char *msd_history_parse_time(const char *text, const char *what, GError **error);
+
 /* The database's path (for logs and tests). */
 const char *msd_history_get_path(MsdHistory *history);
 

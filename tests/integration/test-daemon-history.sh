@@ -112,14 +112,77 @@ assert_contains "row 2: who stopped it" "stopped by" "$(hist 'SELECT detail FROM
 assert_contains "row 3: why it failed, in words" "switched off, out of reach" "$(hist 'SELECT detail FROM sessions WHERE id=3')"
 assert_eq "row 3: nothing played" "0|Ann B." "$(hist 'SELECT steps_played, client FROM sessions WHERE id=3')"
 
+# --- massagectl history, after the restart
+run "$M" history
+assert_exit "history: exit 0" 0
+assert_eq "history lists the three sessions in order with their outcomes" \
+	"1 short completed
+2 long stopped
+3 short error" "$(tail -n +2 <<<"$RUN_OUT" | awk '{print $1, $4, $(NF-1)}')"
+run "$M" --json history --client "Ann B."
+assert_eq "--client filters; --json gives the rows" "1 completed,3 error" \
+	"$(jq -r 'map("\(.id) \(.outcome)") | join(",")' <<<"$RUN_OUT")"
+run "$M" --json history --device $B --outcome stopped
+assert_eq "--device and --outcome filter" "2" "$(jq -r 'map(.id) | join(",")' <<<"$RUN_OUT")"
+run "$M" --json history --limit 1
+assert_eq "--limit 1: the newest" "3" "$(jq -r 'map(.id) | join(",")' <<<"$RUN_OUT")"
+run "$M" --json history --since 2000-01-01 --until 2000-01-02
+assert_eq "--since/--until: nothing in 2000" "0" "$(jq length <<<"$RUN_OUT")"
+run "$M" history show 1
+assert_exit "history show 1: exit 0" 0
+assert_contains "show: the note" "left knee: keep off the back" "$RUN_OUT"
+assert_contains "show: the detail" "played all 2 steps" "$RUN_OUT"
+run "$M" history show 99
+assert_exit "history show 99: exit 3 (not found)" 3
+assert_contains "it says so" "no session 99 in the history" "$RUN_ERR"
+run "$M" history show abc
+assert_exit "history show abc: usage (exit 2)" 2
+# Filters validated with clear errors (by the daemon; the CLI only passes them).
+run "$M" history --since yesterday
+assert_exit "--since yesterday: exit 6 (invalid)" 6
+assert_contains "it names the filter and the forms" 'filter "since": "yesterday" is not a date (2026-12-05)' "$RUN_ERR"
+run "$M" history --outcome lost
+assert_exit "--outcome lost: exit 6" 6
+assert_contains "it lists the outcomes" 'filter "outcome": "lost" is not one of running, completed' "$RUN_ERR"
+run "$M" history --limit 0
+assert_exit "--limit 0: usage (exit 2)" 2
+assert_contains "a bad address is refused by the daemon" "is not a Bluetooth address" \
+	"$(msd_error /org/massaged Manager1 QueryHistory 'a{sv}' 1 device s 'AA:BB')"
+assert_contains "an unknown filter is refused" 'unknown filter "colour"' \
+	"$(msd_error /org/massaged Manager1 QueryHistory 'a{sv}' 1 colour s red)"
+# A note with a comma, quotes and a line break, through the CSV and back.
+printf '%s' 'said "ouch", then
+fine' >"$TEST_TMP/note.txt"
+run "$M" start short --device $B --wait --client "Bo, Jr." --note "$(cat "$TEST_TMP/note.txt")"
+assert_exit "a session with an awkward note completes" 0
+run "$M" history export --csv --output "$TEST_TMP/h.csv"
+assert_exit "export --csv: exit 0" 0
+assert_eq "the CSV parses (python3 csv): a header and four rows in order, fields intact" \
+	"id,programme_id,outcome,client|1,short,completed,Ann B.|2,long,stopped,|3,short,error,Ann B.|4,short,completed,Bo, Jr.|note-ok" \
+	"$(python3 - "$TEST_TMP/h.csv" "$TEST_TMP/note.txt" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+out = ["id,programme_id,outcome,client"]
+out += [",".join([r["id"], r["programme_id"], r["outcome"], r["client"]]) for r in rows]
+out.append("note-ok" if rows[-1]["note"] == open(sys.argv[2]).read() else "note-bad: %r" % rows[-1]["note"])
+print("|".join(out))
+PY
+)"
+run "$M" history export --csv --output "$TEST_TMP/h.csv"
+assert_exit "export never overwrites a file: exit 2" 2
+run "$M" history export
+assert_exit "export without --csv: usage (exit 2)" 2
+
 # --- SIGKILL mid-session: "interrupted" after the restart
 "$M" start long --device $B --no-caution >/dev/null
-check "session 4 has its running row" wait_until 5 bash -c "python3 -c 'import sqlite3,sys; sys.exit(0 if sqlite3.connect(sys.argv[1]).execute(\"select outcome from sessions where id=4\").fetchone() == (\"running\",) else 1)' '$DB_FILE'"
+check "session 5 has its running row" wait_until 5 bash -c "python3 -c 'import sqlite3,sys; sys.exit(0 if sqlite3.connect(sys.argv[1]).execute(\"select outcome from sessions where id=5\").fetchone() == (\"running\",) else 1)' '$DB_FILE'"
 restart_massaged KILL
 assert_eq "massaged was killed" 137 "$SPAWN_RC"
-assert_eq "row 4 is interrupted after the restart" "4|long|interrupted" \
-	"$(hist 'SELECT id, programme_id, outcome FROM sessions WHERE id=4')"
-assert_contains "it says why" "massaged ended while the session ran" "$(hist 'SELECT detail FROM sessions WHERE id=4')"
+assert_eq "row 5 is interrupted after the restart" "5|long|interrupted" \
+	"$(hist 'SELECT id, programme_id, outcome FROM sessions WHERE id=5')"
+assert_contains "it says why" "massaged ended while the session ran" "$(hist 'SELECT detail FROM sessions WHERE id=5')"
+run "$M" --json history --outcome interrupted
+assert_eq "massagectl history shows it interrupted" "5 interrupted" "$(jq -r '.[] | "\(.id) \(.outcome)"' <<<"$RUN_OUT")"
 assert_contains "the daemon's log says so" "marked interrupted" "$(cat "$TEST_TMP/massaged.log")"
 
 # --- bad options: refused with what and why, nothing recorded
