@@ -8,7 +8,11 @@
  *   bench-client flood SESSION DEVICE OTHER RATE SECONDS
  *                   Adjust() calls at RATE/s, async, with a Stop to OTHER every
  *                   100 ms; then DEVICE's Stop. Prints "sent N", "last V",
- *                   "ostop T0" per OTHER stop, "replies N", "stop T0". */
+ *                   "ostop T0" per OTHER stop, "replies N", "stop T0".
+ *   bench-client start DEVICE_PATH PROGRAMME N
+ *                   t0, Manager1.Start (answered once the session plays),
+ *                   t1; prints "T0 T1" per round; then the session's Stop and
+ *                   150 ms of quiet. */
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +127,29 @@ static int run_flood(GDBusConnection *bus, const char *session, const char *dev,
     return 0;
 }
 
+static int run_start(GDBusConnection *bus, const char *dev, const char *prog, int n)
+{
+    for (int i = 0; i < n; i++) {
+        g_autoptr(GError) error = NULL;
+        gint64 t0 = mono_ns();
+        g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+            bus, "org.massaged", "/org/massaged", "org.massaged.Manager1", "Start",
+            g_variant_new("(osa{sv})", dev, prog, NULL), G_VARIANT_TYPE("(o)"),
+            G_DBUS_CALL_FLAGS_NONE, 60000, NULL, &error);
+        gint64 t1 = mono_ns();
+        if (!r) {
+            g_printerr("bench-client: Start: %s\n", error->message);
+            return 1;
+        }
+        const char *session = NULL;
+        g_variant_get(r, "(&o)", &session);
+        printf("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", t0, t1);
+        call(bus, "org.massaged", session, "org.massaged.Session1", "Stop", NULL);
+        g_usleep(150000);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
@@ -135,9 +162,11 @@ int main(int argc, char **argv)
         return run_stop(bus, argv[2], atoi(argv[3]));
     if (argc == 5 && g_str_equal(argv[1], "floor"))
         return run_floor(bus, argv[2], argv[3], atoi(argv[4]));
+    if (argc == 5 && g_str_equal(argv[1], "start"))
+        return run_start(bus, argv[2], argv[3], atoi(argv[4]));
     if (argc == 7 && g_str_equal(argv[1], "flood"))
         return run_flood(bus, argv[2], argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
     g_printerr("usage: bench-client stop DEVICE N | floor CHAR HEX N | "
-               "flood SESSION DEVICE OTHER_DEVICE RATE SECONDS\n");
+               "flood SESSION DEVICE OTHER_DEVICE RATE SECONDS | start DEVICE PROGRAMME N\n");
     return 2;
 }

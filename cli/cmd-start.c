@@ -1,8 +1,12 @@
-/* massagectl start PROGRAMME [--device DEV] [--follow] [--scale PERCENT] [--side S]
- *                  [--no-caution] */
+/* massagectl start PROGRAMME [--device DEV] [--follow | --wait] [--scale PERCENT] [--side S]
+ *                  [--client LABEL] [--note TEXT] [--no-caution]
+ * Start's reply comes once the session plays (the device connected, the first
+ * level sent) or with why it cannot, so "Started" is only printed when true. */
 #include "cli/caution.h"
 #include "cli/client.h"
 #include "cli/follow.h"
+
+#define START_TIMEOUT_MS 60000
 
 /* DEV given: that device. Not given: the one connected device, else the one
  * known device (Start connects it). */
@@ -38,7 +42,10 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     int rc = MCTL_EXIT_OK;
     g_autofree char *device = NULL;
     g_autofree char *side = NULL;
+    g_autofree char *client = NULL;
+    g_autofree char *note = NULL;
     gboolean follow = FALSE;
+    gboolean wait = FALSE;
     gboolean no_caution = FALSE;
     double scale = 100;
     const GOptionEntry entries[] = {
@@ -46,9 +53,18 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
          "The device: an address, a name or a unique prefix", "DEV"},
         {"follow", 'f', 0, G_OPTION_ARG_NONE, &follow,
          "Show the session live; Ctrl-C stops it (the session ends with this command)", NULL},
+        {"wait", 'w', 0, G_OPTION_ARG_NONE, &wait,
+         "Wait until the session ends and exit with its outcome's code (0 completed, 10 "
+         "stopped, 11 device lost, 12 error, 13 daemon shut down); Ctrl-C leaves the session "
+         "playing",
+         NULL},
         {"scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
          "Play every intensity at PERCENT of the programme's (10..100)", "PERCENT"},
         {"side", 0, 0, G_OPTION_ARG_STRING, &side, "Play only the left or right pass", "SIDE"},
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client,
+         "The client's label, recorded in the history (up to 64 bytes)", "LABEL"},
+        {"note", 0, 0, G_OPTION_ARG_STRING, &note,
+         "A note recorded in the history (up to 1000 bytes)", "TEXT"},
         {"no-caution", 0, 0, G_OPTION_ARG_NONE, &no_caution,
          "Do not show the one-time caution (for a home hub; also " MCTL_NO_CAUTION_ENV
          "=1). A programme's own Caution is still shown",
@@ -63,6 +79,10 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     if (argc != 2)
         return mctl_fail(ctx, MCTL_EXIT_USAGE, "See 'massagectl programme list' for the ids.",
                          "start needs exactly one programme id");
+    if (follow && wait)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE,
+                         "--follow binds the session to this command, --wait does not.",
+                         "--follow and --wait cannot be used together");
     if (!(scale >= 10 && scale <= 100))
         return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--scale must be from 10 to 100, not %g",
                          scale);
@@ -96,7 +116,14 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         g_variant_builder_add(&opts, "{sv}", "scale", g_variant_new_double(scale));
     if (side)
         g_variant_builder_add(&opts, "{sv}", "side", g_variant_new_string(side));
+    /* Checked by the daemon (lengths, control characters): one rule, one place. */
+    if (client)
+        g_variant_builder_add(&opts, "{sv}", "client", g_variant_new_string(client));
+    if (note)
+        g_variant_builder_add(&opts, "{sv}", "note", g_variant_new_string(note));
     g_autofree char *session = NULL;
+    /* The reply waits for the connect (up to about 25 s with its retry). */
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(c->manager), START_TIMEOUT_MS);
     if (!msd_manager1_call_start_sync(c->manager, g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)),
                                       argv[1], g_variant_builder_end(&opts), &session, NULL,
                                       &error)) {
@@ -108,6 +135,13 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         mctl_caution_mark_seen();
     if (follow)
         return mctl_follow_session(ctx, c, session);
+    if (wait) {
+        if (!ctx->json)
+            printf("Playing '%s' on %s (%s); waiting for its end.\n", argv[1],
+                   msd_device1_get_name(d), session);
+        fflush(stdout);
+        return mctl_wait_session(ctx, c, session);
+    }
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);

@@ -24,6 +24,8 @@ typedef struct {
     MpTimeline *timeline; /* parsed locally for step lengths; NULL if it does not fit */
     GMainLoop *loop;
     char *finish_reason;
+    char *finish_detail;
+    gboolean wait_only; /* --wait: no live view, Ctrl-C leaves the session alone */
     gboolean interrupted;
     guint drawn_lines; /* rows of the last in-place frame */
     guint cols, rows;  /* the terminal's size when it was drawn */
@@ -43,6 +45,19 @@ int mctl_exit_for_finish_reason(const char *reason)
     if (g_strcmp0(reason, "error") == 0)
         return MCTL_EXIT_FAILURE;
     return MCTL_EXIT_INTERRUPTED; /* stopped, caller-vanished, shutdown */
+}
+
+int mctl_exit_for_wait_outcome(const char *outcome)
+{
+    if (g_strcmp0(outcome, "completed") == 0)
+        return MCTL_EXIT_OK;
+    if (g_strcmp0(outcome, "stopped") == 0 || g_strcmp0(outcome, "caller-vanished") == 0)
+        return MCTL_EXIT_STOPPED;
+    if (g_strcmp0(outcome, "device-lost") == 0)
+        return MCTL_EXIT_DEVICE_LOST;
+    if (g_strcmp0(outcome, "shutdown") == 0 || g_strcmp0(outcome, "daemon-vanished") == 0)
+        return MCTL_EXIT_SHUTDOWN;
+    return MCTL_EXIT_SESSION_ERROR;
 }
 
 /* Programme time into the current step, in ms, computed now. */
@@ -295,6 +310,8 @@ static void emit_json(Follow *f, const char *event)
     if (f->finish_reason) {
         json_builder_set_member_name(b, "outcome");
         json_builder_add_string_value(b, f->finish_reason);
+        json_builder_set_member_name(b, "detail");
+        json_builder_add_string_value(b, f->finish_detail ? f->finish_detail : "");
     }
     json_builder_end_object(b);
     mctl_print_json_builder(b);
@@ -306,7 +323,10 @@ static void emit_plain(Follow *f, const char *event)
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
     g_autofree char *ts = g_date_time_format(now, "%H:%M:%S");
     if (g_str_equal(event, "finished")) {
-        printf("%s finished: %s\n", ts, f->finish_reason);
+        if (f->finish_detail && *f->finish_detail)
+            printf("%s finished: %s: %s\n", ts, f->finish_reason, f->finish_detail);
+        else
+            printf("%s finished: %s\n", ts, f->finish_reason);
     } else if (g_str_equal(event, "step")) {
         /* "step 2/6 work (biceps-femoris, left, mid): Work the middle." and
          * for a rest step without a muscle: "step 3/6 rest (rest)". */
@@ -335,6 +355,8 @@ static void on_change(Follow *f)
 {
     const char *state = msd_session1_get_state(f->session);
     guint step = msd_session1_get_step(f->session);
+    if (f->wait_only)
+        return; /* --wait shows the end only */
     if (g_strcmp0(state, "finished") == 0)
         return; /* on_finished shows the end, with its reason */
     const char *why = msd_session1_get_pause_reason(f->session);
@@ -380,16 +402,17 @@ static void on_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv in
     on_change(user_data);
 }
 
-static void on_finished(MsdSession1 *s, const char *reason, gpointer user_data)
+static void on_finished(MsdSession1 *s, const char *reason, const char *detail, gpointer user_data)
 {
     Follow *f = user_data;
     if (f->finish_reason)
         return;
     f->finish_reason = g_strdup(reason);
+    f->finish_detail = g_strdup(detail);
     if (f->ctx->json)
         emit_json(f, "finished");
     else {
-        if (f->ctx->is_tty)
+        if (f->ctx->is_tty && !f->wait_only)
             draw(f);
         emit_plain(f, "finished");
     }
@@ -401,7 +424,8 @@ static void on_object_removed(GDBusObjectManager *m, GDBusObject *obj, gpointer 
     Follow *f = user_data;
     if (g_str_equal(g_dbus_object_get_object_path(obj),
                     g_dbus_proxy_get_object_path(G_DBUS_PROXY(f->session))))
-        on_finished(f->session, "stopped", f); /* gone without a Finished we saw */
+        on_finished(f->session, "stopped", "the session ended (its Finished was not seen)",
+                    f); /* gone without a Finished we saw */
 }
 
 static void on_name_owner(GObject *o, GParamSpec *pspec, gpointer user_data)
@@ -410,7 +434,8 @@ static void on_name_owner(GObject *o, GParamSpec *pspec, gpointer user_data)
     g_autofree char *owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(f->session));
     if (!owner && !f->finish_reason) {
         f->finish_reason = g_strdup("daemon-vanished");
-        mctl_fail(f->ctx, MCTL_EXIT_UNREACHABLE, NULL, "massaged went away during the session");
+        mctl_fail(f->ctx, f->wait_only ? MCTL_EXIT_SHUTDOWN : MCTL_EXIT_UNREACHABLE, NULL,
+                  "massaged went away during the session");
         g_main_loop_quit(f->loop);
     }
 }
@@ -425,6 +450,11 @@ static gboolean on_interrupt(gpointer user_data)
 {
     Follow *f = user_data;
     f->interrupted = TRUE;
+    if (f->wait_only) {
+        /* --wait does not own the session: only this command ends. */
+        g_main_loop_quit(f->loop);
+        return G_SOURCE_REMOVE;
+    }
     /* Stop first, explain after: the device must not keep running. */
     g_autoptr(GError) error = NULL;
     if (!msd_session1_call_stop_sync(f->session, NULL, &error))
@@ -463,7 +493,8 @@ static MpTimeline *load_timeline(MctlClient *c, const char *id, guint step_count
     return tl;
 }
 
-int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *session_path)
+static int run_session(MctlContext *ctx, MctlClient *client, const char *session_path,
+                       gboolean wait_only)
 {
     g_autoptr(MsdSession1) s = mctl_client_session_at(client, session_path);
     if (!s) {
@@ -481,6 +512,7 @@ int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *sessio
         .loop = loop,
         .last_step = G_MAXUINT,
         .time_scale = msd_manager1_get_time_scale(client->manager),
+        .wait_only = wait_only,
     };
     if (f.time_scale <= 0)
         f.time_scale = 1;
@@ -494,14 +526,16 @@ int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *sessio
         g_signal_connect(client->objects, "object-removed", G_CALLBACK(on_object_removed), &f);
     guint sigint = g_unix_signal_add(SIGINT, on_interrupt, &f);
     guint sigterm = g_unix_signal_add(SIGTERM, on_interrupt, &f);
-    guint tick = ctx->is_tty && !ctx->json ? g_timeout_add(250, on_tick, &f) : 0;
+    guint tick = ctx->is_tty && !ctx->json && !wait_only ? g_timeout_add(250, on_tick, &f) : 0;
     guint winch = tick ? g_unix_signal_add(SIGWINCH, on_resize, &f) : 0;
 
     if (!msd_session1_get_state(s))
-        on_finished(s, "gone", &f); /* ended before we looked: no properties to show */
+        on_finished(s, "gone", "the session ended before it could be watched",
+                    &f); /* ended before we looked: no properties to show */
     else if (g_strcmp0(msd_session1_get_state(s), "finished") == 0)
-        on_finished(s, "completed", &f);
-    else
+        on_finished(s, msd_session1_get_outcome(s) ? msd_session1_get_outcome(s) : "completed",
+                    msd_session1_get_detail(s), &f);
+    else if (!wait_only)
         on_change(&f);
     if (!f.finish_reason)
         g_main_loop_run(loop);
@@ -517,13 +551,25 @@ int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *sessio
     g_signal_handler_disconnect(s, h3);
     g_signal_handler_disconnect(client->objects, h4);
     int rc = f.interrupted ? MCTL_EXIT_INTERRUPTED
+             : wait_only   ? mctl_exit_for_wait_outcome(f.finish_reason)
              : g_strcmp0(f.finish_reason, "daemon-vanished") == 0
                  ? MCTL_EXIT_UNREACHABLE
                  : mctl_exit_for_finish_reason(f.finish_reason);
     g_clear_pointer(&f.timeline, mp_timeline_free);
     g_free(f.finish_reason);
+    g_free(f.finish_detail);
     g_free(f.last_state);
     g_free(f.last_pause_reason);
     g_free(f.last_step_name);
     return rc;
+}
+
+int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *session_path)
+{
+    return run_session(ctx, client, session_path, FALSE);
+}
+
+int mctl_wait_session(MctlContext *ctx, MctlClient *client, const char *session_path)
+{
+    return run_session(ctx, client, session_path, TRUE);
 }

@@ -28,6 +28,8 @@ static const MctlCommand commands[] = {
      mctl_cmd_device},
     {"programme", "list|show|plot|validate|import|export|remove ...", "Massage programmes",
      mctl_cmd_programme},
+    {"history", "[list] [FILTERS] | show ID | export --csv", "The recorded sessions",
+     mctl_cmd_history},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -21,6 +21,12 @@ typedef enum {
     MCTL_EXIT_UNREACHABLE = 7,   /* the daemon is not running or not reachable */
     MCTL_EXIT_PERMISSION = 8,    /* not allowed (not in group "massage") */
     MCTL_EXIT_INTERRUPTED = 9,   /* stopped by Ctrl-C during --follow */
+    /* start --wait: how the session ended, one code per outcome
+     * (completed is 0; caller-vanished cannot happen: --wait never attaches) */
+    MCTL_EXIT_STOPPED = 10,     /* someone stopped it (Stop, StopAll, massagectl stop) */
+    MCTL_EXIT_DEVICE_LOST = 11, /* the device did not come back within the reconnect window */
+    MCTL_EXIT_SESSION_ERROR = 12, /* it ended in an error (the detail says which) */
+    MCTL_EXIT_SHUTDOWN = 13,      /* massaged shut down (or went away) during it */
 } MctlExit;
 
 /* Session1.Adjust's range in percent (data/org.massaged.xml): adjust and
@@ -65,6 +71,10 @@ int mctl_cmd_battery(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_monitor(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_device(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme(MctlContext *ctx, int argc, char **argv);
+/* history [list] | show ID | export --csv (cmd-history*.c) */
+int mctl_cmd_history(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_history_show(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_history_export(MctlContext *ctx, int argc, char **argv);
 /* programme import|export|remove, through the daemon (cmd-programme-store.c) */
 int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme_export(MctlContext *ctx, int argc, char **argv);

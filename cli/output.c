@@ -17,6 +17,10 @@ static const char *const exit_names[] = {
     [MCTL_EXIT_UNREACHABLE] = "unreachable",
     [MCTL_EXIT_PERMISSION] = "permission-denied",
     [MCTL_EXIT_INTERRUPTED] = "interrupted",
+    [MCTL_EXIT_STOPPED] = "stopped",
+    [MCTL_EXIT_DEVICE_LOST] = "device-lost",
+    [MCTL_EXIT_SESSION_ERROR] = "session-error",
+    [MCTL_EXIT_SHUTDOWN] = "shutdown",
 };
 
 const char *mctl_exit_name(int code)

@@ -7,6 +7,7 @@
 #include "daemon/msd-config.h"
 #include "daemon/daemon.h"
 #include "daemon/device.h"
+#include "daemon/history.h"
 #include "daemon/motion-record.h"
 #include "daemon/programme-store.h"
 #include "daemon/recovery.h"
@@ -26,6 +27,8 @@ struct _MsdDaemon {
     MsdMotionRecord *motion;
     /* Stops what the record named at start (daemon/recovery.h). */
     MsdRecovery *recovery;
+    /* <statedir>/history.sqlite3 (daemon/history.h); NULL when off or unusable. */
+    MsdHistory *history;
 
     GDBusConnection *conn;
     GDBusObjectManagerServer *om; /* /org/massaged */

@@ -317,6 +317,14 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
 
     d->store = msd_programme_store_new(data_dir, state_dir, &d->config.safety);
     msd_programme_store_load(d->store);
+    /* Never fatal: without it the devices work as ever (history.h). */
+    if (d->config.history_enabled) {
+        MsdHistoryRetention keep = {.keep_days = d->config.history_keep_days,
+                                    .keep_rows = d->config.history_keep_rows};
+        d->history = msd_history_open(state_dir, &keep);
+    } else {
+        msd_info("history: off ([History] Enabled=false)");
+    }
     return g_steal_pointer(&d);
 }
 
@@ -512,6 +520,7 @@ void msd_daemon_free(MsdDaemon *d)
     g_clear_object(&d->om);
     g_clear_object(&d->conn);
     msd_programme_store_free(d->store);
+    msd_history_free(d->history);
     mp_registry_free(d->drivers);
     g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);

@@ -386,7 +386,7 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
                                                       "the daemon is shutting down");
         return TRUE;
     }
-    MsdSessionOptions opts;
+    g_auto(MsdSessionOptions) opts = {0};
     if (!msd_session_options_parse(options, &opts, &error)) {
         msd_error_return(inv, error);
         return TRUE;
@@ -434,8 +434,150 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
     }
     g_hash_table_insert(d->sessions, g_strdup(msd_session_get_path(s)), s);
     g_dbus_object_manager_server_export(d->om, msd_session_get_object(s));
-    msd_manager1_complete_start(m, inv, msd_session_get_path(s));
-    msd_session_start(s);
+    /* Answered once it plays, or with why it cannot (session.h). */
+    msd_session_start(s, inv);
+    return TRUE;
+}
+
+/* ---- the history (daemon/history.h) ---- */
+
+static gboolean history_available(MsdDaemon *d, GDBusMethodInvocation *inv)
+{
+    if (d->history)
+        return TRUE;
+    g_dbus_method_invocation_return_error_literal(
+        inv, MSD_ERROR, MSD_ERROR_NOT_SUPPORTED,
+        d->config.history_enabled ? "the history could not be opened (see massaged's log)"
+                                  : "the history is off ([History] Enabled=false)");
+    return FALSE;
+}
+
+static gboolean is_address(const char *s)
+{
+    if (strlen(s) != 17)
+        return FALSE;
+    for (int i = 0; i < 17; i++)
+        if (i % 3 == 2 ? s[i] != ':' : !g_ascii_isxdigit(s[i]))
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean parse_history_filter(GVariant *filter, MsdHistoryFilter *f, char **since,
+                                     char **until, char **address, GError **error)
+{
+    static const char *const outcomes[] = {"running",         "completed", "stopped",
+                                           "device-lost",     "caller-vanished",
+                                           "shutdown",        "error",     "interrupted",
+                                           NULL};
+    static const char *const string_keys[] = {"since",  "until",   "device", "programme",
+                                              "client", "outcome", NULL};
+    GVariantIter it;
+    const char *key;
+    GVariant *value;
+    g_variant_iter_init(&it, filter);
+    while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
+        g_autoptr(GVariant) v = value;
+        if (g_str_equal(key, "limit")) {
+            if (!g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
+                g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                            "filter \"limit\" has type %s; expected u", g_variant_get_type_string(v));
+                return FALSE;
+            }
+            f->limit = g_variant_get_uint32(v);
+            if (f->limit < 1 || f->limit > MSD_HISTORY_QUERY_MAX) {
+                g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                            "filter \"limit\": %u is outside 1..%u", f->limit,
+                            MSD_HISTORY_QUERY_MAX);
+                return FALSE;
+            }
+            continue;
+        }
+        if (!g_strv_contains(string_keys, key)) {
+            g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                        "unknown filter \"%s\" (known: since, until, device, programme, client, "
+                        "outcome, limit)",
+                        key);
+            return FALSE;
+        }
+        if (!g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+            g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                        "filter \"%s\" has type %s; expected s", key, g_variant_get_type_string(v));
+            return FALSE;
+        }
+        const char *text = g_variant_get_string(v, NULL);
+        g_autoptr(GError) e = NULL;
+        if (g_str_equal(key, "since") || g_str_equal(key, "until")) {
+            g_autofree char *what = g_strdup_printf("filter \"%s\"", key);
+            char *t = msd_history_parse_time(text, what, &e);
+            if (!t) {
+                g_set_error_literal(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS, e->message);
+                return FALSE;
+            }
+            char **dst = g_str_equal(key, "since") ? since : until;
+            g_free(*dst);
+            *dst = t;
+        } else if (g_str_equal(key, "device")) {
+            if (!is_address(text)) {
+                g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                            "filter \"device\": \"%s\" is not a Bluetooth address "
+                            "(AA:BB:CC:DD:EE:FF)",
+                            text);
+                return FALSE;
+            }
+            g_free(*address);
+            *address = g_ascii_strup(text, -1);
+        } else if (g_str_equal(key, "outcome")) {
+            if (!g_strv_contains(outcomes, text)) {
+                g_autofree char *list = g_strjoinv(", ", (char **)outcomes);
+                g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                            "filter \"outcome\": \"%s\" is not one of %s", text, list);
+                return FALSE;
+            }
+            f->outcome = text;
+        } else if (g_str_equal(key, "programme")) {
+            f->programme_id = text;
+        } else {
+            f->client = text;
+        }
+    }
+    f->since = *since;
+    f->until = *until;
+    f->device_address = *address;
+    return TRUE;
+}
+
+static gboolean handle_query_history(MsdManager1 *m, GDBusMethodInvocation *inv, GVariant *filter,
+                                     gpointer user_data)
+{
+    MsdDaemon *d = user_data;
+    if (!history_available(d, inv))
+        return TRUE;
+    /* The filter's strings point into `filter`, which outlives the query. */
+    MsdHistoryFilter f = {0};
+    g_autofree char *since = NULL, *until = NULL, *address = NULL;
+    g_autoptr(GError) error = NULL;
+    GVariant *rows = NULL;
+    if (parse_history_filter(filter, &f, &since, &until, &address, &error))
+        rows = msd_history_query(d->history, &f, &error);
+    if (!rows)
+        msd_error_return(inv, error);
+    else
+        msd_manager1_complete_query_history(m, inv, rows);
+    return TRUE;
+}
+
+static gboolean handle_get_history_entry(MsdManager1 *m, GDBusMethodInvocation *inv, gint64 id,
+                                         gpointer user_data)
+{
+    MsdDaemon *d = user_data;
+    if (!history_available(d, inv))
+        return TRUE;
+    g_autoptr(GError) error = NULL;
+    GVariant *row = msd_history_get(d->history, id, &error);
+    if (!row)
+        msd_error_return(inv, error);
+    else
+        msd_manager1_complete_get_history_entry(m, inv, row);
     return TRUE;
 }
 
@@ -465,4 +607,7 @@ void msd_manager_export(MsdDaemon *d)
                      d);
     g_signal_connect(d->manager, "handle-remove-programme", G_CALLBACK(handle_remove_programme), d);
     g_signal_connect(d->manager, "handle-start", G_CALLBACK(handle_start), d);
+    g_signal_connect(d->manager, "handle-query-history", G_CALLBACK(handle_query_history), d);
+    g_signal_connect(d->manager, "handle-get-history-entry", G_CALLBACK(handle_get_history_entry),
+                     d);
 }

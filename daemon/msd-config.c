@@ -15,6 +15,11 @@ void msd_config_init(MsdConfig *config)
     config->backoff_initial_ms = 500;
     config->backoff_max_ms = 8000;
     config->adapter = g_strdup("hci0");
+    /* Three years of sessions: what a therapist's records usually need,
+     * and far below what SQLite holds quickly. */
+    config->history_enabled = TRUE;
+    config->history_keep_days = 1095;
+    config->history_keep_rows = 50000;
 }
 
 void msd_config_clear(MsdConfig *config)
@@ -166,6 +171,38 @@ static gboolean get_duration_floor(GKeyFile *kf, const char *origin, const char 
     return TRUE;
 }
 
+/* A whole number in 0..max. */
+static gboolean get_uint(GKeyFile *kf, const char *origin, const char *group, const char *key,
+                         guint max, guint *inout, GError **error)
+{
+    g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+    if (!raw)
+        return TRUE;
+    g_strstrip(raw);
+    guint64 v = 0;
+    if (!g_ascii_string_to_unsigned(raw, 10, 0, max, &v, NULL))
+        return config_error(error, origin, group, key, "\"%s\" is not a whole number from 0 to %u",
+                            raw, max);
+    *inout = (guint)v;
+    return TRUE;
+}
+
+static gboolean get_bool(GKeyFile *kf, const char *origin, const char *group, const char *key,
+                         gboolean *inout, GError **error)
+{
+    g_autofree char *raw = g_key_file_get_value(kf, group, key, NULL);
+    if (!raw)
+        return TRUE;
+    g_strstrip(raw);
+    if (g_str_equal(raw, "true") || g_str_equal(raw, "yes") || g_str_equal(raw, "1"))
+        *inout = TRUE;
+    else if (g_str_equal(raw, "false") || g_str_equal(raw, "no") || g_str_equal(raw, "0"))
+        *inout = FALSE;
+    else
+        return config_error(error, origin, group, key, "\"%s\" is not true or false", raw);
+    return TRUE;
+}
+
 static gboolean check_keys(GKeyFile *kf, const char *origin, const char *group,
                            const char *const *known, GError **error)
 {
@@ -188,12 +225,15 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
         g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s: %s", origin, local->message);
         return FALSE;
     }
-    static const char *const groups[] = {"Safety", "Reconnect", "Devices", "Bluetooth", NULL};
+    // clang-format off
+    static const char *const groups[] = {"Safety", "Reconnect", "Devices", "Bluetooth", "History", NULL};
+    // clang-format on
     g_auto(GStrv) present = g_key_file_get_groups(kf, NULL);
     for (guint i = 0; present[i]; i++) {
         if (!g_strv_contains(groups, present[i]))
             return config_error(error, origin, present[i], NULL,
-                                "unknown group (known: Safety, Reconnect, Devices, Bluetooth)");
+                                "unknown group (known: Safety, Reconnect, Devices, Bluetooth, "
+                                "History)");
     }
 
     MpSafetyLimits ceil;
@@ -206,10 +246,16 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
     static const char *const reconnect_keys[] = {"Window", "InitialDelay", "MaxDelay", NULL};
     static const char *const devices_keys[] = {"Directory", NULL};
     static const char *const bt_keys[] = {"Adapter", NULL};
+    static const char *const history_keys[] = {"Enabled", "KeepDays", "KeepRows", NULL};
     if (!check_keys(kf, origin, "Safety", safety_keys, error) ||
         !check_keys(kf, origin, "Reconnect", reconnect_keys, error) ||
         !check_keys(kf, origin, "Devices", devices_keys, error) ||
-        !check_keys(kf, origin, "Bluetooth", bt_keys, error))
+        !check_keys(kf, origin, "Bluetooth", bt_keys, error) ||
+        !check_keys(kf, origin, "History", history_keys, error))
+        return FALSE;
+    if (!get_bool(kf, origin, "History", "Enabled", &next.history_enabled, error) ||
+        !get_uint(kf, origin, "History", "KeepDays", 100 * 366, &next.history_keep_days, error) ||
+        !get_uint(kf, origin, "History", "KeepRows", 10000000, &next.history_keep_rows, error))
         return FALSE;
 
     if (!get_percent(kf, origin, "Safety", "MaxIntensity", ceil.max_intensity,

@@ -17,6 +17,9 @@ typedef struct {
     guint64 backoff_max_ms;      /* the delay doubles up to this */
     char *device_dir;            /* [Devices] Directory: extra *.device files */
     char *adapter;               /* [Bluetooth] Adapter, "hci0" */
+    gboolean history_enabled;    /* [History] Enabled (true) */
+    guint history_keep_days;     /* [History] KeepDays (1095; 0: no age limit) */
+    guint history_keep_rows;     /* [History] KeepRows (50000; 0: no count limit) */
 } MsdConfig;
 
 void msd_config_init(MsdConfig *config); /* the defaults */

@@ -1,5 +1,7 @@
 #include "daemon/msd-error.h"
 
+#include <string.h>
+
 #include "protocol/mp-error.h"
 
 /* The one table: code <-> D-Bus error name. */
@@ -62,4 +64,58 @@ char *msd_error_remote_name(const GError *error)
     if (!g_dbus_error_is_remote_error(error))
         return NULL;
     return g_dbus_error_get_remote_error(error);
+}
+
+/* BlueZ's connect errors in words, the one table. bluetoothd answers a failed
+ * Device1.Connect with org.bluez.Error.Failed and a token naming the kernel's
+ * errno (src/error.c btd_error_le_conn_from_errno: ECONNABORTED ->
+ * "le-connection-abort-by-local", which is what an LE connect to a device
+ * that is off or out of range ends in when the controller gives up), or with
+ * older texts ("Page Timeout", "Software caused connection abort"). */
+static const struct {
+    const char *token; /* matched as a substring of the error text */
+    const char *words;
+} bluez_words[] = {
+    {"le-connection-abort-by-local",
+     "the device did not answer: it is switched off, out of reach, or connected to something "
+     "else"},
+    {"Software caused connection abort",
+     "the device did not answer: it is switched off, out of reach, or connected to something "
+     "else"},
+    {"br-connection-page-timeout", "the device did not answer: it is switched off or out of reach"},
+    {"Page Timeout", "the device did not answer: it is switched off or out of reach"},
+    {"le-connection-timeout", "the connection attempt timed out: the device is switched off or "
+                              "out of reach"},
+    {"Host is down", "the device is switched off or out of reach"},
+    {"le-connection-refused", "the device refused the connection"},
+    {"br-connection-refused", "the device refused the connection"},
+    {"Connection refused", "the device refused the connection"},
+    {"le-connection-abort-by-remote", "the device closed the connection while it was being set up"},
+    {"Connection reset by peer", "the device closed the connection while it was being set up"},
+    {"le-connection-adapter-not-powered", "the Bluetooth adapter is switched off"},
+    {"Resource Not Ready", "the Bluetooth adapter is not ready (switched off?)"},
+    {"le-connection-busy", "bluetoothd is busy with another connection attempt"},
+    {"In Progress", "bluetoothd is busy with another connection attempt to it"},
+    {"le-connection-key-missing", "the device has forgotten its pairing: remove and pair it again"},
+    {"le-connection-link-layer-protocol-error",
+     "the radio link failed while connecting (interference or too far)"},
+    {"le-connection-gatt-browsing", "the device's services could not be read"},
+};
+
+const char *msd_error_bluez_words(const char *text)
+{
+    if (!text)
+        return NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(bluez_words); i++)
+        if (strstr(text, bluez_words[i].token))
+            return bluez_words[i].words;
+    return NULL;
+}
+
+char *msd_error_in_words(const char *text)
+{
+    const char *words = msd_error_bluez_words(text);
+    if (!words)
+        return g_strdup(text ? text : "");
+    return g_strdup_printf("%s (%s)", words, text);
 }

@@ -32,4 +32,13 @@ void msd_error_return(GDBusMethodInvocation *invocation, const GError *error);
  * or NULL when `error` is not a remote D-Bus error. */
 char *msd_error_remote_name(const GError *error);
 
+/* BlueZ's connect error tokens ("le-connection-abort-by-local", "Page
+ * Timeout", ...) found in `text`, in words a person can act on; NULL when
+ * none is known. One table (msd-error.c). */
+const char *msd_error_bluez_words(const char *text);
+/* `text` led by its words when a known BlueZ token is in it: "the device did
+ * not answer: ... (Connect: org.bluez.Error.Failed: le-connection-abort-by-
+ * local)"; otherwise a copy of `text`. */
+char *msd_error_in_words(const char *text);
+
 G_END_DECLS

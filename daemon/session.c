@@ -1,6 +1,8 @@
 #include "daemon/session.h"
 
+#include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/daemon-private.h"
 #include "daemon/log.h"
@@ -25,20 +27,85 @@ struct _MsdSession {
     gboolean started;
     gboolean ended;
     char *end_reason; /* ours, when we end it (stopped, caller-vanished, shutdown...) */
+    char *end_detail; /* words for Finished's detail, when we know better than the engine */
+    GDBusMethodInvocation *start_inv; /* Manager1.Start, answered once it plays or fails */
+    MsdError start_error;             /* the code Start fails with when the session ends first */
     guint remove_id;
+
+    /* For the history row (daemon/history.h). */
+    gint64 history_id; /* 0 until written */
+    gint64 requested_us;
+    char *programme_name;
+    char *programme_hash;
+    char *device_name;
+    char *driver;
+    gint64 caller_uid; /* -1 until the bus has told us */
+    char *caller_name;
+    double peak;
+    guint8 *entered; /* per timeline entry: it was played */
+    guint steps_played;
+    GString *adjustments;
 };
+
+void msd_session_options_clear(MsdSessionOptions *o)
+{
+    g_clear_pointer(&o->client, g_free);
+    g_clear_pointer(&o->note, g_free);
+}
+
+/* A label or note for the history: bounded, UTF-8, no control characters
+ * (a note may have line breaks and tabs). */
+static gboolean check_text(const char *key, const char *v, gsize max, gboolean multiline,
+                           GError **error)
+{
+    gsize len = strlen(v);
+    if (len == 0 || len > max) {
+        g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                    "option \"%s\": %zu bytes; it must have 1 to %zu", key, len, max);
+        return FALSE;
+    }
+    if (!g_utf8_validate(v, -1, NULL)) {
+        g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS, "option \"%s\" is not UTF-8", key);
+        return FALSE;
+    }
+    for (const char *p = v; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_iscntrl(c) && !(multiline && (c == '\n' || c == '\t'))) {
+            g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
+                        "option \"%s\" has a control character (U+%04X) at byte %td", key, c,
+                        p - v);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean parse_option(const char *key, GVariant *v, MsdSessionOptions *out, GError **error);
 
 gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GError **error)
 {
     out->attach = FALSE;
     out->scale = 100;
     out->side = MP_SIDE_NONE;
+    out->client = NULL;
+    out->note = NULL;
     GVariantIter it;
     const char *key;
     GVariant *value;
     g_variant_iter_init(&it, options);
     while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
         g_autoptr(GVariant) v = value;
+        if (!parse_option(key, v, out, error)) {
+            msd_session_options_clear(out);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean parse_option(const char *key, GVariant *v, MsdSessionOptions *out, GError **error)
+{
+    {
         if (g_str_equal(key, "attach") && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
             out->attach = g_variant_get_boolean(v);
         } else if (g_str_equal(key, "scale") && g_variant_is_of_type(v, G_VARIANT_TYPE_DOUBLE)) {
@@ -60,8 +127,19 @@ gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GE
                             "option \"side\": \"%s\" is not left or right", s);
                 return FALSE;
             }
+        } else if ((g_str_equal(key, "client") || g_str_equal(key, "note")) &&
+                   g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+            gboolean is_client = g_str_equal(key, "client");
+            const char *text = g_variant_get_string(v, NULL);
+            if (!check_text(key, text, is_client ? MSD_HISTORY_CLIENT_MAX : MSD_HISTORY_NOTE_MAX,
+                            !is_client, error))
+                return FALSE;
+            char **dst = is_client ? &out->client : &out->note;
+            g_free(*dst);
+            *dst = g_strdup(text);
         } else if (g_str_equal(key, "attach") || g_str_equal(key, "scale") ||
-                   g_str_equal(key, "side")) {
+                   g_str_equal(key, "side") || g_str_equal(key, "client") ||
+                   g_str_equal(key, "note")) {
             g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
                         "option \"%s\" has type %s; expected %s", key, g_variant_get_type_string(v),
                         g_str_equal(key, "attach")  ? "b"
@@ -70,7 +148,7 @@ gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GE
             return FALSE;
         } else {
             g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
-                        "unknown option \"%s\" (known: attach, scale, side)", key);
+                        "unknown option \"%s\" (known: attach, scale, side, client, note)", key);
             return FALSE;
         }
     }
@@ -110,6 +188,7 @@ static gboolean owns_device(MsdSession *s)
 static void sink_set_intensity(MsdEngine *e, double percent, gboolean step_edge, gpointer user_data)
 {
     MsdSession *s = user_data;
+    s->peak = MAX(s->peak, percent);
     msd_session1_set_intensity(s->skel, percent);
     if (owns_device(s) && msd_device_is_ready(s->device))
         msd_device_set_level(s->device, percent, step_edge);
@@ -144,6 +223,10 @@ static void on_step_changed(MsdEngine *e, const MpTimelineEntry *entry, gpointer
     MsdSession *s = user_data;
     const MpStep *st = entry->step;
     const char *name = st->name ? st->name : st->id;
+    if (entry->index < mp_timeline_n_entries(s->timeline) && !s->entered[entry->index]) {
+        s->entered[entry->index] = 1;
+        s->steps_played++;
+    }
     msd_session1_set_step(s->skel, entry->index);
     msd_session1_set_step_name(s->skel, name);
     msd_session1_set_muscle(s->skel, mp_muscle_to_string(st->muscle));
@@ -177,6 +260,139 @@ static void on_state_changed(MsdEngine *e, MsdEngineState state, gpointer user_d
                          msd_engine_state_to_string(state), msd_engine_get_position(e));
 }
 
+/* ---- the history row ---- */
+
+static void history_start_of(MsdSession *s, MsdHistoryStart *h)
+{
+    *h = (MsdHistoryStart){
+        .programme_id = s->programme_id,
+        .programme_name = s->programme_name,
+        .programme_hash = s->programme_hash,
+        .device_address = s->address,
+        .device_name = s->device_name,
+        .driver = s->driver,
+        .started_us = s->requested_us,
+        .steps_total = mp_timeline_n_entries(s->timeline),
+        .caller_uid = s->caller_uid,
+        .caller_name = s->caller_name,
+        .client = s->opts.client,
+        .note = s->opts.note,
+    };
+}
+
+/* What a person changed while it played, for the history: "12.0s adjust 80%". */
+static void note_adjustment(MsdSession *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void note_adjustment(MsdSession *s, const char *fmt, ...)
+{
+    if (s->adjustments->len > 4000)
+        return; /* bounded: a row stays small */
+    if (s->adjustments->len)
+        g_string_append(s->adjustments, "; ");
+    g_string_append_printf(s->adjustments, "%.1fs ",
+                           (double)msd_engine_get_position(s->engine) / 1000.0);
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_vprintf(s->adjustments, fmt, ap);
+    va_end(ap);
+}
+
+/* The caller's uid from the bus (its credentials, not its word), asked
+ * without blocking; it usually arrives before the first frame, and the end
+ * of the row writes it if it came later. */
+typedef struct {
+    MsdDaemon *daemon;
+    char *path;
+} UidToken;
+
+static void on_caller_uid(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+    UidToken *tok = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+    MsdSession *s = g_hash_table_lookup(tok->daemon->sessions, tok->path);
+    g_free(tok->path);
+    g_free(tok);
+    if (!s || !r)
+        return;
+    guint32 uid = 0;
+    g_variant_get(r, "(u)", &uid);
+    s->caller_uid = uid;
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        s->caller_name = g_strdup(found->pw_name);
+}
+
+static void ask_caller_uid(MsdSession *s)
+{
+    if (!s->caller || !s->daemon->conn)
+        return;
+    UidToken *tok = g_new0(UidToken, 1);
+    tok->daemon = s->daemon;
+    tok->path = g_strdup(s->path);
+    g_dbus_connection_call(s->daemon->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "GetConnectionUnixUser",
+                           g_variant_new("(s)", s->caller), G_VARIANT_TYPE("(u)"),
+                           G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_caller_uid, tok);
+}
+
+static void history_begin(MsdSession *s)
+{
+    if (!s->daemon->history || s->history_id)
+        return;
+    MsdHistoryStart h;
+    history_start_of(s, &h);
+    s->history_id = msd_history_begin(s->daemon->history, &h);
+}
+
+static void history_end(MsdSession *s, const char *outcome, const char *detail)
+{
+    if (!s->daemon->history)
+        return;
+    MsdHistoryStart h;
+    history_start_of(s, &h);
+    MsdHistoryEnd e = {
+        .ended_us = g_get_real_time(),
+        .outcome = outcome,
+        .detail = detail,
+        .steps_played = s->steps_played,
+        .peak_intensity = s->peak,
+        .adjustments = s->adjustments->str,
+        .caller_uid = s->caller_uid,
+        .caller_name = s->caller_name,
+    };
+    msd_history_end(s->daemon->history, s->history_id, &h, &e);
+}
+
+/* Manager1.Start's answer: the session plays (error NULL), or it ended
+ * before it did. Once only. */
+static void answer_start(MsdSession *s, const GError *error)
+{
+    GDBusMethodInvocation *inv = g_steal_pointer(&s->start_inv);
+    if (!inv)
+        return;
+    if (error)
+        msd_error_return(inv, error);
+    else
+        msd_manager1_complete_start(s->daemon->manager, inv, s->path);
+}
+
+/* Finished's detail when nothing more specific was said. */
+static char *default_detail(MsdSession *s, const char *outcome, const char *message)
+{
+    if (message)
+        return msd_error_in_words(message);
+    if (g_str_equal(outcome, "completed"))
+        return g_strdup_printf("played all %u steps", mp_timeline_n_entries(s->timeline));
+    if (g_str_equal(outcome, "stopped"))
+        return g_strdup("stopped by a stop request (Stop, Device1.Stop or StopAll)");
+    if (g_str_equal(outcome, "shutdown"))
+        return g_strdup("massaged is shutting down");
+    if (g_str_equal(outcome, "device-lost"))
+        return g_strdup_printf("%s did not come back within the reconnect window", s->address);
+    return g_strdup(outcome);
+}
+
 static gboolean on_remove(gpointer user_data)
 {
     MsdSession *s = user_data;
@@ -193,10 +409,18 @@ static void on_finished(MsdEngine *e, MsdFinishReason reason, const char *messag
     MsdSession *s = user_data;
     const char *why = s->end_reason ? s->end_reason : msd_finish_reason_to_string(reason);
     s->ended = TRUE;
+    g_autofree char *detail =
+        s->end_detail ? g_strdup(s->end_detail) : default_detail(s, why, message);
     if (message)
-        msd_session_warning(s->path, s->address, "finished: %s (%s)", why, message);
+        msd_session_warning(s->path, s->address, "finished: %s (%s)", why, detail);
     else
-        msd_session_info(s->path, s->address, "finished: %s", why);
+        msd_session_info(s->path, s->address, "finished: %s (%s)", why, detail);
+    if (s->start_inv) {
+        /* It never played: Start fails, with the same words. */
+        g_autoptr(GError) failed = g_error_new(
+            MSD_ERROR, g_str_equal(why, "error") ? s->start_error : MSD_ERROR_FAILED, "%s", detail);
+        answer_start(s, failed);
+    }
     if (s->caller_watch) {
         g_bus_unwatch_name(s->caller_watch);
         s->caller_watch = 0;
@@ -204,8 +428,14 @@ static void on_finished(MsdEngine *e, MsdFinishReason reason, const char *messag
     if (owns_device(s))
         msd_device_set_session(s->device, NULL, NULL);
     publish_time(s);
+    history_end(s, why, detail);
+    msd_session1_set_outcome(s->skel, why);
+    msd_session1_set_detail(s->skel, detail);
     msd_session1_set_state(s->skel, "finished");
-    msd_session1_emit_finished(s->skel, why);
+    /* The final properties reach clients before Finished does, so a client
+     * that prints its record on Finished prints the final one. */
+    g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(s->skel));
+    msd_session1_emit_finished(s->skel, why, detail);
     /* Give clients a moment to read the final properties before the object goes. */
     s->remove_id = g_timeout_add(1000, on_remove, s);
 }
@@ -262,6 +492,20 @@ void msd_session_device_stopped(MsdSession *s, const char *why)
 
 /* ---- starting ---- */
 
+/* The device is ready: the engine starts and hands the first level to the
+ * device's motion gate at once (engine.h), so by the time it returns the
+ * first frame is queued on the device's writer; Start is answered then. */
+static void play(MsdSession *s)
+{
+    s->started = TRUE;
+    msd_engine_start(s->engine);
+    if (!s->ended) {
+        answer_start(s, NULL);
+        /* After the first frame and the answer: recording never delays them. */
+        history_begin(s);
+    }
+}
+
 /* The session may be gone when the connect finishes: look it up by path. */
 typedef struct {
     MsdDaemon *daemon;
@@ -279,19 +523,23 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer user_data)
     if (!s || s->ended)
         return;
     if (!ok) {
+        g_autofree char *words = msd_error_in_words(error->message);
         msd_session_warning(s->path, s->address, "cannot connect: %s", error->message);
+        s->start_error = error->domain == MSD_ERROR ? (MsdError)error->code : MSD_ERROR_FAILED;
+        if (!s->end_detail)
+            s->end_detail = g_strdup_printf("cannot connect to %s: %s", s->address, words);
         msd_engine_fail(s->engine, error->message);
         return;
     }
-    s->started = TRUE;
-    msd_engine_start(s->engine);
+    play(s);
 }
 
-void msd_session_start(MsdSession *s)
+void msd_session_start(MsdSession *s, GDBusMethodInvocation *start)
 {
+    s->start_inv = start;
+    s->start_error = MSD_ERROR_FAILED;
     if (msd_device_is_ready(s->device)) {
-        s->started = TRUE;
-        msd_engine_start(s->engine);
+        play(s);
         return;
     }
     SessionToken *tok = g_new0(SessionToken, 1);
@@ -316,6 +564,8 @@ static gboolean handle_pause(MsdSession1 *skel, GDBusMethodInvocation *inv, gpoi
     MsdSession *s = user_data;
     if (refuse_if_ended(s, inv))
         return TRUE;
+    if (msd_engine_get_state(s->engine) == MSD_ENGINE_PLAYING)
+        note_adjustment(s, "pause");
     msd_engine_pause(s->engine); /* not playing: nothing to do */
     publish_pause_reason(s);     /* waiting for the device: no state change */
     msd_session1_complete_pause(skel, inv);
@@ -336,6 +586,8 @@ static gboolean handle_resume(MsdSession1 *skel, GDBusMethodInvocation *inv, gpo
         return TRUE;
     }
     MsdPauseReason why = msd_engine_get_pause_reason(s->engine);
+    if (msd_engine_get_state(s->engine) == MSD_ENGINE_PAUSED)
+        note_adjustment(s, "resume");
     if (msd_engine_resume(s->engine) && why == MSD_PAUSE_DEVICE_STOPPED)
         msd_session_info(s->path, s->address,
                          "resumed by a person after the device stopped itself");
@@ -346,6 +598,9 @@ static gboolean handle_resume(MsdSession1 *skel, GDBusMethodInvocation *inv, gpo
 static gboolean handle_stop(MsdSession1 *skel, GDBusMethodInvocation *inv, gpointer user_data)
 {
     MsdSession *s = user_data;
+    if (!s->ended && !s->end_detail)
+        s->end_detail = g_strdup_printf("stopped by Session1.Stop from %s",
+                                        g_dbus_method_invocation_get_sender(inv));
     msd_session1_complete_stop(skel, inv);
     msd_session_end(s, "stopped");
     return TRUE;
@@ -360,10 +615,14 @@ static gboolean handle_next(MsdSession1 *skel, GDBusMethodInvocation *inv, gpoin
     if (refuse_if_ended(s, inv))
         return TRUE;
     g_autoptr(GError) error = NULL;
+    guint64 at = msd_engine_get_position(s->engine);
     if (!msd_engine_next(s->engine, &error)) {
         msd_error_return(inv, error);
         return TRUE;
     }
+    if (s->adjustments->len < 4000)
+        g_string_append_printf(s->adjustments, "%s%.1fs next", s->adjustments->len ? "; " : "",
+                               (double)at / 1000.0);
     msd_session1_complete_next(skel, inv);
     return TRUE;
 }
@@ -374,10 +633,14 @@ static gboolean handle_previous(MsdSession1 *skel, GDBusMethodInvocation *inv, g
     if (refuse_if_ended(s, inv))
         return TRUE;
     g_autoptr(GError) error = NULL;
+    guint64 at = msd_engine_get_position(s->engine);
     if (!msd_engine_previous(s->engine, &error)) {
         msd_error_return(inv, error);
         return TRUE;
     }
+    if (s->adjustments->len < 4000)
+        g_string_append_printf(s->adjustments, "%s%.1fs previous", s->adjustments->len ? "; " : "",
+                               (double)at / 1000.0);
     msd_session1_complete_previous(skel, inv);
     return TRUE;
 }
@@ -394,6 +657,7 @@ static gboolean handle_adjust(MsdSession1 *skel, GDBusMethodInvocation *inv, gdo
         return TRUE;
     }
     s->opts.scale = pct;
+    note_adjustment(s, "adjust %g%%", pct);
     msd_session1_set_scale(s->skel, pct);
     msd_session1_complete_adjust(skel, inv);
     msd_engine_set_scale(s->engine, pct / 100.0);
@@ -406,6 +670,8 @@ static void on_caller_vanished(GDBusConnection *conn, const char *name, gpointer
 {
     MsdSession *s = user_data;
     msd_session_info(s->path, s->address, "attached caller %s left the bus", name);
+    if (!s->end_detail)
+        s->end_detail = g_strdup_printf("the attached caller %s left the bus", name);
     msd_session_end(s, "caller-vanished");
 }
 
@@ -457,7 +723,20 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     s->programme = mp_programme_ref(p);
     s->timeline = g_steal_pointer(&timeline);
     s->opts = *options;
+    s->opts.client = g_strdup(options->client);
+    s->opts.note = g_strdup(options->note);
     s->caller = g_strdup(caller);
+    s->requested_us = g_get_real_time();
+    s->programme_name = g_strdup(p->name);
+    s->programme_hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, entry->text, -1);
+    s->driver = g_strdup(drv->name);
+    s->caller_uid = -1;
+    s->entered = g_new0(guint8, mp_timeline_n_entries(s->timeline) + 1);
+    s->adjustments = g_string_new(NULL);
+    g_autoptr(GDBusInterface) dev_iface = g_dbus_object_get_interface(
+        G_DBUS_OBJECT(msd_device_get_object(device)), "org.massaged.Device1");
+    if (dev_iface)
+        s->device_name = g_strdup(msd_device1_get_name(MSD_DEVICE1(dev_iface)));
 
     static const MsdEngineCallbacks callbacks = {
         .set_intensity = sink_set_intensity,
@@ -481,6 +760,8 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     msd_session1_set_duration(s->skel, mp_timeline_duration(s->timeline));
     msd_session1_set_scale(s->skel, s->opts.scale);
     msd_session1_set_pause_reason(s->skel, "");
+    msd_session1_set_outcome(s->skel, "");
+    msd_session1_set_detail(s->skel, "");
     g_signal_connect(s->skel, "handle-pause", G_CALLBACK(handle_pause), s);
     g_signal_connect(s->skel, "handle-resume", G_CALLBACK(handle_resume), s);
     g_signal_connect(s->skel, "handle-stop", G_CALLBACK(handle_stop), s);
@@ -494,6 +775,7 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
         s->caller_watch = g_bus_watch_name_on_connection(
             d->conn, caller, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, on_caller_vanished, s, NULL);
     msd_device_set_session(device, s, s->path);
+    ask_caller_uid(s);
     msd_session_info(s->path, s->address, "programme \"%s\" on %s (scale %g%%%s), caller %s",
                      entry->id, msd_device_get_path(device), s->opts.scale,
                      s->opts.attach ? ", attached" : "", caller ? caller : "?");
@@ -506,6 +788,11 @@ void msd_session_free(MsdSession *s)
         return;
     if (owns_device(s))
         msd_device_set_session(s->device, NULL, NULL);
+    if (s->start_inv) {
+        g_autoptr(GError) e = g_error_new_literal(
+            MSD_ERROR, MSD_ERROR_FAILED, "massaged is shutting down; the session did not start");
+        answer_start(s, e);
+    }
     if (s->caller_watch)
         g_bus_unwatch_name(s->caller_watch);
     g_clear_handle_id(&s->remove_id, g_source_remove);
@@ -523,5 +810,15 @@ void msd_session_free(MsdSession *s)
     g_free(s->address);
     g_free(s->caller);
     g_free(s->end_reason);
+    g_free(s->end_detail);
+    msd_session_options_clear(&s->opts);
+    g_free(s->programme_name);
+    g_free(s->programme_hash);
+    g_free(s->device_name);
+    g_free(s->driver);
+    g_free(s->caller_name);
+    g_free(s->entered);
+    if (s->adjustments)
+        g_string_free(s->adjustments, TRUE);
     g_free(s);
 }

@@ -18,10 +18,17 @@ typedef struct {
     gboolean attach; /* end when the caller's bus name vanishes */
     double scale;    /* percent, 10..100 */
     int side;        /* MpSide: only that side's pass; MP_SIDE_NONE: all */
+    char *client;    /* "client": a label for the history (and profiles); NULL: none */
+    char *note;      /* "note": free text for the history; NULL: none */
 } MsdSessionOptions;
 
-/* Parses Start's a{sv}; unknown keys and bad values are MSD_ERROR_INVALID_ARGS. */
+/* Parses Start's a{sv}; unknown keys and bad values are MSD_ERROR_INVALID_ARGS.
+ * "client" (1..64 bytes) and "note" (up to 1000 bytes) are UTF-8 without
+ * control characters (a note may hold line breaks and tabs). Free with
+ * msd_session_options_clear(). */
 gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GError **error);
+void msd_session_options_clear(MsdSessionOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MsdSessionOptions, msd_session_options_clear)
 
 MsdSession *msd_session_new(MsdDaemon *daemon, guint id, MsdDevice *device,
                             MsdProgrammeEntry *programme, const MsdSessionOptions *options,
@@ -33,8 +40,11 @@ const char *msd_session_get_programme_id(MsdSession *session);
 gboolean msd_session_is_ended(MsdSession *session);
 GDBusObjectSkeleton *msd_session_get_object(MsdSession *session);
 
-/* Begins playback once the device is ready (connecting it first if needed). */
-void msd_session_start(MsdSession *session);
+/* Begins playback once the device is ready (connecting it first if needed)
+ * and answers `start` (Manager1.Start, owned from here on) once the first
+ * level went to the device, or with the error in words when it ends first
+ * (connect failed, stopped, shutdown). */
+void msd_session_start(MsdSession *session, GDBusMethodInvocation *start);
 /* Ends the session (idempotent): the device is told to stop, Finished(reason)
  * is emitted and the object is removed shortly after. The device's link ends
  * it with "device-lost" when its reconnect window passes. */

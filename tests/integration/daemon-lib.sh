@@ -139,9 +139,15 @@ saw_state() {
 		"$TEST_TMP/monitor.log"
 }
 
-# wait_finished TIMEOUT_S SESSION_PATH REASON: Finished(REASON) was emitted by it.
+# wait_finished TIMEOUT_S SESSION_PATH REASON: Finished(REASON, detail) was emitted by it.
 wait_finished() {
-	wait_until "$1" grep -q "^$2: org.massaged.Session1.Finished ('$3',)" "$TEST_TMP/monitor.log"
+	wait_until "$1" grep -qE "^$2: org.massaged.Session1.Finished \\('$3', [\"']" "$TEST_TMP/monitor.log"
+}
+
+# finished_detail SESSION_PATH: the detail of the session's Finished (monitor log).
+finished_detail() {
+	grep -E "^$1: org.massaged.Session1.Finished \\(" "$TEST_TMP/monitor.log" | head -n1 |
+		sed -E "s/^[^(]*\\('[^']*', ['\"](.*)['\"]\\)\$/\\1/"
 }
 
 # start_session DEVICE_PATH PROGRAMME [OPTIONS_ARGS...]: prints the session path.

@@ -250,7 +250,7 @@ src_codes=$(grep -o 'MCTL_EXIT_[A-Z_]* = [0-9]*' "$SOURCE_DIR/cli/massagectl.h" 
 	printf '%s %s\n' "$n" "$(sed -n "s/.*\[$sym\] = \"\([a-z-]*\)\".*/\1/p" "$SOURCE_DIR/cli/output.c")"
 done)
 man_codes=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$root/usr/share/man/man1/massagectl.1" 2>/dev/null |
-	sed -n '/^EXIT STATUS/,/^ENVIRONMENT/s/^ *\([0-9]\) .*(\([a-z-]*\))\.$/\1 \2/p')
+	sed -n '/^EXIT STATUS/,/^ENVIRONMENT/s/^ *\([0-9][0-9]*\) .*(\([a-z-]*\))\.$/\1 \2/p')
 assert_eq "massagectl(1) documents every exit code of cli/massagectl.h, with its name" \
 	"$src_codes" "$man_codes"
 
@@ -276,7 +276,7 @@ complete_words() {
 		_ "$bc_main" "$root$completionsdir/massagectl" "$@" 2>&1
 }
 assert_eq "completion: commands" \
-	"adjust battery connect device devices disconnect info monitor next pause previous programme resume scan start status stop " \
+	"adjust battery connect device devices disconnect history info monitor next pause previous programme resume scan start status stop " \
 	"$(complete_words massagectl '')"
 assert_eq "completion: a command from a prefix" "programme " "$(complete_words massagectl prog)"
 assert_eq "completion: global options" "--data-dir --device-dir " "$(complete_words massagectl --d)"
@@ -284,10 +284,14 @@ assert_eq "completion: programme sub-commands" "export import list plot remove s
 	"$(complete_words massagectl programme '')"
 assert_eq "completion: device sub-commands" "check decode encode list " \
 	"$(complete_words massagectl --json device '')"
-assert_eq "completion: start options" "--device --follow --help --json --no-caution --scale --side " \
+assert_eq "completion: start options" "--client --device --follow --help --json --no-caution --note --scale --side --wait " \
 	"$(complete_words massagectl start --)"
 assert_eq "completion: --side values" "left right " "$(complete_words massagectl start x --side '')"
 assert_eq "completion: stop options" "--all --help --json " "$(complete_words massagectl stop -)"
+assert_eq "completion: history sub-commands" "export list show " "$(complete_words massagectl history '')"
+assert_eq "completion: history export options" \
+	"--client --csv --device --help --limit --outcome --output --programme --since --until " \
+	"$(complete_words massagectl history export --)"
 assert_eq "completion: export options" "--help --json --output " \
 	"$(complete_words massagectl programme export --)"
 assert_eq "completion: plot options" "--ascii --height --help --json --width " \

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Start -> first frame, with the session history on and off, in one run:
+# a C client records CLOCK_MONOTONIC before Manager1.Start (t0) and when its
+# answer arrives (t1; Start answers once the session plays); the first
+# intensity frame after t0 in massage-sim's log is the first frame. The
+# device stays connected, so this is the daemon's own path (engine, motion
+# gate, writer, and the history row written after the answer) and not the
+# radio's. BENCH_ROUNDS rounds (100) per mode; p50/p99.
+. "$(dirname "$0")/lib.sh"
+N=${BENCH_ROUNDS:-100}
+A=AA:BB:CC:00:03:01
+start_bus
+start_sim sim --device "reference,name=HistA,address=$A" >/dev/null || exit 1
+cat >"$MSD_DATA/programmes/first.programme" <<'PROG'
+[Programme]
+Name=First frame
+Kind=any
+
+[Step one]
+Muscle=hamstrings
+Zone=proximal
+Duration=60s
+Intensity=20%
+PROG
+
+# one_mode NAME: N starts on a fresh massaged; figures for NAME.
+one_mode() {
+	local name=$1
+	bench_daemon || return 1
+	local DA
+	DA=$(connect_dev $A) || return 1
+	"$BENCH_CLIENT" start "$DA" first "$N" >"$TEST_TMP/$name.t" || return 1
+	stop_spawned massaged TERM
+	cut -d' ' -f1 "$TEST_TMP/$name.t" >"$TEST_TMP/$name.t0"
+	simlog "select(.dev==\"$A\" and .cmd==\"intensity\" and .value > 0) | .t_ns" >"$TEST_TMP/$name.dev"
+	awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/$name.t0" "$TEST_TMP/$name.dev" >"$TEST_TMP/$name.us"
+	awk '{ printf "%d\n", ($2 - $1) / 1000 }' "$TEST_TMP/$name.t" >"$TEST_TMP/$name.reply.us"
+	local f50 f99 r50 r99
+	f50=$(pct 50 <"$TEST_TMP/$name.us") f99=$(pct 99 <"$TEST_TMP/$name.us")
+	r50=$(pct 50 <"$TEST_TMP/$name.reply.us") r99=$(pct 99 <"$TEST_TMP/$name.reply.us")
+	figure "$name: start -> first frame ($(wc -l <"$TEST_TMP/$name.us")/$N)" "p50 $f50 us, p99 $f99 us"
+	figure "$name: start -> answer" "p50 $r50 us, p99 $r99 us"
+	eval "${name//-/_}_p50=$f50 ${name//-/_}_p99=$f99"
+}
+
+echo "start -> first frame (us), the device connected"
+printf '[History]\nEnabled=true\n' >"$MSD_CONF"
+one_mode history-on || exit 1
+rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from sessions").fetchone()[0])' "$MSD_STATE/history.sqlite3")
+figure "history-on: rows recorded" "$rows"
+printf '[History]\nEnabled=false\n' >"$MSD_CONF"
+# The sim log holds both modes: pair only what follows this mode's t0s.
+one_mode history-off || exit 1
+figure "first frame, on / off" "p50 $(ratio "$history_on_p50" "$history_off_p50"), p99 $(ratio "$history_on_p99" "$history_off_p99")"

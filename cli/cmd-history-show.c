@@ -1,0 +1,34 @@
+/* massagectl history show ID: one recorded session in full. */
+#include "cli/history-query.h"
+
+int mctl_cmd_history_show(MctlContext *ctx, int argc, char **argv)
+{
+    int rc = MCTL_EXIT_OK;
+    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "ID",
+                            "Shows one recorded session (an id from 'massagectl history').", &rc))
+        return rc;
+    if (argc != 2)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "show needs exactly one session id");
+    guint64 id = 0;
+    if (!g_ascii_string_to_unsigned(argv[1], 10, 1, G_MAXINT64, &id, NULL))
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Ids are the numbers 'massagectl history' lists.",
+                         "'%s' is not a session id", argv[1]);
+    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    if (!c)
+        return rc;
+    g_autoptr(GVariant) row = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!msd_manager1_call_get_history_entry_sync(c->manager, (gint64)id, &row, NULL, &error))
+        return mctl_fail_dbus(ctx, error, NULL);
+    if (ctx->json) {
+        g_autoptr(JsonNode) n = json_gvariant_serialize(row);
+        mctl_print_json(n);
+        return MCTL_EXIT_OK;
+    }
+    for (guint i = 0; mctl_history_columns[i]; i++) {
+        g_autofree char *v = mctl_history_field(row, mctl_history_columns[i]);
+        if (*v)
+            printf("%-15s %s\n", mctl_history_columns[i], v);
+    }
+    return MCTL_EXIT_OK;
+}
