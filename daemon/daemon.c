@@ -317,6 +317,8 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
 
     d->store = msd_programme_store_new(data_dir, state_dir, &d->config.safety);
     msd_programme_store_load(d->store);
+    d->clients = msd_client_store_new(state_dir, &d->config.safety);
+    msd_client_store_load(d->clients);
     return g_steal_pointer(&d);
 }
 
@@ -512,6 +514,7 @@ void msd_daemon_free(MsdDaemon *d)
     g_clear_object(&d->om);
     g_clear_object(&d->conn);
     msd_programme_store_free(d->store);
+    msd_client_store_free(d->clients);
     mp_registry_free(d->drivers);
     g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);

@@ -60,8 +60,10 @@ gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GE
                             "option \"side\": \"%s\" is not left or right", s);
                 return FALSE;
             }
+        } else if (g_str_equal(key, "client") && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+            /* Read and applied by daemon/client-start.c. */
         } else if (g_str_equal(key, "attach") || g_str_equal(key, "scale") ||
-                   g_str_equal(key, "side")) {
+                   g_str_equal(key, "side") || g_str_equal(key, "client")) {
             g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
                         "option \"%s\" has type %s; expected %s", key, g_variant_get_type_string(v),
                         g_str_equal(key, "attach")  ? "b"
@@ -70,7 +72,7 @@ gboolean msd_session_options_parse(GVariant *options, MsdSessionOptions *out, GE
             return FALSE;
         } else {
             g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
-                        "unknown option \"%s\" (known: attach, scale, side)", key);
+                        "unknown option \"%s\" (known: attach, scale, side, client)", key);
             return FALSE;
         }
     }
