@@ -1,5 +1,5 @@
 /* massagectl start PROGRAMME [--device DEV] [--follow] [--scale PERCENT] [--side S]
- *                  [--no-caution] */
+ *                  [--client LABEL] [--no-caution] */
 #include "cli/caution.h"
 #include "cli/client.h"
 #include "cli/follow.h"
@@ -38,6 +38,7 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     int rc = MCTL_EXIT_OK;
     g_autofree char *device = NULL;
     g_autofree char *side = NULL;
+    g_autofree char *client = NULL;
     gboolean follow = FALSE;
     gboolean no_caution = FALSE;
     double scale = 100;
@@ -49,6 +50,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         {"scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
          "Play every intensity at PERCENT of the programme's (10..100)", "PERCENT"},
         {"side", 0, 0, G_OPTION_ARG_STRING, &side, "Play only the left or right pass", "SIDE"},
+        {"client", 0, 0, G_OPTION_ARG_STRING, &client,
+         "Apply a client profile ('massagectl client list')", "LABEL"},
         {"no-caution", 0, 0, G_OPTION_ARG_NONE, &no_caution,
          "Do not show the one-time caution (for a home hub; also " MCTL_NO_CAUTION_ENV
          "=1). A programme's own Caution is still shown",
@@ -87,6 +90,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     gboolean showed_caution = mctl_caution_show_first_use(no_caution);
     if (caution)
         mctl_caution_show_programme(argv[1], caution);
+    if ((rc = mctl_client_profile_before_start(ctx, c, client)) != MCTL_EXIT_OK)
+        return rc;
 
     g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
     /* Following binds the session to this process: if it dies, the device stops. */
@@ -96,6 +101,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         g_variant_builder_add(&opts, "{sv}", "scale", g_variant_new_double(scale));
     if (side)
         g_variant_builder_add(&opts, "{sv}", "side", g_variant_new_string(side));
+    if (client)
+        g_variant_builder_add(&opts, "{sv}", "client", g_variant_new_string(client));
     g_autofree char *session = NULL;
     if (!msd_manager1_call_start_sync(c->manager, g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)),
                                       argv[1], g_variant_builder_end(&opts), &session, NULL,
@@ -106,6 +113,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     }
     if (showed_caution)
         mctl_caution_mark_seen();
+    if (client)
+        mctl_client_profile_after_start(c, session);
     if (follow)
         return mctl_follow_session(ctx, c, session);
     if (ctx->json) {

@@ -28,6 +28,8 @@ static const MctlCommand commands[] = {
      mctl_cmd_device},
     {"programme", "list|show|plot|validate|import|export|remove ...", "Massage programmes",
      mctl_cmd_programme},
+    {"client", "list|show|add|edit|export|remove ...", "Client profiles (limits per client)",
+     mctl_cmd_client},
     {NULL, NULL, NULL, NULL},
 };
 
