@@ -53,7 +53,9 @@ MsdClientStart *msd_client_start_prepare(MsdDaemon *d, GVariant *options, MsdPro
     cs->cap = -1;
     cs->skipped = g_ptr_array_new_with_free_func(g_free);
     const char *label = NULL;
-    if (!g_variant_lookup(options, "client", "&s", &label) || !*label)
+    /* An empty label is refused by the lookup: a hub that lost its variable
+     * must not start without the profile it meant. */
+    if (!g_variant_lookup(options, "client", "&s", &label))
         return g_steal_pointer(&cs);
 
     const MpClientProfile *profile = msd_client_store_lookup(d->clients, label, error);
