@@ -100,6 +100,12 @@ MsdClientStart *msd_client_start_prepare(MsdDaemon *d, GVariant *options, MsdPro
                     entry->id, have, label, most);
         return NULL;
     }
+    /* The engine caps at the programme's MaxIntensity: with the profile's
+     * there too, Session1.Intensity says what the motor gets. The device's
+     * motion gate enforces it on every path (msd_client_start_bind). */
+    if (profile->max_intensity > 0 &&
+        (p->max_intensity <= 0 || profile->max_intensity < p->max_intensity))
+        p->max_intensity = profile->max_intensity;
     cs->filtered.id = g_strdup(entry->id);
     cs->filtered.path = entry->path; /* not owned; only read */
     cs->filtered.text = g_strdup(entry->text);

@@ -144,6 +144,9 @@ check "the session never stepped on the left side" \
 	bash -c "! grep -q \"^$S: .*'Side': <'left'>\" '$TEST_TMP/monitor.log'"
 check "... and played the right" grep -q "^$S: .*'Side': <'right'>" "$TEST_TMP/monitor.log"
 
+check "Session1.Intensity never showed more than 40 % either" \
+	bash -c "! grep -E \"^$S: .*'Intensity': <(4[1-9]|[5-9][0-9]|100)\" '$TEST_TMP/monitor.log'"
+
 # After the session the daemon's cap is back: the profile's lived with it.
 wait_prop 5 "$DEV" Device1 Session '"/"' || log "the session did not let go of the device"
 mark=$(log_mark)
@@ -156,6 +159,23 @@ assert_eq "start with an unknown client: exit 3" 3 "$RC"
 assert_contains "... names it" 'no client profile "nobody"' "$ERR"
 err=$(gdbus_error /org/massaged org.massaged.Manager1.Start "$DEV" both-legs "{'client': <'nobody'>}")
 assert_contains "Start with an unknown client label: NotFound" "org.massaged.Error.NotFound" "$err"
+
+# --- profiles that leave nothing, or too long a session: refused, nothing moves
+printf '[Client]\nLabel=nothing\nExcludeSides=left,right\n' >"$TEST_TMP/nothing.client"
+printf '[Client]\nLabel=short\nMaxSessionTime=30s\n' >"$TEST_TMP/short.client"
+mc client add "$TEST_TMP/nothing.client"
+mc client add "$TEST_TMP/short.client"
+mc start both-legs --client nothing
+assert_eq "a profile that leaves nothing to play: refused (exit 6)" 6 "$RC"
+assert_contains "... says so" "leaves nothing of the programme to play" "$ERR"
+mc start both-legs --client short
+assert_eq "a programme longer than the profile's MaxSessionTime: refused (exit 6)" 6 "$RC"
+assert_contains "... with both lengths" 'lasts 2min 30s with client profile "short" applied; the profile'"'"'s MaxSessionTime is 30s' "$ERR"
+err=$(gdbus_error /org/massaged org.massaged.Manager1.Start "$DEV" both-legs "{'client': <''>}")
+assert_contains "Start with an empty client label: refused" "org.massaged.Error.InvalidArgs" "$err"
+check "nothing of these started a session" test "$(msd_prop "$DEV" Device1 Session)" = '"/"'
+mc client remove nothing
+mc client remove short
 
 # --- edit: $EDITOR on a copy; valid edits are stored, bad ones are not
 EDITOR="sed -i s/^MaxIntensity=40%/MaxIntensity=35%/" mc client edit mrs-jones
