@@ -147,8 +147,8 @@ void msd_motion_gate_request(MsdMotionGate *g, double target, gboolean step_edge
 
 void msd_motion_gate_set_session_cap(MsdMotionGate *g, double cap)
 {
-    g->cap = cap >= 0 && isfinite(cap) ? MIN(cap, g->limits.max_intensity)
-                                       : g->limits.max_intensity;
+    g->cap =
+        cap >= 0 && isfinite(cap) ? MIN(cap, g->limits.max_intensity) : g->limits.max_intensity;
     if (g->target > g->cap + EPS) {
         /* Down at once; the programme's next level is cut again anyway. */
         g->target = g->cap;
