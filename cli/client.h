@@ -59,4 +59,10 @@ char *mctl_format_ms(guint64 ms);
  * itself ..."), or NULL when it has none (not paused, or an old daemon). */
 char *mctl_pause_reason_words(MsdSession1 *session);
 
+/* start --client LABEL (cmd-client.c): before the start, the profile's
+ * cautions on stderr (an unknown label fails here, with its exit code);
+ * after it, what the daemon skipped and the cap, from the session. */
+int mctl_client_profile_before_start(MctlContext *ctx, MctlClient *c, const char *label);
+void mctl_client_profile_after_start(MctlClient *c, const char *session);
+
 G_END_DECLS

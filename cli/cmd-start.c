@@ -62,7 +62,9 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
          "Play every intensity at PERCENT of the programme's (10..100)", "PERCENT"},
         {"side", 0, 0, G_OPTION_ARG_STRING, &side, "Play only the left or right pass", "SIDE"},
         {"client", 0, 0, G_OPTION_ARG_STRING, &client,
-         "The client's label, recorded in the history (up to 64 bytes)", "LABEL"},
+         "Apply the client's profile ('massagectl client list') and record the label in the "
+         "history",
+         "LABEL"},
         {"note", 0, 0, G_OPTION_ARG_STRING, &note,
          "A note recorded in the history (up to 1000 bytes)", "TEXT"},
         {"no-caution", 0, 0, G_OPTION_ARG_NONE, &no_caution,
@@ -107,6 +109,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     gboolean showed_caution = mctl_caution_show_first_use(no_caution);
     if (caution)
         mctl_caution_show_programme(argv[1], caution);
+    if ((rc = mctl_client_profile_before_start(ctx, c, client)) != MCTL_EXIT_OK)
+        return rc;
 
     g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
     /* Following binds the session to this process: if it dies, the device stops. */
@@ -116,7 +120,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
         g_variant_builder_add(&opts, "{sv}", "scale", g_variant_new_double(scale));
     if (side)
         g_variant_builder_add(&opts, "{sv}", "side", g_variant_new_string(side));
-    /* Checked by the daemon (lengths, control characters): one rule, one place. */
+    /* Checked by the daemon (lengths, control characters, the profile
+     * exists): one rule, one place. */
     if (client)
         g_variant_builder_add(&opts, "{sv}", "client", g_variant_new_string(client));
     if (note)
@@ -133,6 +138,8 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
     }
     if (showed_caution)
         mctl_caution_mark_seen();
+    if (client)
+        mctl_client_profile_after_start(c, session);
     if (follow)
         return mctl_follow_session(ctx, c, session);
     if (wait) {

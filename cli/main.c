@@ -30,6 +30,8 @@ static const MctlCommand commands[] = {
      mctl_cmd_programme},
     {"history", "[list] [FILTERS] | show ID | export --csv", "The recorded sessions",
      mctl_cmd_history},
+    {"client", "list|show|add|edit|export|remove ...", "Client profiles (limits per client)",
+     mctl_cmd_client},
     {NULL, NULL, NULL, NULL},
 };
 

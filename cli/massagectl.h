@@ -79,6 +79,7 @@ int mctl_cmd_history_export(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme_export(MctlContext *ctx, int argc, char **argv);
 int mctl_cmd_programme_remove(MctlContext *ctx, int argc, char **argv);
+int mctl_cmd_client(MctlContext *ctx, int argc, char **argv); /* cmd-client.c */
 
 /* Runs a sub-command table: argv[0] is the parent, argv[1] the sub-command. */
 int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *table, int argc,

@@ -3,6 +3,7 @@
 
 #include "daemon/authority.h"
 #include "daemon/bluez.h"
+#include "daemon/client-store.h"
 #include "daemon/clock.h"
 #include "daemon/msd-config.h"
 #include "daemon/daemon.h"
@@ -21,6 +22,7 @@ struct _MsdDaemon {
     MsdClock *clock;     /* the real monotonic clock, shared by writers and engines */
     MpRegistry *drivers; /* built-in drivers + *.device files */
     MsdProgrammeStore *store;
+    MsdClientStore *clients; /* <statedir>/clients (daemon/client-store.h) */
     /* <statedir>/in-motion: devices set in motion and not yet seen stopped
      * (daemon/motion-record.h). device.c adds a device before its first
      * motion frame and removes it after a stop frame went out. */

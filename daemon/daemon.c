@@ -325,6 +325,8 @@ MsdDaemon *msd_daemon_new(const MsdOptions *options, GError **error)
     } else {
         msd_info("history: off ([History] Enabled=false)");
     }
+    d->clients = msd_client_store_new(state_dir, &d->config.safety);
+    msd_client_store_load(d->clients);
     return g_steal_pointer(&d);
 }
 
@@ -521,6 +523,7 @@ void msd_daemon_free(MsdDaemon *d)
     g_clear_object(&d->conn);
     msd_programme_store_free(d->store);
     msd_history_free(d->history);
+    msd_client_store_free(d->clients);
     mp_registry_free(d->drivers);
     g_clear_pointer(&d->clock, msd_clock_unref);
     msd_config_clear(&d->config);

@@ -113,8 +113,15 @@ MsdSession *msd_device_get_session(MsdDevice *dev)
 
 void msd_device_set_session(MsdDevice *dev, MsdSession *session, const char *session_path)
 {
+    if (dev->session != session && dev->gate)
+        msd_motion_gate_set_session_cap(dev->gate, -1); /* a profile's cap lives with its session */
     dev->session = session;
     msd_device1_set_session(dev->skel, session_path ? session_path : "/");
+}
+
+void msd_device_set_session_cap(MsdDevice *dev, double cap)
+{
+    msd_motion_gate_set_session_cap(dev->gate, cap);
 }
 
 static void device_publish_level(MsdDevice *dev, double percent)

@@ -70,6 +70,11 @@ void msd_device_stop(MsdDevice *device, const char *reason, MsdWriteDone done, g
 /* The session playing on the device (not owned), or NULL. */
 void msd_device_set_session(MsdDevice *device, MsdSession *session, const char *session_path);
 MsdSession *msd_device_get_session(MsdDevice *device);
+/* A cap below the daemon's for the session now set (a client profile's
+ * MaxIntensity), enforced by the device's motion gate on every level from
+ * every path; msd_device_set_session() lifts it whenever the session
+ * changes. */
+void msd_device_set_session_cap(MsdDevice *device, double cap);
 /* Every level for the motor, from any path (a session's engine, Adjust,
  * Next/Previous, Resume, a device that came back, a manual SetIntensity),
  * goes through here: the device's motion gate (daemon/motion-gate.h) applies

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "daemon/client-manager.h"
+#include "daemon/client-start.h"
 #include "daemon/daemon-private.h"
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
@@ -425,13 +427,21 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
         msd_error_return(inv, error);
         return TRUE;
     }
+    /* A client profile (option "client"): its exclusions cut the programme
+     * here, its cap goes to the device's motion gate (daemon/client-start.h). */
+    g_autoptr(MsdClientStart) client = msd_client_start_prepare(d, options, e, &error);
+    if (!client) {
+        msd_error_return(inv, error);
+        return TRUE;
+    }
     guint id = ++d->next_session;
-    MsdSession *s =
-        msd_session_new(d, id, dev, e, &opts, g_dbus_method_invocation_get_sender(inv), &error);
+    MsdSession *s = msd_session_new(d, id, dev, msd_client_start_entry(client), &opts,
+                                    g_dbus_method_invocation_get_sender(inv), &error);
     if (!s) {
         msd_error_return(inv, error);
         return TRUE;
     }
+    msd_client_start_bind(client, s, dev);
     g_hash_table_insert(d->sessions, g_strdup(msd_session_get_path(s)), s);
     g_dbus_object_manager_server_export(d->om, msd_session_get_object(s));
     /* Answered once it plays, or with why it cannot (session.h). */
@@ -610,4 +620,5 @@ void msd_manager_export(MsdDaemon *d)
     g_signal_connect(d->manager, "handle-query-history", G_CALLBACK(handle_query_history), d);
     g_signal_connect(d->manager, "handle-get-history-entry", G_CALLBACK(handle_get_history_entry),
                      d);
+    msd_client_manager_connect(d);
 }

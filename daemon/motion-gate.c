@@ -11,6 +11,7 @@ struct _MsdMotionGate {
     MpSafetyLimits limits;
     double rate_per_us; /* rise budget gained per real microsecond */
     double quantum;
+    double cap;   /* min(limits.max_intensity, the session cap) */
     double slack; /* the most rise budget the bucket holds */
     MsdMotionGateEmit emit;
     gpointer user_data;
@@ -35,6 +36,7 @@ MsdMotionGate *msd_motion_gate_new(MsdClock *clock, const MpSafetyLimits *limits
     MsdMotionGate *g = g_new0(MsdMotionGate, 1);
     g->clock = msd_clock_ref(clock);
     g->limits = *limits;
+    g->cap = limits->max_intensity;
     g->rate_per_us = limits->max_rise_per_s * time_scale / 1e6;
     g->quantum = quantum;
     /* Two quanta: a programme's ramp at exactly the limit, whose levels the
@@ -139,8 +141,19 @@ void msd_motion_gate_request(MsdMotionGate *g, double target, gboolean step_edge
 {
     if (!isfinite(target) || target < 0)
         target = 0;
-    g->target = MIN(target, g->limits.max_intensity);
+    g->target = MIN(target, g->cap);
     evaluate(g, step_edge);
+}
+
+void msd_motion_gate_set_session_cap(MsdMotionGate *g, double cap)
+{
+    g->cap =
+        cap >= 0 && isfinite(cap) ? MIN(cap, g->limits.max_intensity) : g->limits.max_intensity;
+    if (g->target > g->cap + EPS) {
+        /* Down at once; the programme's next level is cut again anyway. */
+        g->target = g->cap;
+        evaluate(g, FALSE);
+    }
 }
 
 void msd_motion_gate_rest(MsdMotionGate *g)
@@ -171,5 +184,5 @@ gboolean msd_motion_gate_is_ramping(MsdMotionGate *g)
 
 double msd_motion_gate_get_cap(MsdMotionGate *g)
 {
-    return g->limits.max_intensity;
+    return g->cap;
 }

@@ -64,6 +64,12 @@ void msd_motion_gate_rest(MsdMotionGate *gate);
 double msd_motion_gate_get_level(MsdMotionGate *gate);  /* last emitted, 0 at rest */
 double msd_motion_gate_get_target(MsdMotionGate *gate); /* last requested (capped) */
 gboolean msd_motion_gate_is_ramping(MsdMotionGate *gate);
+/* The cap in force: limits.max_intensity, or the lower session cap. */
 double msd_motion_gate_get_cap(MsdMotionGate *gate);
+/* A lower cap for one session (a client profile's MaxIntensity): every
+ * later level, from whatever path, is cut to it, and a level above it now
+ * comes down at once. A cap < 0 (or above the limits') lifts it again; it
+ * can never raise limits.max_intensity. */
+void msd_motion_gate_set_session_cap(MsdMotionGate *gate, double cap);
 
 G_END_DECLS

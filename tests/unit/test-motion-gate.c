@@ -185,6 +185,38 @@ static void test_cap(void **state)
 
 /* ---- the start rule and the rise rate ---- */
 
+/* A session cap (a client profile's MaxIntensity): lower than the limits'
+ * cap, it holds on every later request, brings a higher level down at once,
+ * can never raise the limits' cap, and lifts again. */
+static void test_session_cap(void **state)
+{
+    MpSafetyLimits lim;
+    mp_safety_limits_init(&lim);
+    lim.max_intensity = 60;
+    Fx *fx = fx_new_with(&lim, 1);
+    settle_at(fx, 50);
+    msd_motion_gate_set_session_cap(fx->g, 40);
+    assert_true(fabs(last(fx)->level - 40) < 1e-9); /* down at once */
+    assert_true(fabs(msd_motion_gate_get_cap(fx->g) - 40) < 1e-9);
+    guint from = n_em(fx);
+    msd_motion_gate_request(fx->g, 100, TRUE);
+    msd_motion_gate_request(fx->g, 55, FALSE);
+    msd_fake_clock_advance(fx->clock, 60 * S);
+    for (guint i = from; i < n_em(fx); i++)
+        assert_true(em(fx, i)->level <= 40 + 1e-9);
+    assert_true(fabs(msd_motion_gate_get_level(fx->g) - 40) < 1e-9);
+    /* Above the limits' cap: the limits' cap stays. */
+    msd_motion_gate_set_session_cap(fx->g, 90);
+    assert_true(fabs(msd_motion_gate_get_cap(fx->g) - 60) < 1e-9);
+    msd_motion_gate_set_session_cap(fx->g, 30);
+    msd_motion_gate_set_session_cap(fx->g, -1);
+    assert_true(fabs(msd_motion_gate_get_cap(fx->g) - 60) < 1e-9);
+    msd_motion_gate_request(fx->g, 55, FALSE);
+    msd_fake_clock_advance(fx->clock, 60 * S);
+    assert_true(fabs(last(fx)->level - 55) < 1e-9);
+    fx_free(fx);
+}
+
 static void test_start_from_rest(void **state)
 {
     Fx *fx = fx_new(1);
@@ -725,6 +757,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_session_cap),
         cmocka_unit_test(test_start_from_rest),
         cmocka_unit_test(test_start_rule_beats_edge),
         cmocka_unit_test(test_edge_jump),
