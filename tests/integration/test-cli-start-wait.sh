@@ -93,7 +93,7 @@ run "$M" --json start short --device $B --wait --no-caution
 assert_exit "--wait --json, completed: exit 0" 0
 assert_eq "one JSON record with the outcome, its detail and the final state" \
 	"completed played all 1 steps finished" \
-	"$(jq -r '"\(.reason) \(.detail) \(.session.state)"' <<<"$RUN_OUT")"
+	"$(jq -r '"\(.outcome) \(.detail) \(.state)"' <<<"$RUN_OUT")"
 check "B has no session" wait_prop 3 "$DB" Device1 Session '"/"'
 
 # --- --wait: stopped from another shell

@@ -62,6 +62,12 @@ static void test_control_and_programmes_ask(void **state)
            MSD_ACTION_MANAGE_PROGRAMMES);
     expect("org.massaged.Manager1", "RemoveProgramme", MSD_AUTH_POLKIT,
            MSD_ACTION_MANAGE_PROGRAMMES);
+    expect("org.massaged.Manager1", "ReplaceProgramme", MSD_AUTH_POLKIT,
+           MSD_ACTION_MANAGE_PROGRAMMES);
+    /* Personal data: the history and client profiles are not open reads. */
+    expect("org.massaged.Manager1", "QueryHistory", MSD_AUTH_POLKIT, MSD_ACTION_CLIENTS);
+    expect("org.massaged.Manager1", "GetClient", MSD_AUTH_POLKIT, MSD_ACTION_CLIENTS);
+    expect("org.massaged.Manager1", "SaveClient", MSD_AUTH_POLKIT, MSD_ACTION_CLIENTS);
 }
 
 static void test_unknown_is_refused(void **state)
