@@ -272,7 +272,7 @@ complete_words() {
 		_ "$bc_main" "$root$completionsdir/massagectl" "$@" 2>&1
 }
 assert_eq "completion: commands" \
-	"adjust battery connect device devices disconnect info monitor next pause previous programme resume scan start status stop " \
+	"adjust battery client connect device devices disconnect info monitor next pause previous programme resume scan start status stop " \
 	"$(complete_words massagectl '')"
 assert_eq "completion: a command from a prefix" "programme " "$(complete_words massagectl prog)"
 assert_eq "completion: global options" "--data-dir --device-dir " "$(complete_words massagectl --d)"
@@ -280,7 +280,7 @@ assert_eq "completion: programme sub-commands" "export import list plot remove s
 	"$(complete_words massagectl programme '')"
 assert_eq "completion: device sub-commands" "check decode encode list " \
 	"$(complete_words massagectl --json device '')"
-assert_eq "completion: start options" "--device --follow --help --json --no-caution --scale --side " \
+assert_eq "completion: start options" "--client --device --follow --help --json --no-caution --scale --side " \
 	"$(complete_words massagectl start --)"
 assert_eq "completion: --side values" "left right " "$(complete_words massagectl start x --side '')"
 assert_eq "completion: stop options" "--all --help --json " "$(complete_words massagectl stop -)"
