@@ -276,7 +276,7 @@ complete_words() {
 		_ "$bc_main" "$root$completionsdir/massagectl" "$@" 2>&1
 }
 assert_eq "completion: commands" \
-	"adjust battery connect device devices disconnect history info monitor next pause previous programme resume scan start status stop " \
+	"adjust battery client connect device devices disconnect history info monitor next pause previous programme resume scan start status stop " \
 	"$(complete_words massagectl '')"
 assert_eq "completion: a command from a prefix" "programme " "$(complete_words massagectl prog)"
 assert_eq "completion: global options" "--data-dir --device-dir " "$(complete_words massagectl --d)"
