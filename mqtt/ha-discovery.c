@@ -73,7 +73,8 @@ static JsonNode *entity_config(MqbDevice *dev, const Entity *e)
     g_autofree char *kind = dup_prop(dev, "Kind");
     g_autofree char *address = dup_prop(dev, "Address");
     g_autofree char *unique = g_strdup_printf("%s_%s_%s", bridge->node_id, dev->id, e->object);
-    g_autofree char *ident = g_strdup_printf("massaged_%s", dev->id);
+    /* Per hub: two rooms may both have a device at the same address. */
+    g_autofree char *ident = g_strdup_printf("%s_%s", bridge->node_id, dev->id);
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
