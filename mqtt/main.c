@@ -73,6 +73,10 @@ int main(int argc, char **argv)
         config.base_topic = g_steal_pointer(&base_topic);
     }
 
+    g_message("massaged-mqtt %s: broker %s:%d%s, base topic %s, discovery %s", MASSAGED_VERSION,
+              config.host, config.port, config.tls ? " (TLS)" : "", config.base_topic,
+              config.discovery ? config.discovery_prefix : "off");
+
     g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
     if (!bus) {
         fprintf(stderr, "massaged-mqtt: cannot reach the system bus: %s\n", error->message);
@@ -91,9 +95,6 @@ int main(int argc, char **argv)
         return 1;
     }
     mqb_bridge_set_link(bridge, link);
-    g_message("massaged-mqtt %s: broker %s:%d%s, base topic %s, discovery %s", MASSAGED_VERSION,
-              config.host, config.port, config.tls ? " (TLS)" : "", config.base_topic,
-              config.discovery ? config.discovery_prefix : "off");
     mqb_link_start(link);
 
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
