@@ -268,6 +268,8 @@ MqbLink *mqb_link_new(const MqbConfig *config, const char *will_topic, const Mqb
         return NULL;
     }
     mosquitto_int_option(link->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    /* Small packets (a stop's reply, a state) go out now, not after Nagle's wait. */
+    mosquitto_int_option(link->mosq, MOSQ_OPT_TCP_NODELAY, 1);
     mosquitto_connect_v5_callback_set(link->mosq, on_connect);
     mosquitto_disconnect_v5_callback_set(link->mosq, on_disconnect);
     mosquitto_message_v5_callback_set(link->mosq, on_message);
