@@ -157,6 +157,18 @@ JsonNode *mqb_device_state(MqbDevice *dev)
         json_builder_add_int_value(b, duration > elapsed ? (gint64)(duration - elapsed) : 0);
         json_builder_set_member_name(b, "step_started_at_us");
         json_builder_add_int_value(b, (gint64)started);
+        static const struct {
+            const char *prop, *key;
+        } doubles[] = {{"Scale", "scale"}, {"Intensity", "intensity"}};
+        for (gsize i = 0; i < G_N_ELEMENTS(doubles); i++) {
+            json_builder_set_member_name(b, doubles[i].key);
+            if (prop_value(s, doubles[i].prop, G_VARIANT_TYPE_DOUBLE, &v)) {
+                json_builder_add_double_value(b, g_variant_get_double(v));
+                g_variant_unref(v);
+            } else {
+                json_builder_add_null_value(b);
+            }
+        }
         json_builder_end_object(b);
     }
     json_builder_end_object(b);
