@@ -262,6 +262,8 @@ static void publish_event(MqbDevice *dev, const char *event, const char *k1, con
 
 /* ---- sessions ---- */
 
+void mqb_bridge_refresh_programmes(MqbBridge *bridge);
+
 static void on_session_signal(GDBusProxy *proxy, const char *sender, const char *signal,
                               GVariant *params, gpointer data)
 {
@@ -318,6 +320,8 @@ static void attach_session(MqbDevice *dev, GDBusProxy *session, gboolean announc
     if (announce) {
         g_autofree char *state = str_prop(session, "State");
         publish_event(dev, "started", "state", state ? state : "", NULL, NULL);
+        /* massaged has no signal for an import: a start is a cheap moment to look. */
+        mqb_bridge_refresh_programmes(dev->bridge);
     }
     mqb_device_state_changed(dev);
 }
@@ -478,7 +482,7 @@ static void on_programmes(GObject *src, GAsyncResult *res, gpointer data)
     }
 }
 
-static void refresh_programmes(MqbBridge *bridge)
+void mqb_bridge_refresh_programmes(MqbBridge *bridge)
 {
     g_dbus_connection_call(bridge->bus, BUS_NAME, "/org/massaged", "org.massaged.Manager1",
                            "ListProgrammes", NULL, G_VARIANT_TYPE("(a(ssst))"),
@@ -543,7 +547,7 @@ static void on_name_owner(GObject *om, GParamSpec *pspec, gpointer data)
         g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(om));
     if (owner) {
         g_message("massaged is on the bus (%s)", owner);
-        refresh_programmes(bridge);
+        mqb_bridge_refresh_programmes(bridge);
     } else {
         g_warning("massaged left the bus; waiting for it to come back");
     }
@@ -577,7 +581,7 @@ MqbBridge *mqb_bridge_new(const MqbConfig *config, GDBusConnection *bus, GError 
     g_autofree char *owner =
         g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(om));
     if (owner)
-        refresh_programmes(bridge);
+        mqb_bridge_refresh_programmes(bridge);
     else
         g_warning("massaged is not on the bus yet; waiting for it");
     return bridge;
@@ -606,7 +610,7 @@ void mqb_bridge_on_connected(gpointer data)
         g_autofree char *topic = g_strdup_printf("%s/programmes", c->base_topic);
         mqb_publish_json(bridge, topic, bridge->programmes, TRUE);
     }
-    refresh_programmes(bridge);
+    mqb_bridge_refresh_programmes(bridge);
     GHashTableIter it;
     gpointer value;
     g_hash_table_iter_init(&it, bridge->devices);

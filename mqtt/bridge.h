@@ -58,6 +58,8 @@ JsonNode *mqb_device_state(MqbDevice *dev);
 /* Publishes …/state now or when the rate limit allows (never dropped). */
 void mqb_device_state_changed(MqbDevice *dev);
 MqbDevice *mqb_bridge_find_device(MqbBridge *bridge, const char *id);
+/* Reads massaged's programme list again; publishes it (and discovery) if it changed. */
+void mqb_bridge_refresh_programmes(MqbBridge *bridge);
 
 /* ha-discovery.c */
 void mqb_discovery_publish(MqbDevice *dev);

@@ -359,6 +359,17 @@ static void on_reply(GObject *src, GAsyncResult *res, gpointer data)
         const char *session = NULL;
         g_variant_get(ret, "(&o)", &session);
         result = json_node_init_string(json_node_alloc(), session);
+    } else if (cmd->kind == CMD_REFRESH && g_variant_is_of_type(ret, G_VARIANT_TYPE("(a(ssst))"))) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_array(b);
+        g_autoptr(GVariantIter) it = NULL;
+        g_variant_get(ret, "(a(ssst))", &it);
+        const char *id, *name, *summary;
+        guint64 duration;
+        while (g_variant_iter_next(it, "(&s&s&st)", &id, &name, &summary, &duration))
+            json_builder_add_string_value(b, id);
+        json_builder_end_array(b);
+        result = json_builder_get_root(b);
     } else if (cmd->kind == CMD_STOP_ALL && g_variant_is_of_type(ret, G_VARIANT_TYPE("(a(os))"))) {
         /* Each device and what happened to it, as the daemon says. */
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -407,8 +418,9 @@ void mqb_command_run(MqbCommand *cmd)
         call(cmd, "/org/massaged", "org.massaged.Manager1", "StopAll", NULL);
         return;
     case CMD_REFRESH:
-        reply(cmd, NULL, bridge->programmes);
-        mqb_command_free(cmd);
+        /* The reply carries massaged's list now; the bridge republishes it too. */
+        mqb_bridge_refresh_programmes(bridge);
+        call(cmd, "/org/massaged", "org.massaged.Manager1", "ListProgrammes", NULL);
         return;
     case CMD_CONNECT:
     case CMD_DISCONNECT:
