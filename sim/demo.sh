@@ -3,7 +3,10 @@
 # through the real binaries: a private D-Bus system bus with the project's own
 # policy, massage-sim owning org.bluez, massaged, and massagectl.
 #
-#   sim/demo.sh BUILD_DIR [--programme ID] [--time-scale N]
+#   sim/demo.sh BUILD_DIR [--programme ID] [--time-scale N] [--mqtt]
+#
+# --mqtt: the same through massaged-mqtt and a private mosquitto broker, as a
+# home hub sees it: Home Assistant discovery, a start over MQTT, the events.
 #
 # Leaves no process behind: everything it starts is stopped on exit.
 set -euo pipefail
@@ -12,10 +15,12 @@ shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 programme=demo-hamstring
 scale=2
+mqtt=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--programme) programme=$2; shift 2 ;;
 	--time-scale) scale=$2; shift 2 ;;
+	--mqtt) mqtt=1; shift ;;
 	*) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -79,8 +84,12 @@ say "Connect it"
 ctl connect Theragun
 say "The programme"
 ctl programme plot "$programme"
-say "Play it"
-ctl start "$programme" --follow
+if [ $mqtt = 1 ]; then
+	. "$top/sim/demo-mqtt.sh"
+else
+	say "Play it"
+	ctl start "$programme" --follow
+fi
 say "What the device received"
 frames=$(grep -c '"hex"' "$tmp/device.log" || true)
 last=$(grep '"hex"' "$tmp/device.log" | tail -n1)

@@ -45,6 +45,7 @@ if [ "$configured" != /usr ]; then
 	targets=(massagectl)
 	[ -f "$SOURCE_DIR/daemon/main.c" ] && targets+=(massaged)
 	[ -f "$SOURCE_DIR/sim/CMakeLists.txt" ] && targets+=(massage-sim)
+	[ -f "$SOURCE_DIR/mqtt/CMakeLists.txt" ] && targets+=(massaged-mqtt)
 	if ! cmake -S "$SOURCE_DIR" -B "$build" -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF \
 		-DCMAKE_BUILD_TYPE=Debug >"$TEST_TMP/configure.log" 2>&1 ||
 		! cmake --build "$build" -j2 --target "${targets[@]}" >"$TEST_TMP/build.log" 2>&1; then
@@ -106,6 +107,11 @@ if [ -f "$SOURCE_DIR/sim/CMakeLists.txt" ]; then
 else
 	log "sim/ is not in this tree: /usr/bin/massage-sim not expected"
 fi
+if [ -f "$SOURCE_DIR/mqtt/CMakeLists.txt" ]; then
+	expected+=(/usr/sbin/massaged-mqtt /etc/massaged/mqtt.conf "$unitdir/massaged-mqtt.service"
+		"$sysusersdir/massaged-mqtt.conf" /usr/share/man/man8/massaged-mqtt.8)
+	executables+=(/usr/sbin/massaged-mqtt)
+fi
 for f in "$SOURCE_DIR"/data/programmes/*.programme; do
 	[ -e "$f" ] && expected+=("/usr/share/massaged/programmes/${f##*/}")
 done
@@ -164,6 +170,16 @@ if systemd-analyze verify --man=no --root="$vroot" massaged.service >"$TEST_TMP/
 else
 	fail "systemd-analyze verify --root: the installed unit, no complaints" "$(cat "$TEST_TMP/verify.log")"
 fi
+if [ -f "$SOURCE_DIR/mqtt/CMakeLists.txt" ]; then
+	if systemd-analyze verify --man=no --root="$vroot" massaged-mqtt.service >"$TEST_TMP/verify-mqtt.log" 2>&1 &&
+		! grep -q . "$TEST_TMP/verify-mqtt.log"; then
+		pass "systemd-analyze verify --root: massaged-mqtt.service, no complaints"
+	else
+		fail "systemd-analyze verify --root: massaged-mqtt.service, no complaints" "$(cat "$TEST_TMP/verify-mqtt.log")"
+	fi
+	assert_eq "massaged-mqtt.service's ExecStart is the installed bridge" /usr/sbin/massaged-mqtt \
+		"$(sed -n 's/^ExecStart=//p' "$root$unitdir/massaged-mqtt.service")"
+fi
 # The verify must be able to fail on our unit: a root without the daemon.
 if [ -f "$SOURCE_DIR/daemon/main.c" ]; then
 	rm "$vroot/usr/sbin/massaged"
@@ -190,6 +206,11 @@ mkdir -p "$sroot/etc"
 check "systemd-sysusers --root applies the sysusers entry" systemd-sysusers --root="$sroot" 2>>"$TEST_TMP/check.out"
 assert_contains "user _massaged exists" "_massaged:" "$(cut -d: -f1 "$sroot/etc/passwd" | sed 's/$/:/')"
 assert_contains "group massage exists" "massage:" "$(cut -d: -f1 "$sroot/etc/group" | sed 's/$/:/')"
+if [ -f "$SOURCE_DIR/mqtt/CMakeLists.txt" ]; then
+	assert_contains "user _massaged-mqtt exists" "_massaged-mqtt:" "$(cut -d: -f1 "$sroot/etc/passwd" | sed 's/$/:/')"
+	assert_contains "_massaged-mqtt is in group massage" "_massaged-mqtt" \
+		"$(awk -F: '$1 == "massage" { print $4 }' "$sroot/etc/group")"
+fi
 check "systemd-tmpfiles --root --create applies the tmpfiles entry" \
 	systemd-tmpfiles --root="$sroot" --create "$sroot$tmpfilesdir/massaged.conf"
 uid=$(awk -F: '$1 == "_massaged" { print $3 }' "$sroot/etc/passwd")

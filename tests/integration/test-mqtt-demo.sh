@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# ./dev demo --mqtt's script against this build: it must finish with exit 0,
+# show Home Assistant's discovery, start the programme over MQTT, show the
+# events through "finished: completed", leave the device stopped and no process
+# behind.
+. "$SOURCE_DIR/tests/lib.sh"
+
+spawn demo setsid "$SOURCE_DIR/sim/demo.sh" "$BUILD_DIR" --time-scale 20 --mqtt
+sid=${SPAWNED[demo]}
+own_session() { [ "$(ps -o sid= -p "$sid" | tr -d ' ')" = "$sid" ]; }
+check "the demo runs in a session of its own" wait_until 10 own_session
+check "the demo finishes within 120 s" wait_spawned demo 120
+assert_eq "the demo exits 0" 0 "$SPAWN_RC"
+OUT=$(cat "$TEST_TMP/demo.log")
+assert_contains "the bridge is online" "$ mosquitto_sub -t demo/hub/availability   -> online" "$OUT"
+assert_contains "discovery: the stop button" "homeassistant/button/demo_hub/c0ffee000001_stop/config" "$OUT"
+assert_contains "discovery: the programme select" "homeassistant/select/demo_hub/c0ffee000001_programme/config" "$OUT"
+assert_contains "the start is answered" "reply start: ok" "$OUT"
+assert_contains "a started event" "event started" "$OUT"
+assert_contains "step events" "event step-changed 2" "$OUT"
+assert_contains "the programme completes" "event finished: completed" "$OUT"
+assert_contains "the device is stopped at the end" "The device was stopped at the end." "$OUT"
+left=$(ps -o pid=,args= -s "$sid" || true)
+assert_eq "no demo process is left behind" "" "$left"
+[ "$TESTS_FAILED" -eq 0 ] || cat "$TEST_TMP/demo.log" >&2
+finish
