@@ -78,6 +78,19 @@ check "postinst: the user exists before its directories are created" test "${use
 assert_contains "postinst: the unit is enabled" "deb-systemd-helper enable 'massaged.service'" "$postinst"
 assert_contains "postrm: purge removes the state directory" "rm -rf /var/lib/massaged" "$(cat "$ctl/postrm")"
 
+# massaged-mqtt needs a broker configured first: its user is created, its
+# unit is neither enabled nor started.
+mctl=$TEST_TMP/control-mqtt
+dpkg-deb -e "$(ls "$out"/massaged-mqtt_*.deb | head -n1)" "$mctl"
+mpostinst=$(cat "$mctl/postinst" 2>/dev/null)
+assert_contains "massaged-mqtt postinst: systemd-sysusers creates its user" "systemd-sysusers" "$mpostinst"
+# dh_installsystemd --no-enable: enabled again on upgrade only if the admin had enabled it.
+assert_contains "massaged-mqtt postinst: the unit is not enabled at install" \
+	"if deb-systemd-helper debian-installed 'massaged-mqtt.service'" "$mpostinst"
+assert_not_contains "massaged-mqtt postinst: the unit is not started" "deb-systemd-invoke start" "$mpostinst"
+assert_contains "massaged-mqtt: /etc/massaged/mqtt.conf is a conffile" "/etc/massaged/mqtt.conf" \
+	"$(cat "$mctl/conffiles" 2>/dev/null)"
+
 # --- the extracted package ---------------------------------------------------------
 root=$TEST_TMP/root
 dpkg-deb -x "$deb" "$root"
@@ -91,12 +104,15 @@ for u in /lib/systemd/system/* /usr/lib/systemd/system/*; do
 	[ -e "$vroot/lib/systemd/system/${u##*/}" ] || [ -e "$vroot/usr/lib/systemd/system/${u##*/}" ] ||
 		cp -a "$u" "$vroot/usr/lib/systemd/system/"
 done
-if systemd-analyze verify --man=no --root="$vroot" massaged.service >"$TEST_TMP/verify.log" 2>&1 &&
-	! grep -q . "$TEST_TMP/verify.log"; then
-	pass "systemd-analyze verify: the packaged unit, no complaints"
-else
-	fail "systemd-analyze verify: the packaged unit, no complaints" "$(cat "$TEST_TMP/verify.log")"
-fi
+dpkg-deb -x "$(ls "$out"/massaged-mqtt_*.deb | head -n1)" "$vroot"
+for u in massaged.service massaged-mqtt.service; do
+	if systemd-analyze verify --man=no --root="$vroot" "$u" >"$TEST_TMP/verify.log" 2>&1 &&
+		! grep -q . "$TEST_TMP/verify.log"; then
+		pass "systemd-analyze verify: the packaged $u, no complaints"
+	else
+		fail "systemd-analyze verify: the packaged $u, no complaints" "$(cat "$TEST_TMP/verify.log")"
+	fi
+done
 for f in "$root"/usr/share/dbus-1/system.d/*.conf; do
 	check "xmllint: ${f##*/} is well-formed" xmllint --noout "$f"
 done
@@ -115,7 +131,9 @@ else
 	check "xmllint: org.massaged.policy is well-formed" xmllint --noout "$policy"
 fi
 # Every action the daemon asks about (daemon/authority.h) is declared.
-for a in $(sed -n 's/^#define MSD_ACTION_[A-Z_]* "\(.*\)"/\1/p' "$SOURCE_DIR/daemon/authority.h"); do
+actions=$(sed -n 's/^#define MSD_ACTION_[A-Z_]* *"\(.*\)"/\1/p' "$SOURCE_DIR/daemon/authority.h")
+check "daemon/authority.h names polkit actions" test -n "$actions"
+for a in $actions; do
 	check "the polkit policy declares $a" xmllint --xpath "//action[@id='$a']" "$policy"
 done
 
