@@ -60,7 +60,9 @@ static int lookup_error(const GError *error, const char **hint)
         return MCTL_EXIT_UNREACHABLE;
     }
     if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
-        *hint = error_table[7].hint;
+        for (gsize i = 0; i < G_N_ELEMENTS(error_table); i++)
+            if (g_str_equal(error_table[i].dbus_name, "org.freedesktop.DBus.Error.AccessDenied"))
+                *hint = error_table[i].hint;
         return MCTL_EXIT_PERMISSION;
     }
     return MCTL_EXIT_FAILURE;
@@ -78,9 +80,10 @@ int mctl_fail_dbus(MctlContext *ctx, const GError *error, const char *what)
     int code = lookup_error(error, &hint);
     g_autoptr(GError) copy = g_error_copy(error);
     g_dbus_error_strip_remote_error(copy);
+    const char *message = copy->message;
     if (what)
-        return mctl_fail(ctx, code, hint, "%s: %s", what, copy->message);
-    return mctl_fail(ctx, code, hint, "%s", copy->message);
+        return mctl_fail(ctx, code, hint, "%s: %s", what, message);
+    return mctl_fail(ctx, code, hint, "%s", message);
 }
 
 MctlClient *mctl_client_new(MctlContext *ctx, int *rc)

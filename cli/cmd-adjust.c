@@ -10,11 +10,12 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
 {
     /* Not GOption: "-10" must stay a value, not become an unknown option. */
     if (mctl_want_help(argc, argv)) {
-        printf("Usage: %s adjust +N|-N|N [DEV]\n\n"
-               "Scales the playing programme's intensities: +N/-N move the scale by N\n"
-               "percentage points, N sets it (%d..%d; 100 = as written). A move past either\n"
-               "end stops there and says so. Rises are still limited by the safety ramp limit.\n",
-               ctx->prog, MCTL_SCALE_MIN, MCTL_SCALE_MAX);
+        g_autofree char *summary = g_strdup_printf(
+            "Scales the playing programme's intensities: +N/-N move the scale by N percentage "
+            "points, N sets it (%d..%d; 100 = as written). A move past either end stops there "
+            "and says so. Rises are still limited by the safety ramp limit.",
+            MCTL_SCALE_MIN, MCTL_SCALE_MAX);
+        mctl_print_command_help(ctx, "adjust", "+N|-N|N [DEV]", summary, NULL, stdout);
         return MCTL_EXIT_OK;
     }
     if (argc < 2 || argc > 3)

@@ -36,17 +36,6 @@ typedef struct {
     double time_scale;
 } Follow;
 
-int mctl_exit_for_finish_reason(const char *reason)
-{
-    if (g_strcmp0(reason, "completed") == 0)
-        return MCTL_EXIT_OK;
-    if (g_strcmp0(reason, "device-lost") == 0)
-        return MCTL_EXIT_NOT_CONNECTED;
-    if (g_strcmp0(reason, "error") == 0)
-        return MCTL_EXIT_FAILURE;
-    return MCTL_EXIT_INTERRUPTED; /* stopped, caller-vanished, shutdown */
-}
-
 int mctl_exit_for_wait_outcome(const char *outcome)
 {
     if (g_strcmp0(outcome, "completed") == 0)
@@ -550,11 +539,8 @@ static int run_session(MctlContext *ctx, MctlClient *client, const char *session
     g_signal_handler_disconnect(s, h2);
     g_signal_handler_disconnect(s, h3);
     g_signal_handler_disconnect(client->objects, h4);
-    int rc = f.interrupted ? MCTL_EXIT_INTERRUPTED
-             : wait_only   ? mctl_exit_for_wait_outcome(f.finish_reason)
-             : g_strcmp0(f.finish_reason, "daemon-vanished") == 0
-                 ? MCTL_EXIT_UNREACHABLE
-                 : mctl_exit_for_finish_reason(f.finish_reason);
+    /* --follow and --wait share one code per outcome; only Ctrl-C is 9. */
+    int rc = f.interrupted ? MCTL_EXIT_INTERRUPTED : mctl_exit_for_wait_outcome(f.finish_reason);
     g_clear_pointer(&f.timeline, mp_timeline_free);
     g_free(f.finish_reason);
     g_free(f.finish_detail);

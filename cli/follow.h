@@ -18,8 +18,6 @@ int mctl_follow_session(MctlContext *ctx, MctlClient *client, const char *sessio
  * mctl_exit_for_wait_outcome(). */
 int mctl_wait_session(MctlContext *ctx, MctlClient *client, const char *session_path);
 
-/* Exit code for a Finished reason (--follow). */
-int mctl_exit_for_finish_reason(const char *reason);
 /* Exit code per outcome for --wait: completed 0, stopped 10, device-lost 11,
  * error 12, shutdown (or the daemon gone) 13. */
 int mctl_exit_for_wait_outcome(const char *outcome);

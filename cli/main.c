@@ -15,7 +15,7 @@ static const MctlCommand commands[] = {
     {"connect", "DEV", "Connect a device", mctl_cmd_connect},
     {"disconnect", "[DEV]", "Stop and disconnect a device", mctl_cmd_disconnect},
     {"info", "[DEV]", "Show one device", mctl_cmd_info},
-    {"start", "PROGRAMME [--device DEV] [--follow]", "Play a programme", mctl_cmd_start},
+    {"start", "PROGRAMME [OPTIONS]", "Play a programme on a device", mctl_cmd_start},
     {"pause", "[DEV]", "Pause the session", mctl_cmd_pause},
     {"resume", "[DEV]", "Resume the session", mctl_cmd_resume},
     {"next", "[DEV]", "Skip to the next step", mctl_cmd_next},
@@ -41,15 +41,22 @@ static void print_help(MctlContext *ctx, FILE *out)
             "Usage: %s [OPTIONS] COMMAND [ARGS]\n\n"
             "Controls massage devices through massaged.\n\n"
             "Options:\n"
-            "  --json              machine-readable output: one JSON object per result\n"
-            "  --data-dir DIR      built-in programmes and devices (default %s)\n"
-            "  --device-dir DIR    extra *.device files (default %s/devices)\n"
-            "  --version           print the version\n"
-            "  -h, --help          this help; COMMAND --help for a command's\n\n",
+            "  --json              Machine-readable output: one JSON object per result\n"
+            "                      (docs/json.md)\n"
+            "  --data-dir DIR      Built-in programmes and devices\n"
+            "                      (default %s)\n"
+            "  --device-dir DIR    Extra *.device files\n"
+            "                      (default %s/devices)\n"
+            "  --version           Print the version\n"
+            "  -h, --help          Show this help\n\n",
             ctx->prog, MASSAGED_DATADIR, MASSAGED_SYSCONFDIR);
-    mctl_print_table_help(ctx, NULL, commands, out);
-    fprintf(out, "\nExit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not connected, 5 busy,\n"
-                 "6 invalid input, 7 daemon unreachable, 8 permission denied, 9 interrupted.\n");
+    mctl_print_command_rows(commands, out);
+    fprintf(out,
+            "\nRun '%s COMMAND --help' for a command's options.\n\n"
+            "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not connected, 5 busy,\n"
+            "6 invalid input, 7 daemon unreachable, 8 permission denied, 9 interrupted;\n"
+            "start --wait and --follow: 10 stopped, 11 device lost, 12 error, 13 shutdown.\n",
+            ctx->prog);
 }
 
 /* Takes the value of "--opt VALUE" or "--opt=VALUE" at argv[*i]. */
@@ -121,6 +128,9 @@ int main(int argc, char **argv)
         /* Plain `massagectl` shows the status, as systemctl and bluetoothctl users expect. */
         char *status_argv[] = {"status", NULL};
         rc = mctl_cmd_status(&ctx, 1, status_argv);
+    } else if (g_str_equal(argv[i], "help")) {
+        print_help(&ctx, stdout);
+        rc = MCTL_EXIT_OK;
     } else {
         /* Re-use the table runner with argv[i-1] standing for the program. */
         rc = mctl_run_table(&ctx, NULL, commands, argc - i + 1, argv + i - 1);

@@ -23,8 +23,8 @@ typedef enum {
     MCTL_EXIT_INTERRUPTED = 9,   /* stopped by Ctrl-C during --follow */
     /* start --wait: how the session ended, one code per outcome
      * (completed is 0; caller-vanished cannot happen: --wait never attaches) */
-    MCTL_EXIT_STOPPED = 10,     /* someone stopped it (Stop, StopAll, massagectl stop) */
-    MCTL_EXIT_DEVICE_LOST = 11, /* the device did not come back within the reconnect window */
+    MCTL_EXIT_STOPPED = 10,       /* someone stopped it (Stop, StopAll, massagectl stop) */
+    MCTL_EXIT_DEVICE_LOST = 11,   /* the device did not come back within the reconnect window */
     MCTL_EXIT_SESSION_ERROR = 12, /* it ended in an error (the detail says which) */
     MCTL_EXIT_SHUTDOWN = 13,      /* massaged shut down (or went away) during it */
 } MctlExit;
@@ -84,8 +84,13 @@ int mctl_cmd_client(MctlContext *ctx, int argc, char **argv); /* cmd-client.c */
 /* Runs a sub-command table: argv[0] is the parent, argv[1] the sub-command. */
 int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *table, int argc,
                    char **argv);
+/* Help, one style everywhere (cli/help.c): a sub-command table's, the rows
+ * of a command table, and one command's usage, description and options. */
 void mctl_print_table_help(MctlContext *ctx, const char *parent, const MctlCommand *table,
                            FILE *out);
+void mctl_print_command_rows(const MctlCommand *table, FILE *out);
+void mctl_print_command_help(MctlContext *ctx, const char *command, const char *params,
+                             const char *summary, const GOptionEntry *entries, FILE *out);
 
 /* Errors: one line, "massagectl: what went wrong", then what to do if known.
  * With --json, {"error": {"code": N, "name": "...", "message": "..."}} on stdout. */

@@ -5,6 +5,7 @@
 
 #include "cli/massagectl.h"
 #include "protocol/mp-error.h"
+#include "protocol/suggest.h"
 
 static const char *const exit_names[] = {
     [MCTL_EXIT_OK] = "ok",
@@ -120,17 +121,6 @@ gboolean mctl_want_help(int argc, char **argv)
     return FALSE;
 }
 
-void mctl_print_table_help(MctlContext *ctx, const char *parent, const MctlCommand *table,
-                           FILE *out)
-{
-    fprintf(out, "Usage: %s %s%sCOMMAND [ARGS]\n\nCommands:\n", ctx->prog, parent ? parent : "",
-            parent ? " " : "");
-    for (const MctlCommand *c = table; c->name; c++) {
-        g_autofree char *left = g_strdup_printf("%s %s", c->name, c->usage ? c->usage : "");
-        fprintf(out, "  %-34s %s\n", left, c->summary);
-    }
-}
-
 int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *table, int argc,
                    char **argv)
 {
@@ -143,8 +133,17 @@ int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *tabl
         if (g_str_equal(c->name, argv[1]))
             return c->run(ctx, argc - 1, argv + 1);
     }
-    g_autofree char *hint = g_strdup_printf("Run '%s %s --help' for the list of commands.",
-                                            ctx->prog, parent ? parent : "");
+    /* A slip of the keyboard gets the command it was meant to be. */
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    for (const MctlCommand *c = table; c->name; c++)
+        g_ptr_array_add(names, (gpointer)c->name);
+    g_ptr_array_add(names, NULL);
+    const char *guess = mp_suggest(argv[1], (const char *const *)names->pdata);
+    g_autofree char *where =
+        parent ? g_strdup_printf("%s %s", ctx->prog, parent) : g_strdup(ctx->prog);
+    g_autofree char *hint =
+        guess ? g_strdup_printf("Did you mean '%s %s'?", where, guess)
+              : g_strdup_printf("Run '%s --help' for the list of commands.", where);
     return mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "unknown command '%s%s%s'", parent ? parent : "",
                      parent ? " " : "", argv[1]);
 }
@@ -158,11 +157,7 @@ gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOp
     if (entries)
         g_option_context_add_main_entries(oc, entries, NULL);
     if (mctl_want_help(*argc, *argv)) {
-        /* GOption names the program after g_get_prgname(): name the command too. */
-        g_autofree char *prgname = g_strdup_printf("%s %s", ctx->prog, (*argv)[0]);
-        g_set_prgname(prgname);
-        g_autofree char *help = g_option_context_get_help(oc, TRUE, NULL);
-        printf("%s", help);
+        mctl_print_command_help(ctx, (*argv)[0], params, summary, entries, stdout);
         *rc = MCTL_EXIT_OK;
         return FALSE;
     }

@@ -129,8 +129,13 @@ static void on_polkit_answer(GObject *source, GAsyncResult *res, gpointer user_d
     g_autoptr(PolkitAuthorizationResult) result =
         polkit_authority_check_authorization_finish(POLKIT_AUTHORITY(source), res, &error);
     if (!result) {
+        /* The caller reads this; the D-Bus error name is for the log. */
+        msd_warning("polkit: checking %s: %s", c->action, error->message);
+        g_dbus_error_strip_remote_error(error);
+        gboolean absent = g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+                          g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER);
         deny(c, "Not authorized: polkit could not be asked about %s (%s)", c->action,
-             error->message);
+             absent ? "polkit is not running" : error->message);
         return;
     }
     if (polkit_authorization_result_get_is_authorized(result)) {

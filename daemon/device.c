@@ -388,8 +388,9 @@ void msd_device_send(MsdDevice *dev, const MpCommand *cmd, MsdWriteDone done, gp
     if (ok) {
         done(dev, NULL, user_data);
     } else {
+        g_autofree char *label = msd_device_describe(dev);
         g_autoptr(GError) e =
-            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", dev->address);
+            g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED, "%s is not connected", label);
         done(dev, e, user_data);
     }
 }
@@ -776,9 +777,12 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
                                               cap);
         return TRUE;
     }
+    g_autofree char *label = msd_device_describe(dev);
     if (dev->session) {
-        g_dbus_method_invocation_return_error_literal(
-            inv, MSD_ERROR, MSD_ERROR_BUSY, "a session is playing on this device; use Adjust");
+        g_dbus_method_invocation_return_error(
+            inv, MSD_ERROR, MSD_ERROR_BUSY,
+            "%s is playing programme \"%s\"; change its intensity with adjust (Session1.Adjust)",
+            label, msd_session_get_programme_id(dev->session));
         return TRUE;
     }
     /* Never set moving before the stop recovery owes it went out. */
@@ -787,12 +791,12 @@ static gboolean handle_set_intensity(MsdDevice1 *skel, GDBusMethodInvocation *in
             inv, MSD_ERROR, MSD_ERROR_BUSY,
             "%s may still be running from before massaged restarted and has not been stopped "
             "yet; stop it first (massagectl stop)",
-            dev->address);
+            label);
         return TRUE;
     }
     if (!msd_device_is_ready(dev)) {
         g_dbus_method_invocation_return_error(inv, MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
-                                              "%s is not connected", dev->address);
+                                              "%s is not connected", label);
         return TRUE;
     }
     if (pct <= 0) {
@@ -840,7 +844,7 @@ static void reach_op_free(ReachOp *op)
     g_free(op);
 }
 
-static char *device_label(MsdDevice *dev)
+char *msd_device_describe(MsdDevice *dev)
 {
     const char *name = msd_device1_get_name(dev->skel);
     if (name && *name && g_strcmp0(name, dev->address) != 0)
@@ -851,7 +855,7 @@ static char *device_label(MsdDevice *dev)
 static void reach_finish(MsdDevice *dev, ReachOp *op, const GError *error)
 {
     if (error && dev) {
-        g_autofree char *label = device_label(dev);
+        g_autofree char *label = msd_device_describe(dev);
         g_autoptr(GError) e = g_error_new(MSD_ERROR, MSD_ERROR_NOT_CONNECTED,
                                           "could not stop %s: %s", label, error->message);
         msd_dev_warning(dev->address, "%s", e->message);

@@ -40,6 +40,9 @@ void msd_device_free(MsdDevice *device);
 
 const char *msd_device_get_path(MsdDevice *device);    /* ours: /org/massaged/hci0/dev_... */
 const char *msd_device_get_address(MsdDevice *device); /* "AA:BB:CC:DD:EE:FF" */
+/* How messages name a device to a person: "Theragun (AA:BB:…)", or the
+ * address when it has no name. Never an object path. */
+char *msd_device_describe(MsdDevice *device);
 MpDriver *msd_device_get_driver(MsdDevice *device);
 MsdDeviceState msd_device_get_state(MsdDevice *device);
 gboolean msd_device_is_ready(MsdDevice *device); /* ready or running */

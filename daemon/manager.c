@@ -399,10 +399,12 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
                                               device_path);
         return TRUE;
     }
+    g_autofree char *label = msd_device_describe(dev);
     if (msd_device_get_session(dev)) {
         g_dbus_method_invocation_return_error(
-            inv, MSD_ERROR, MSD_ERROR_BUSY, "%s is already playing %s", msd_device_get_address(dev),
-            msd_session_get_path(msd_device_get_session(dev)));
+            inv, MSD_ERROR, MSD_ERROR_BUSY,
+            "%s is already playing programme \"%s\"; stop it first (massagectl stop)", label,
+            msd_session_get_programme_id(msd_device_get_session(dev)));
         return TRUE;
     }
     /* Never set moving before the stop recovery owes it went out. */
@@ -413,13 +415,13 @@ static gboolean handle_start(MsdManager1 *m, GDBusMethodInvocation *inv, const c
                 inv, MSD_ERROR, MSD_ERROR_BUSY,
                 "%s may still be running: the last massaged ended without stopping it, and it "
                 "could not be stopped since; stop it first (massagectl stop)",
-                addr);
+                label);
         else
             g_dbus_method_invocation_return_error(
                 inv, MSD_ERROR, MSD_ERROR_BUSY,
                 "%s is being stopped: the last massaged ended without stopping it; try again "
                 "once it has stopped",
-                addr);
+                label);
         return TRUE;
     }
     MsdProgrammeEntry *e = msd_programme_store_lookup(d->store, programme_id, &error);
@@ -475,10 +477,9 @@ static gboolean is_address(const char *s)
 static gboolean parse_history_filter(GVariant *filter, MsdHistoryFilter *f, char **since,
                                      char **until, char **address, GError **error)
 {
-    static const char *const outcomes[] = {"running",         "completed", "stopped",
-                                           "device-lost",     "caller-vanished",
-                                           "shutdown",        "error",     "interrupted",
-                                           NULL};
+    static const char *const outcomes[] = {"running",     "completed",       "stopped",
+                                           "device-lost", "caller-vanished", "shutdown",
+                                           "error",       "interrupted",     NULL};
     static const char *const string_keys[] = {"since",  "until",   "device", "programme",
                                               "client", "outcome", NULL};
     GVariantIter it;
@@ -490,7 +491,8 @@ static gboolean parse_history_filter(GVariant *filter, MsdHistoryFilter *f, char
         if (g_str_equal(key, "limit")) {
             if (!g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
                 g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
-                            "filter \"limit\" has type %s; expected u", g_variant_get_type_string(v));
+                            "filter \"limit\" has type %s; expected u",
+                            g_variant_get_type_string(v));
                 return FALSE;
             }
             f->limit = g_variant_get_uint32(v);

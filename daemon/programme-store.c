@@ -11,6 +11,7 @@
 #include "daemon/excerpt.h"
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
+#include "protocol/suggest.h"
 #include "protocol/timeline.h"
 
 struct _MsdProgrammeStore {
@@ -267,7 +268,15 @@ MsdProgrammeEntry *msd_programme_store_lookup(MsdProgrammeStore *store, const ch
     MsdProgrammeEntry *e = g_hash_table_lookup(store->by_id, id);
     if (!e) {
         g_autofree char *quoted = msd_excerpt(id);
-        g_set_error(error, MSD_ERROR, MSD_ERROR_NOT_FOUND, "no programme \"%s\"", quoted);
+        /* A slip of the keyboard gets the id it was meant to be. */
+        g_autofree const char **ids =
+            (const char **)g_hash_table_get_keys_as_array(store->by_id, NULL);
+        const char *guess = mp_suggest(id, ids);
+        if (guess)
+            g_set_error(error, MSD_ERROR, MSD_ERROR_NOT_FOUND,
+                        "no programme \"%s\"; did you mean \"%s\"?", quoted, guess);
+        else
+            g_set_error(error, MSD_ERROR, MSD_ERROR_NOT_FOUND, "no programme \"%s\"", quoted);
     }
     return e;
 }

@@ -683,10 +683,10 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     MpProgramme *p = entry->programme;
     MpDriver *drv = msd_device_get_driver(device);
     if (p->kind != MP_KIND_ANY && p->kind != drv->kind) {
+        g_autofree char *label = msd_device_describe(device);
         g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_PROGRAMME,
                     "programme \"%s\" is for %s devices; %s is a %s device", entry->id,
-                    mp_device_kind_to_string(p->kind), msd_device_get_address(device),
-                    mp_device_kind_to_string(drv->kind));
+                    mp_device_kind_to_string(p->kind), label, mp_device_kind_to_string(drv->kind));
         return NULL;
     }
     g_autoptr(MpTimeline) timeline = mp_timeline_new(p);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "protocol/programme.h"
+#include "protocol/suggest.h"
 
 G_BEGIN_DECLS
 
@@ -14,9 +15,6 @@ void mp_step_free(MpStep *step);
 void mp_diag_add(GPtrArray *diagnostics, MpSeverity severity, const char *source, guint line,
                  const char *group, const char *key, const char *format, ...) G_GNUC_PRINTF(7, 8);
 
-/* The candidate closest to `word` by edit distance (case-insensitive), or
- * NULL if none is close enough to be a plausible typo. */
-const char *mp_suggest(const char *word, const char *const *candidates);
 
 /* Parser that always returns the programme it could build: steps with an
  * error in them are left out, `*had_errors` says whether anything failed.

@@ -54,6 +54,17 @@ Zone=distal
 Duration=30s
 Intensity=30%
 PROG
+cat >"$MSD_DATA/programmes/percussive.programme" <<'PROG'
+[Programme]
+Name=Percussion only
+Kind=percussion
+
+[Step only]
+Muscle=hamstrings
+Zone=mid
+Duration=20s
+Intensity=20%
+PROG
 start_massaged --time-scale 5 || exit 1
 
 # --- status, scan, devices
@@ -109,6 +120,14 @@ assert_eq "start: exit 0" 0 "$RC"
 assert_contains "start: says how to stop" "massagectl stop" "$OUT"
 run start long
 assert_eq "start on a busy device: exit 5" 5 "$RC"
+assert_contains "busy: names the device and what it plays" \
+	"Pulse One ($A) is already playing programme \"long\"" "$ERR"
+assert_not_contains "busy: no D-Bus object paths" "/org/massaged" "$ERR"
+run start percussive --device "$B"
+assert_eq "a percussion programme on a vibration device: exit 6" 6 "$RC"
+assert_contains "kind mismatch: names the device and its kind" \
+	"LVS-Buzz ($B) is a vibration device" "$ERR"
+assert_not_contains "kind mismatch: no D-Bus object paths" "/org/massaged" "$ERR"
 run pause
 assert_eq "pause" "0 Paused" "$RC ${OUT%%:*}"
 check "paused" wait_prop 3 "$(devpath $A)" Device1 State '"ready"'
@@ -259,6 +278,8 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	assert_eq "nobody: connect refused with exit 8" 8 "$RC"
 	assert_contains "nobody: told about the group" "group 'massage'" "$OUT"
 	assert_contains "nobody: told about the polkit action" "org.massaged.control" "$OUT"
+	assert_eq "nobody: one line of error and one of hint, no bus internals" 2 "$(wc -l <<<"$OUT")"
+	assert_not_contains "nobody: no D-Bus error names" "org.freedesktop" "$OUT"
 	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" stop 2>&1) && RC=0 || RC=$?
 	assert_eq "nobody: may stop (a stop is never refused)" 0 "$RC"
 	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$M" --json devices 2>&1) && RC=0 || RC=$?

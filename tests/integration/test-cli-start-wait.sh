@@ -105,6 +105,15 @@ wait $w
 assert_eq "--wait, stopped by someone: exit 10" 10 "$?"
 assert_contains "it says who stopped it" "finished: stopped" "$(cat "$TEST_TMP/wait1.out")"
 
+# --- --follow: stopped from another shell has its own code, not Ctrl-C's 9
+check "B idle before --follow" wait_prop 3 "$DB" Device1 Session '"/"'
+"$M" start long --device $B --follow --no-caution >"$TEST_TMP/follow1.out" 2>&1 &
+w=$!
+check "B plays under --follow" wait_until 10 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$DB' org.massaged.Device1 Session | jq -r .data)\" != / ]"
+check "stopped from another shell" "$M" stop $B
+wait $w
+assert_eq "--follow, stopped by someone: exit 10 (not 9, which is Ctrl-C)" 10 "$?"
+
 # --- --wait: SIGINT ends the command, not the session
 check "B idle" wait_prop 3 "$DB" Device1 Session '"/"'
 "$M" start long --device $B --wait --no-caution >"$TEST_TMP/wait2.out" 2>&1 &
