@@ -76,8 +76,16 @@ int mctl_exit_for_dbus_error(const GError *error)
 
 int mctl_fail_dbus(MctlContext *ctx, const GError *error, const char *what)
 {
+    return mctl_fail_dbus_hint(ctx, error, what, NULL);
+}
+
+int mctl_fail_dbus_hint(MctlContext *ctx, const GError *error, const char *what,
+                        const char *own_hint)
+{
     const char *hint;
     int code = lookup_error(error, &hint);
+    if (own_hint)
+        hint = own_hint;
     g_autoptr(GError) copy = g_error_copy(error);
     g_dbus_error_strip_remote_error(copy);
     const char *message = copy->message;

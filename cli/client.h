@@ -39,6 +39,10 @@ int mctl_exit_for_dbus_error(const GError *error);
 /* Prints a D-Bus error as one line with the remote error name stripped and a
  * hint where one helps; returns the exit code. */
 int mctl_fail_dbus(MctlContext *ctx, const GError *error, const char *what);
+/* The same with the command's own hint in place of the table's (where the
+ * table's advice would be wrong, e.g. "connect first" after a connect). */
+int mctl_fail_dbus_hint(MctlContext *ctx, const GError *error, const char *what,
+                        const char *own_hint);
 
 /* Reads every property of the proxy's object again, so what a command prints
  * after its action is the state after it (cli/proxy-refresh.c). */

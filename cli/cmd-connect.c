@@ -20,7 +20,11 @@ int mctl_cmd_connect(MctlContext *ctx, int argc, char **argv)
     g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(d), 60000);
     if (!msd_device1_call_connect_sync(d, NULL, &error)) {
         g_autofree char *what = g_strdup_printf("cannot connect %s", msd_device1_get_name(d));
-        return mctl_fail_dbus(ctx, error, what);
+        return mctl_fail_dbus_hint(ctx, error, what,
+                                   mctl_exit_for_dbus_error(error) == MCTL_EXIT_NOT_CONNECTED
+                                       ? "Check that it is switched on, near, and not connected to "
+                                         "a phone; then try again."
+                                       : NULL);
     }
     /* The state after the action, not the cache from before it. */
     if (!mctl_proxy_refresh(G_DBUS_PROXY(d), &error))

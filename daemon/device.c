@@ -701,10 +701,15 @@ static void on_connect_method(GObject *src, GAsyncResult *res, gpointer user_dat
     MsdDevice *dev = (MsdDevice *)src;
     (void)dev;
     g_autoptr(GError) error = NULL;
-    if (!g_task_propagate_boolean(G_TASK(res), &error))
+    if (!g_task_propagate_boolean(G_TASK(res), &error)) {
+        /* Why a connect failed, in words a person can act on. */
+        g_autofree char *words = msd_error_in_words(error->message);
+        g_free(error->message);
+        error->message = g_steal_pointer(&words);
         msd_error_return(inv, error);
-    else
+    } else {
         g_dbus_method_invocation_return_value(inv, NULL);
+    }
 }
 
 static gboolean handle_connect(MsdDevice1 *skel, GDBusMethodInvocation *inv, gpointer user_data)

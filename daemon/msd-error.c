@@ -102,20 +102,28 @@ static const struct {
     {"le-connection-gatt-browsing", "the device's services could not be read"},
 };
 
-const char *msd_error_bluez_words(const char *text)
+static gssize bluez_words_index(const char *text)
 {
     if (!text)
-        return NULL;
+        return -1;
     for (gsize i = 0; i < G_N_ELEMENTS(bluez_words); i++)
         if (strstr(text, bluez_words[i].token))
-            return bluez_words[i].words;
-    return NULL;
+            return (gssize)i;
+    return -1;
+}
+
+const char *msd_error_bluez_words(const char *text)
+{
+    gssize i = bluez_words_index(text);
+    return i < 0 ? NULL : bluez_words[i].words;
 }
 
 char *msd_error_in_words(const char *text)
 {
-    const char *words = msd_error_bluez_words(text);
-    if (!words)
+    gssize i = bluez_words_index(text);
+    if (i < 0)
         return g_strdup(text ? text : "");
-    return g_strdup_printf("%s (%s)", words, text);
+    /* The words for a person; bluetoothd's own token for whoever digs
+     * (D-Bus error names and method names are neither). */
+    return g_strdup_printf("%s (bluetoothd: %s)", bluez_words[i].words, bluez_words[i].token);
 }

@@ -68,6 +68,11 @@ run "$M" --json start short --device $A --no-caution
 assert_exit "--json: exit 4 as well" 4
 assert_eq "--json: the error object names it" "not-connected" "$(jq -r .error.name <<<"$RUN_OUT")"
 assert_contains "--json: the message says why" "switched off" "$(jq -r .error.message <<<"$RUN_OUT")"
+run "$M" connect $A
+assert_exit "connect a powered-off device: exit 4" 4
+assert_contains "connect: why, in words" "switched off, out of reach" "$RUN_ERR"
+assert_not_contains "connect: no D-Bus error name" "org.bluez.Error" "$RUN_ERR"
+assert_not_contains "connect: no advice to connect first" "Connect the device first" "$RUN_ERR"
 check "A is switched on again" sim_call SetPowered sb "$A" true
 
 # --- a start that returns once the device plays
