@@ -130,7 +130,8 @@ assert_contains "refused connect: NotConnected" "org.massaged.Error.NotConnected
 # refusal before refusing: both are in the log by now.
 assert_eq "a failed connect is retried once (two attempts)" 2 \
 	"$(simlog "select(.dev==\"$A\" and .event==\"connect-failed\" and .t_ns > $mark)" | wc -l)"
-assert_contains "... naming BlueZ's error" "org.bluez.Error" "$err"
+assert_contains "... naming the cause in words, with bluetoothd's token" "switched off, out of reach" "$err"
+assert_contains "... and the token" "(bluetoothd: le-connection-abort-by-local)" "$err"
 check "SetRefuseConnect false" sim_call SetRefuseConnect sb "$A" false
 check "Connect works again" msd_call "$(devpath $A)" Device1 Connect
 
