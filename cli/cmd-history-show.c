@@ -21,8 +21,9 @@ int mctl_cmd_history_show(MctlContext *ctx, int argc, char **argv)
     if (!msd_manager1_call_get_history_entry_sync(c->manager, (gint64)id, &row, NULL, &error))
         return mctl_fail_dbus(ctx, error, NULL);
     if (ctx->json) {
-        g_autoptr(JsonNode) n = json_gvariant_serialize(row);
-        mctl_print_json(n);
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        mctl_history_entry_json(b, row);
+        mctl_print_json_builder(b);
         return MCTL_EXIT_OK;
     }
     for (guint i = 0; mctl_history_columns[i]; i++) {

@@ -26,8 +26,17 @@ static int history_list(MctlContext *ctx, int argc, char **argv)
     if (!rows)
         return rc;
     if (ctx->json) {
-        g_autoptr(JsonNode) n = json_gvariant_serialize(rows);
-        mctl_print_json(n);
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "sessions");
+        json_builder_begin_array(b);
+        for (gsize i = 0; i < g_variant_n_children(rows); i++) {
+            g_autoptr(GVariant) row = g_variant_get_child_value(rows, i);
+            mctl_history_entry_json(b, row);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
         return MCTL_EXIT_OK;
     }
     gsize n = g_variant_n_children(rows);

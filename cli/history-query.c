@@ -102,3 +102,28 @@ char *mctl_history_field(GVariant *row, const char *column)
     }
     return g_variant_print(v, FALSE);
 }
+
+/* The JSON names of the columns (docs/json.md): a device is "device" (its
+ * address) and a programme "programme" (its id), as in every other object. */
+static const char *json_name(const char *column)
+{
+    if (g_str_equal(column, "device_address"))
+        return "device";
+    if (g_str_equal(column, "programme_id"))
+        return "programme";
+    return column;
+}
+
+void mctl_history_entry_json(JsonBuilder *b, GVariant *row)
+{
+    json_builder_begin_object(b);
+    for (guint i = 0; mctl_history_columns[i]; i++) {
+        json_builder_set_member_name(b, json_name(mctl_history_columns[i]));
+        g_autoptr(GVariant) v = g_variant_lookup_value(row, mctl_history_columns[i], NULL);
+        if (v)
+            json_builder_add_value(b, json_gvariant_serialize(v));
+        else
+            json_builder_add_null_value(b); /* absent is null, every member always there */
+    }
+    json_builder_end_object(b);
+}

@@ -27,5 +27,8 @@ GVariant *mctl_history_query(MctlContext *ctx, MctlClient *c, MctlHistoryFilter 
 extern const char *const mctl_history_columns[];
 /* A column's value as text ("" when absent). */
 char *mctl_history_field(GVariant *row, const char *column);
+/* One row as the history-entry JSON object (docs/json.md): every column,
+ * null when absent. */
+void mctl_history_entry_json(JsonBuilder *b, GVariant *row);
 
 G_END_DECLS

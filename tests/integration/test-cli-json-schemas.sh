@@ -90,6 +90,25 @@ valid "stop (all)" stop
 run mctl --json disconnect "$A"
 valid "disconnect" device
 
+# The history and client profiles (issue 13), after the sessions above.
+run mctl --json history list
+valid "history list" history-list
+run mctl --json history show "$(jq -r '.sessions[0].id' <<<"$RUN_OUT")"
+valid "history show" history-entry
+run mctl --json history show 999999
+valid "history show (no such entry): an error" error
+printf '[Client]\nLabel=json-client\nMaxIntensity=40%%\nNotes=Left knee.\n' >"$TEST_TMP/c.client"
+run mctl --json client add "$TEST_TMP/c.client"
+valid "client add" client-label
+run mctl --json client list
+valid "client list" client-list
+run mctl --json client show json-client
+valid "client show" client
+run mctl --json client export json-client
+valid "client export" client-text
+run mctl --json client remove json-client
+valid "client remove" client-removed
+
 run mctl --json programme list
 valid "programme list" programme-list
 run mctl --json programme show gentle

@@ -127,13 +127,13 @@ assert_eq "history lists the three sessions in order with their outcomes" \
 3 short error" "$(tail -n +2 <<<"$RUN_OUT" | awk '{print $1, $4, $(NF-1)}')"
 run "$M" --json history --client ann-b
 assert_eq "--client filters; --json gives the rows" "1 completed,3 error" \
-	"$(jq -r 'map("\(.id) \(.outcome)") | join(",")' <<<"$RUN_OUT")"
+	"$(jq -r '.sessions | map("\(.id) \(.outcome)") | join(",")' <<<"$RUN_OUT")"
 run "$M" --json history --device $B --outcome stopped
-assert_eq "--device and --outcome filter" "2" "$(jq -r 'map(.id) | join(",")' <<<"$RUN_OUT")"
+assert_eq "--device and --outcome filter" "2" "$(jq -r '.sessions | map(.id) | join(",")' <<<"$RUN_OUT")"
 run "$M" --json history --limit 1
-assert_eq "--limit 1: the newest" "3" "$(jq -r 'map(.id) | join(",")' <<<"$RUN_OUT")"
+assert_eq "--limit 1: the newest" "3" "$(jq -r '.sessions | map(.id) | join(",")' <<<"$RUN_OUT")"
 run "$M" --json history --since 2000-01-01 --until 2000-01-02
-assert_eq "--since/--until: nothing in 2000" "0" "$(jq length <<<"$RUN_OUT")"
+assert_eq "--since/--until: nothing in 2000" "0" "$(jq '.sessions | length' <<<"$RUN_OUT")"
 run "$M" history show 1
 assert_exit "history show 1: exit 0" 0
 assert_contains "show: the note" "left knee: keep off the back" "$RUN_OUT"
@@ -188,7 +188,7 @@ assert_eq "row 5 is interrupted after the restart" "5|long|interrupted" \
 	"$(hist 'SELECT id, programme_id, outcome FROM sessions WHERE id=5')"
 assert_contains "it says why" "massaged ended while the session ran" "$(hist 'SELECT detail FROM sessions WHERE id=5')"
 run "$M" --json history --outcome interrupted
-assert_eq "massagectl history shows it interrupted" "5 interrupted" "$(jq -r '.[] | "\(.id) \(.outcome)"' <<<"$RUN_OUT")"
+assert_eq "massagectl history shows it interrupted" "5 interrupted" "$(jq -r '.sessions[] | "\(.id) \(.outcome)"' <<<"$RUN_OUT")"
 assert_contains "the daemon's log says so" "marked interrupted" "$(cat "$TEST_TMP/massaged.log")"
 
 # --- bad options: refused with what and why, nothing recorded
