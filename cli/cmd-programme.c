@@ -594,7 +594,8 @@ static int cmd_list(MctlContext *ctx, int argc, char **argv)
         return mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
                          "Give the data directory with --data-dir or MASSAGED_DATA_DIR, or start "
                          "massaged.",
-                         "%s", error->message);
+                         "cannot list programmes from %s: %s", mctl_programme_source_describe(src),
+                         error->message);
     /* A broken built-in is a packaging bug: say so, list the rest. */
     if (!ctx->json)
         print_diagnostics(diags, stderr);
