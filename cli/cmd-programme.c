@@ -1,14 +1,18 @@
-/* massagectl programme: list, show, plot and validate work offline, on files
- * or on the built-ins in <data_dir>/programmes, so a therapist can work on a
- * programme anywhere; import, export and remove go through the daemon
- * (cmd-programme-store.c). Offline checks use the default safety limits: the
- * daemon's configuration can only be stricter. */
+/* massagectl programme: list, show and plot take an id from massaged when it
+ * runs (built-in and imported programmes alike) and from <data_dir>/programmes
+ * when it does not (cli/programme-source.c), or a file; validate works on
+ * files, so a therapist can work on a programme anywhere. import, export and
+ * remove go through the daemon (cmd-programme-store.c). Checks here use the
+ * default safety limits: the daemon's configuration can only be stricter. */
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli/caution.h"
+#include "cli/client.h"
 #include "cli/massagectl.h"
+#include "cli/programme-source.h"
+#include "cli/programme-table.h"
 #include "protocol/plot.h"
 #include "protocol/timeline.h"
 
@@ -17,15 +21,10 @@
 /* ------------------------------------------------------------------ helpers */
 
 /* FILE or ID: a path (has a '/' or ends in .programme) is read as is; anything
- * else is a built-in id, <data_dir>/programmes/ID.programme. Write ./NAME for
- * a file without the suffix. */
-static char *resolve(MctlContext *ctx, const char *arg, gboolean *is_id)
+ * else is an id. Write ./NAME for a file without the suffix. */
+static gboolean is_path(const char *arg)
 {
-    *is_id = !strchr(arg, '/') && !g_str_has_suffix(arg, PROGRAMME_SUFFIX);
-    if (!*is_id)
-        return g_strdup(arg);
-    g_autofree char *file = g_strconcat(arg, PROGRAMME_SUFFIX, NULL);
-    return g_build_filename(ctx->data_dir, "programmes", file, NULL);
+    return strchr(arg, '/') || g_str_has_suffix(arg, PROGRAMME_SUFFIX);
 }
 
 static void print_diagnostics(GPtrArray *diags, FILE *out)
@@ -36,23 +35,38 @@ static void print_diagnostics(GPtrArray *diags, FILE *out)
     }
 }
 
-/* Loads FILE|ID for show and plot; on failure reports and sets *rc. */
-static MpProgramme *load_one(MctlContext *ctx, const char *arg, int *rc)
+/* Loads FILE|ID for show and plot; on failure reports and sets *rc.
+ * *origin: "built-in" or "imported" for an id, NULL for a file. */
+static MpProgramme *load_one(MctlContext *ctx, const char *arg, const char **origin, int *rc)
 {
-    gboolean is_id;
-    g_autofree char *path = resolve(ctx, arg, &is_id);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        *rc = is_id ? mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
-                                "Run 'massagectl programme list' for the built-in ids, or give "
-                                "a file (./NAME if it has no .programme suffix).",
-                                "no programme '%s' in %s/programmes", arg, ctx->data_dir)
-                    : mctl_fail(ctx, MCTL_EXIT_NOT_FOUND, NULL, "%s: no such file", path);
-        return NULL;
-    }
-    MpSafetyLimits limits;
-    mp_safety_limits_init(&limits);
     g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-    MpProgramme *p = mp_programme_load_file(path, &limits, diags);
+    g_autoptr(MpProgramme) p = NULL;
+    const char *path = arg;
+    *origin = NULL;
+    if (is_path(arg)) {
+        if (!g_file_test(arg, G_FILE_TEST_EXISTS)) {
+            *rc = mctl_fail(ctx, MCTL_EXIT_NOT_FOUND, NULL, "%s: no such file", arg);
+            return NULL;
+        }
+        MpSafetyLimits limits;
+        mp_safety_limits_init(&limits);
+        p = mp_programme_load_file(arg, &limits, diags);
+    } else {
+        g_autoptr(MctlProgrammeSource) src = mctl_programme_source_new(ctx);
+        g_autoptr(GError) error = NULL;
+        p = mctl_programme_source_load(src, arg, diags, origin, &error);
+        if (error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+            *rc = mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
+                            "Run 'massagectl programme list' for the ids, or give a file "
+                            "(./NAME if it has no .programme suffix).",
+                            "%s", error->message);
+            return NULL;
+        }
+        if (error) { /* the daemon answered, but with an error */
+            *rc = mctl_fail_dbus(ctx, error, NULL);
+            return NULL;
+        }
+    }
     if (!p) {
         if (!ctx->json)
             print_diagnostics(diags, stderr);
@@ -62,7 +76,7 @@ static MpProgramme *load_one(MctlContext *ctx, const char *arg, int *rc)
                         diags->len == 1 ? "" : "s");
         return NULL;
     }
-    return p;
+    return g_steal_pointer(&p);
 }
 
 static char *sides_text(const MpProgramme *p)
@@ -209,8 +223,10 @@ static int cmd_validate(MctlContext *ctx, int argc, char **argv)
 
 /* --------------------------------------------------------------------- show */
 
-/* Time per muscle (rests as "rest") and per side (massage only), over the
- * timeline: what actually plays, sides expanded. Keys in first-played order. */
+/* Time per muscle and per side (massage only), over the timeline: what
+ * actually plays, sides expanded. Keys in first-played order. Rest is no
+ * muscle: it is added up on its own (the JSON's per_muscle_ms keeps a
+ * "rest" key only because hubs already read it). */
 typedef struct {
     GPtrArray *names; /* borrowed static strings, in order */
     GHashTable *ms;   /* name -> guint64* */
@@ -261,13 +277,16 @@ static void tally_json(JsonBuilder *b, const char *member, const Tally *t)
     json_builder_end_object(b);
 }
 
-static void show_json(const char *arg, const MpProgramme *p, const MpTimeline *tl,
-                      const Tally *muscles, const Tally *sides)
+static void show_json(const char *arg, const char *origin, const MpProgramme *p,
+                      const MpTimeline *tl, const Tally *muscles, guint64 rest_ms,
+                      const Tally *sides)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     add_string(b, "programme", arg);
-    add_string(b, "file", p->source);
+    /* A file when one was read; an id's text from massaged has none here. */
+    add_string(b, "file", g_str_has_prefix(p->source, "massaged:") ? NULL : p->source);
+    add_string(b, "origin", origin); /* null for a file */
     add_string(b, "name", p->name);
     add_string(b, "summary", p->summary);
     add_string(b, "description", p->description);
@@ -315,20 +334,26 @@ static void show_json(const char *arg, const MpProgramme *p, const MpTimeline *t
     }
     json_builder_end_array(b);
     tally_json(b, "per_muscle_ms", muscles);
+    add_int(b, "rest_ms", (gint64)rest_ms);
     tally_json(b, "per_side_ms", sides);
     json_builder_end_object(b);
     mctl_print_json_builder(b);
 }
 
-static void show_text(const MpProgramme *p, const MpTimeline *tl, const Tally *muscles,
-                      const Tally *sides)
+static void show_text(const char *origin, const MpProgramme *p, const MpTimeline *tl,
+                      const Tally *muscles, guint64 rest_ms, const Tally *sides)
 {
     g_autofree char *sides_str = sides_text(p);
     g_autofree char *cap = mp_percent_format(p->max_intensity);
     printf("%s\n", p->name);
     if (p->summary)
         printf("  %s\n", p->summary);
-    printf("File:        %s\n", p->source);
+    if (!origin)
+        printf("File:        %s\n", p->source);
+    else if (g_str_has_prefix(p->source, "massaged:"))
+        printf("Origin:      %s (from massaged)\n", origin);
+    else
+        printf("Origin:      %s (%s)\n", origin, p->source);
     printf("Kind:        %s\n", mp_device_kind_to_string(p->kind));
     printf("Sides:       %s\n", sides_str);
     printf("Max level:   %s\n", cap);
@@ -342,27 +367,16 @@ static void show_text(const MpProgramme *p, const MpTimeline *tl, const Tally *m
         mctl_caution_print_wrapped(stdout, "  ", p->caution, 76);
     }
 
-    /* Column widths from the data, so long step ids still line up. */
-    int w_id = 4;
-    for (guint i = 0; i < mp_timeline_n_entries(tl); i++)
-        w_id = MAX(w_id, (int)strlen(mp_timeline_entry(tl, i)->step->id));
-    printf("\n  #  %-7s %-*s %-15s %-11s %-5s %-8s %s\n", "Start", w_id, "Step", "Muscle", "Zone",
-           "Side", "Length", "Intensity");
-    for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
-        const MpTimelineEntry *e = mp_timeline_entry(tl, i);
-        const MpStep *s = e->step;
-        gboolean rest = s->muscle == MP_MUSCLE_NONE;
-        g_autofree char *start = mp_plot_format_span(e->start_ms);
-        g_autofree char *len = mp_plot_format_span(e->end_ms - e->start_ms);
-        g_autofree char *intensity = mp_envelope_to_string(&s->intensity);
-        printf("%3u  %-7s %-*s %-15s %-11s %-5s %-8s %s\n", i + 1, start, w_id, s->id,
-               rest ? "rest" : mp_muscle_to_string(s->muscle),
-               rest ? "-" : mp_zone_to_string(s->zone),
-               e->side == MP_SIDE_NONE ? "-" : mp_side_to_string(e->side), len, intensity);
-    }
+    printf("\n");
+    fflush(stdout); /* the table goes to the same stream through libsmartcols */
+    mctl_print_steps_table(stdout, tl);
     g_autofree char *total = mp_plot_format_span(mp_timeline_duration(tl));
     printf("\nTotal:       %s\n", total);
     tally_print(muscles, "Per muscle:  ");
+    if (rest_ms) {
+        g_autofree char *rest = mp_plot_format_span(rest_ms);
+        printf("Rest:        %s\n", rest);
+    }
     tally_print(sides, "Per side:    ");
 }
 
@@ -378,44 +392,93 @@ static int cmd_show(MctlContext *ctx, int argc, char **argv)
         return rc;
     if (!want_args(ctx, argc, argv, 1, 1, &rc))
         return rc;
-    g_autoptr(MpProgramme) p = load_one(ctx, argv[1], &rc);
+    const char *origin = NULL;
+    g_autoptr(MpProgramme) p = load_one(ctx, argv[1], &origin, &rc);
     if (!p)
         return rc;
     g_autoptr(MpTimeline) tl = mp_timeline_new(p);
 
-    Tally muscles, sides;
+    Tally muscles, json_muscles, sides;
+    guint64 rest_ms = 0;
     tally_init(&muscles);
+    tally_init(&json_muscles);
     tally_init(&sides);
     for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
         const MpTimelineEntry *e = mp_timeline_entry(tl, i);
         guint64 ms = e->end_ms - e->start_ms;
         gboolean rest = e->step->muscle == MP_MUSCLE_NONE;
-        tally_add(&muscles, rest ? "rest" : mp_muscle_to_string(e->step->muscle), ms);
+        tally_add(&json_muscles, rest ? "rest" : mp_muscle_to_string(e->step->muscle), ms);
+        if (rest)
+            rest_ms += ms;
+        else
+            tally_add(&muscles, mp_muscle_to_string(e->step->muscle), ms);
         if (!rest && e->side != MP_SIDE_NONE)
             tally_add(&sides, mp_side_to_string(e->side), ms);
     }
     if (ctx->json)
-        show_json(argv[1], p, tl, &muscles, &sides);
+        show_json(argv[1], origin, p, tl, &json_muscles, rest_ms, &sides);
     else
-        show_text(p, tl, &muscles, &sides);
+        show_text(origin, p, tl, &muscles, rest_ms, &sides);
     tally_clear(&muscles);
+    tally_clear(&json_muscles);
     tally_clear(&sides);
     return MCTL_EXIT_OK;
 }
 
 /* --------------------------------------------------------------------- plot */
 
-/* The terminal's width when stdout is one, else $COLUMNS, else 80. */
+/* $COLUMNS when set to a width, else the terminal's when stdout is one,
+ * else 80. The variable wins, as in ls and other GNU tools: it is how a
+ * person (or a script in a terminal) asks for another width. */
 static guint default_width(MctlContext *ctx)
 {
-    struct winsize ws;
-    if (ctx->is_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
     const char *columns = g_getenv("COLUMNS");
     guint64 n;
     if (columns && g_ascii_string_to_unsigned(columns, 10, 1, MP_PLOT_MAX_WIDTH, &n, NULL))
         return (guint)n;
+    struct winsize ws;
+    if (ctx->is_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
     return 80;
+}
+
+/* --step ID|N [--side S]: the timeline entry to zoom on. ID is a step id
+ * (its first entry, or the one on --side); N, when no step has that id, is
+ * the entry's number as `programme show` prints it (from 1). NULL and *rc
+ * set when there is none. */
+static const MpTimelineEntry *find_entry(MctlContext *ctx, const MpTimeline *tl, const char *step,
+                                         const char *side, int *rc)
+{
+    MpSide want = MP_SIDE_NONE;
+    if (side && !mp_side_from_string(side, &want)) {
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--side must be left or right");
+        return NULL;
+    }
+    guint n = mp_timeline_n_entries(tl);
+    gboolean id_seen = FALSE;
+    for (guint i = 0; i < n; i++) {
+        const MpTimelineEntry *e = mp_timeline_entry(tl, i);
+        if (!g_str_equal(e->step->id, step))
+            continue;
+        id_seen = TRUE;
+        if (!side || e->side == want)
+            return e;
+    }
+    guint64 number = 0;
+    if (!id_seen && g_ascii_string_to_unsigned(step, 10, 1, G_MAXUINT, &number, NULL)) {
+        if (number <= n && (!side || mp_timeline_entry(tl, (guint)number - 1)->side == want))
+            return mp_timeline_entry(tl, (guint)number - 1);
+    }
+    if (id_seen)
+        *rc = mctl_fail(ctx, MCTL_EXIT_NOT_FOUND, NULL, "step '%s' does not play on the %s side",
+                        step, side);
+    else
+        *rc = mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
+                        "Run 'massagectl programme show' for the steps: an id, or a number "
+                        "from its # column.",
+                        "no step '%s' in this programme%s%s", step, side ? " on the side " : "",
+                        side ? side : "");
+    return NULL;
 }
 
 static int cmd_plot(MctlContext *ctx, int argc, char **argv)
@@ -424,9 +487,16 @@ static int cmd_plot(MctlContext *ctx, int argc, char **argv)
     name_command(argv, "programme plot");
     gint width = 0, height = 10;
     gboolean ascii = FALSE;
+    g_autofree char *step = NULL, *side = NULL;
     const GOptionEntry entries[] = {
         {"width", 'w', 0, G_OPTION_ARG_INT, &width,
-         "Width of the chart in columns (default: the terminal's, else 80)", "N"},
+         "Width of the chart in columns (default: $COLUMNS, else the terminal's, else 80)", "N"},
+        {"step", 0, 0, G_OPTION_ARG_STRING, &step,
+         "Plot only this step (an id, or a number from 'programme show'), where a wave or "
+         "pulse shows its shape",
+         "ID|N"},
+        {"side", 0, 0, G_OPTION_ARG_STRING, &side, "With --step: its pass on this side",
+         "left|right"},
         {"height", 0, 0, G_OPTION_ARG_INT, &height, "Rows of bars (default 10)", "N"},
         {"ascii", 0, 0, G_OPTION_ARG_NONE, &ascii, "Plain ASCII even on a UTF-8 terminal", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -434,7 +504,8 @@ static int cmd_plot(MctlContext *ctx, int argc, char **argv)
     if (!mctl_parse_options(ctx, &argc, &argv, entries, "FILE|ID",
                             "Draws a programme's intensity over time: percent up, time across, "
                             "the step under each stretch of time and the side of each pass. "
-                            "Each column shows the highest level in its stretch.",
+                            "Each column shows the highest level in its stretch; zoom on one "
+                            "step with --step to see a wave's or a pulse's shape.",
                             &rc))
         return rc;
     if (!want_args(ctx, argc, argv, 1, 1, &rc))
@@ -445,17 +516,27 @@ static int cmd_plot(MctlContext *ctx, int argc, char **argv)
     if (height < 2 || height > MP_PLOT_MAX_HEIGHT)
         return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--height must be 2 to %d",
                          MP_PLOT_MAX_HEIGHT);
-    g_autoptr(MpProgramme) p = load_one(ctx, argv[1], &rc);
+    if (side && !step)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Give the step too: --step ID --side SIDE.",
+                         "--side needs --step");
+    const char *origin = NULL;
+    g_autoptr(MpProgramme) p = load_one(ctx, argv[1], &origin, &rc);
     if (!p)
         return rc;
     g_autoptr(MpTimeline) tl = mp_timeline_new(p);
+    const MpTimelineEntry *zoom = step ? find_entry(ctx, tl, step, side, &rc) : NULL;
+    if (step && !zoom)
+        return rc;
     MpPlotOptions o = {
         .width = width ? (guint)width : CLAMP(default_width(ctx), MP_PLOT_MIN_WIDTH, 160),
         .height = (guint)height,
         .utf8 = ctx->utf8 && !ascii,
+        .from_ms = zoom ? zoom->start_ms : 0,
+        .to_ms = zoom ? zoom->end_ms : 0,
     };
     g_autofree char *chart = mp_plot_render(tl, &o);
-    g_autofree char *total = mp_plot_format_span(mp_timeline_duration(tl));
+    g_autofree char *total =
+        mp_plot_format_span(zoom ? zoom->end_ms - zoom->start_ms : mp_timeline_duration(tl));
 
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -465,11 +546,23 @@ static int cmd_plot(MctlContext *ctx, int argc, char **argv)
         add_int(b, "duration_ms", (gint64)mp_timeline_duration(tl));
         add_int(b, "width", o.width);
         add_int(b, "height", o.height);
+        if (zoom) {
+            add_int(b, "step", zoom->index);
+            add_string(b, "step_id", zoom->step->id);
+            add_string(b, "side",
+                       zoom->side == MP_SIDE_NONE ? NULL : mp_side_to_string(zoom->side));
+            add_int(b, "start_ms", (gint64)zoom->start_ms);
+        }
         json_builder_set_member_name(b, "utf8");
         json_builder_add_boolean_value(b, o.utf8);
         add_string(b, "chart", chart);
         json_builder_end_object(b);
         mctl_print_json_builder(b);
+    } else if (zoom) {
+        g_autofree char *at = mp_plot_format_span(zoom->start_ms);
+        printf("%s: step %u, %s%s%s (%s from %s)\n%s", p->name, zoom->index + 1, zoom->step->name,
+               zoom->side == MP_SIDE_NONE ? "" : ", ",
+               zoom->side == MP_SIDE_NONE ? "" : mp_side_to_string(zoom->side), total, at, chart);
     } else {
         printf("%s (%s)\n%s", p->name, total, chart);
     }
@@ -478,71 +571,34 @@ static int cmd_plot(MctlContext *ctx, int argc, char **argv)
 
 /* --------------------------------------------------------------------- list */
 
-typedef struct {
-    char *id;
-    MpProgramme *programme;
-    guint64 duration_ms;
-} Listed;
-
-static void listed_free(gpointer data)
-{
-    Listed *l = data;
-    g_free(l->id);
-    if (l->programme)
-        mp_programme_unref(l->programme);
-    g_free(l);
-}
-
-static gint listed_cmp(gconstpointer a, gconstpointer b)
-{
-    return strcmp((*(Listed *const *)a)->id, (*(Listed *const *)b)->id);
-}
-
 static int cmd_list(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
     name_command(argv, "programme list");
     if (!mctl_parse_options(ctx, &argc, &argv, NULL, "",
-                            "Lists the built-in programmes (offline, from the data directory): "
-                            "id, total duration, name and summary. Imported programmes live "
-                            "in the daemon.",
+                            "Lists the programmes massaged offers, built-in and imported, each "
+                            "marked: id, total duration, origin, name and summary. Without a "
+                            "running massaged (or with --data-dir) it lists the built-ins in "
+                            "the data directory, and says so.",
                             &rc))
         return rc;
     if (!want_args(ctx, argc, argv, 0, 0, &rc))
         return rc;
-    g_autofree char *dir_path = g_build_filename(ctx->data_dir, "programmes", NULL);
+    g_autoptr(MctlProgrammeSource) src = mctl_programme_source_new(ctx);
+    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
     g_autoptr(GError) error = NULL;
-    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
-    if (!dir)
+    g_autoptr(GPtrArray) listed = mctl_programme_source_list(src, diags, &error);
+    if (!listed && mctl_programme_source_is_daemon(src))
+        return mctl_fail_dbus(ctx, error, "cannot list massaged's programmes");
+    if (!listed)
         return mctl_fail(ctx, MCTL_EXIT_NOT_FOUND,
-                         "Give the data directory with --data-dir or MASSAGED_DATA_DIR.", "%s",
+                         "Give the data directory with --data-dir or MASSAGED_DATA_DIR, or start "
+                         "massaged.",
+                         "cannot list programmes from %s: %s", mctl_programme_source_describe(src),
                          error->message);
-
-    MpSafetyLimits limits;
-    mp_safety_limits_init(&limits);
-    g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func(listed_free);
-    gboolean all_valid = TRUE;
-    for (const char *name; (name = g_dir_read_name(dir));) {
-        if (!g_str_has_suffix(name, PROGRAMME_SUFFIX) || name[0] == '.')
-            continue;
-        g_autofree char *path = g_build_filename(dir_path, name, NULL);
-        g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-        Listed *l = g_new0(Listed, 1);
-        l->id = g_strndup(name, strlen(name) - strlen(PROGRAMME_SUFFIX));
-        l->programme = mp_programme_load_file(path, &limits, diags);
-        if (!l->programme) {
-            /* A broken built-in is a packaging bug: say so, list the rest. */
-            all_valid = FALSE;
-            if (!ctx->json)
-                print_diagnostics(diags, stderr);
-            listed_free(l);
-            continue;
-        }
-        g_autoptr(MpTimeline) tl = mp_timeline_new(l->programme);
-        l->duration_ms = mp_timeline_duration(tl);
-        g_ptr_array_add(listed, l);
-    }
-    g_ptr_array_sort(listed, listed_cmp);
+    /* A broken built-in is a packaging bug: say so, list the rest. */
+    if (!ctx->json)
+        print_diagnostics(diags, stderr);
 
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -550,48 +606,59 @@ static int cmd_list(MctlContext *ctx, int argc, char **argv)
         json_builder_set_member_name(b, "programmes");
         json_builder_begin_array(b);
         for (guint i = 0; i < listed->len; i++) {
-            const Listed *l = g_ptr_array_index(listed, i);
+            const MctlProgrammeInfo *l = g_ptr_array_index(listed, i);
             json_builder_begin_object(b);
             add_string(b, "id", l->id);
-            add_string(b, "name", l->programme->name);
-            add_string(b, "summary", l->programme->summary);
+            add_string(b, "name", l->name);
+            add_string(b, "summary", l->summary);
             add_int(b, "duration_ms", (gint64)l->duration_ms);
-            add_string(b, "kind", mp_device_kind_to_string(l->programme->kind));
-            add_sides(b, l->programme);
+            add_string(b, "kind", l->kind);
+            json_builder_set_member_name(b, "sides");
+            json_builder_begin_array(b);
+            for (guint k = 0; l->sides[k]; k++)
+                json_builder_add_string_value(b, l->sides[k]);
+            json_builder_end_array(b);
+            add_string(b, "origin", l->origin);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
+        /* Where the list came from: "data-dir" means imported ones may be missing. */
+        add_string(b, "source", mctl_programme_source_kind(src));
         json_builder_end_object(b);
         mctl_print_json_builder(b);
     } else {
         int w_id = 2;
         for (guint i = 0; i < listed->len; i++)
-            w_id = MAX(w_id, (int)strlen(((Listed *)g_ptr_array_index(listed, i))->id));
-        printf("%-*s  %-7s %s\n", w_id, "ID", "LENGTH", "NAME: SUMMARY");
+            w_id = MAX(w_id, (int)strlen(((MctlProgrammeInfo *)g_ptr_array_index(listed, i))->id));
+        printf("%-*s  %-7s %-8s  %s\n", w_id, "ID", "LENGTH", "ORIGIN", "NAME: SUMMARY");
         for (guint i = 0; i < listed->len; i++) {
-            const Listed *l = g_ptr_array_index(listed, i);
+            const MctlProgrammeInfo *l = g_ptr_array_index(listed, i);
             g_autofree char *span = mp_plot_format_span(l->duration_ms);
-            printf("%-*s  %-7s %s%s%s\n", w_id, l->id, span, l->programme->name,
-                   l->programme->summary ? ": " : "",
-                   l->programme->summary ? l->programme->summary : "");
+            printf("%-*s  %-7s %-8s  %s%s%s\n", w_id, l->id, span, l->origin, l->name,
+                   l->summary ? ": " : "", l->summary ? l->summary : "");
         }
+        /* Offline the list may lack imported programmes: the one place that matters. */
+        if (!mctl_programme_source_is_daemon(src))
+            fprintf(stderr, "%s: listed from %s\n", ctx->prog, mctl_programme_source_describe(src));
     }
-    if (!all_valid)
+    if (diags->len && mp_diagnostics_have_errors(diags))
         return mctl_fail(ctx, MCTL_EXIT_INVALID, NULL, "some programmes in %s are invalid",
-                         dir_path);
+                         mctl_programme_source_describe(src));
     return MCTL_EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- the table */
 
 static const MctlCommand programme_commands[] = {
-    {"list", "", "Built-in programmes: id, length, name, summary (offline)", cmd_list},
-    {"show", "FILE|ID", "Steps, times per muscle and side (offline)", cmd_show},
-    {"plot", "FILE|ID [--width N] [--ascii]", "Intensity over time as a chart (offline)", cmd_plot},
+    {"list", "", "Built-in and imported programmes: id, length, origin, name", cmd_list},
+    {"show", "FILE|ID", "Steps, times per muscle and side", cmd_show},
+    {"plot", "FILE|ID [--width N] [--step ID|N [--side S]] [--ascii]",
+     "Intensity over time as a chart", cmd_plot},
     {"validate", "FILE...", "Check files against the format and safety rules (offline)",
      cmd_validate},
     {"import", "FILE", "Store a programme in the daemon", mctl_cmd_programme_import},
-    {"export", "ID [-o FILE]", "Print a programme stored in the daemon", mctl_cmd_programme_export},
+    {"export", "ID [-o FILE]", "Print a programme's text (built-in or imported) from the daemon",
+     mctl_cmd_programme_export},
     {"remove", "ID", "Remove an imported programme from the daemon", mctl_cmd_programme_remove},
     {NULL, NULL, NULL, NULL},
 };

@@ -117,6 +117,7 @@ int main(int argc, char **argv)
     }
     if (ctx.json)
         ctx.color = FALSE;
+    ctx.data_dir_given = ctx.data_dir || g_getenv("MASSAGED_DATA_DIR");
     if (!ctx.data_dir)
         ctx.data_dir = g_strdup(g_getenv("MASSAGED_DATA_DIR") ? g_getenv("MASSAGED_DATA_DIR")
                                                               : MASSAGED_DATADIR);

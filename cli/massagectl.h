@@ -41,6 +41,9 @@ typedef struct {
     gboolean utf8;    /* the locale's charset is UTF-8 */
     const char *prog; /* "massagectl" */
     char *data_dir;   /* built-in programmes and devices (--data-dir, for tests) */
+    /* --data-dir or MASSAGED_DATA_DIR: programme list/show/plot read there and do not
+     * ask the daemon (cli/programme-source.c). */
+    gboolean data_dir_given;
     char *device_dir; /* user *.device files (--device-dir) */
 } MctlContext;
 

@@ -33,6 +33,7 @@ static const struct {
     {"org.massaged.Manager1", "StopDiscovery", MSD_ACTION_CONTROL},
     {"org.massaged.Manager1", "StopAll", NULL},
     {"org.massaged.Manager1", "ListProgrammes", NULL},
+    {"org.massaged.Manager1", "ListProgrammeDetails", NULL},
     {"org.massaged.Manager1", "GetProgramme", NULL},
     {"org.massaged.Manager1", "ValidateProgramme", NULL},
     {"org.massaged.Manager1", "ImportProgramme", MSD_ACTION_MANAGE_PROGRAMMES},

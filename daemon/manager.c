@@ -261,6 +261,40 @@ static gboolean handle_list_programmes(MsdManager1 *m, GDBusMethodInvocation *in
     return TRUE;
 }
 
+/* ListProgrammes plus where each one comes from: a client lists built-in
+ * and imported programmes together and marks them, which the a(ssst) of
+ * ListProgrammes cannot say. */
+static gboolean handle_list_programme_details(MsdManager1 *m, GDBusMethodInvocation *inv,
+                                              gpointer user_data)
+{
+    MsdDaemon *d = user_data;
+    g_autoptr(GPtrArray) list = msd_programme_store_list(d->store);
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
+    for (guint i = 0; i < list->len; i++) {
+        const MsdProgrammeEntry *e = list->pdata[i];
+        const MpProgramme *p = e->programme;
+        g_variant_builder_open(&b, G_VARIANT_TYPE("a{sv}"));
+        g_variant_builder_add(&b, "{sv}", "id", g_variant_new_string(e->id));
+        g_variant_builder_add(&b, "{sv}", "name", g_variant_new_string(p->name ? p->name : ""));
+        if (p->summary)
+            g_variant_builder_add(&b, "{sv}", "summary", g_variant_new_string(p->summary));
+        g_variant_builder_add(&b, "{sv}", "duration_ms", g_variant_new_uint64(e->duration_ms));
+        g_variant_builder_add(&b, "{sv}", "origin",
+                              g_variant_new_string(e->builtin ? "built-in" : "imported"));
+        g_variant_builder_add(&b, "{sv}", "kind",
+                              g_variant_new_string(mp_device_kind_to_string(p->kind)));
+        GVariantBuilder sides;
+        g_variant_builder_init(&sides, G_VARIANT_TYPE("as"));
+        for (guint s = 0; s < p->n_sides && s < G_N_ELEMENTS(p->sides); s++)
+            g_variant_builder_add(&sides, "s", mp_side_to_string(p->sides[s]));
+        g_variant_builder_add(&b, "{sv}", "sides", g_variant_builder_end(&sides));
+        g_variant_builder_close(&b);
+    }
+    msd_manager1_complete_list_programme_details(m, inv, g_variant_builder_end(&b));
+    return TRUE;
+}
+
 static gboolean handle_get_programme(MsdManager1 *m, GDBusMethodInvocation *inv, const char *id,
                                      gpointer user_data)
 {
@@ -611,6 +645,8 @@ void msd_manager_export(MsdDaemon *d)
     g_signal_connect(d->manager, "handle-stop-discovery", G_CALLBACK(handle_stop_discovery), d);
     g_signal_connect(d->manager, "handle-stop-all", G_CALLBACK(handle_stop_all), d);
     g_signal_connect(d->manager, "handle-list-programmes", G_CALLBACK(handle_list_programmes), d);
+    g_signal_connect(d->manager, "handle-list-programme-details",
+                     G_CALLBACK(handle_list_programme_details), d);
     g_signal_connect(d->manager, "handle-get-programme", G_CALLBACK(handle_get_programme), d);
     g_signal_connect(d->manager, "handle-validate-programme", G_CALLBACK(handle_validate_programme),
                      d);

@@ -65,10 +65,17 @@ char *mp_plot_format_span(guint64 ms)
     return g_string_free(str, FALSE);
 }
 
-/* Column of an instant: columns split the programme's duration evenly. */
-static guint col_of(guint64 t_ms, guint64 duration_ms, guint width)
+/* The stretch of programme time the chart covers. */
+typedef struct {
+    guint64 from, d; /* start and length, d > 0 */
+} Window;
+
+/* Column of an instant: columns split the window evenly; instants outside
+ * it are clamped to its edges. */
+static guint col_of(guint64 t_ms, const Window *w, guint width)
 {
-    return (guint)((t_ms * width) / duration_ms);
+    guint64 t = t_ms > w->from ? MIN(t_ms - w->from, w->d) : 0;
+    return (guint)((t * width) / w->d);
 }
 
 /* The highest intensity sampled in [t0, t1). */
@@ -122,13 +129,14 @@ static guint64 tick_interval(guint64 duration_ms, guint width)
     return t;
 }
 
-static void draw_bars(Grid *g, const MpTimeline *tl, guint height, gboolean utf8)
+static void draw_bars(Grid *g, const MpTimeline *tl, const Window *w, guint height, gboolean utf8)
 {
-    guint64 d = mp_timeline_duration(tl);
+    guint64 d = w->d;
     double *peaks = g_new0(double, g->width);
     double peak = 0.0;
     for (guint c = 0; c < g->width; c++) {
-        guint64 t0 = (guint64)c * d / g->width, t1 = (guint64)(c + 1) * d / g->width;
+        guint64 t0 = w->from + (guint64)c * d / g->width;
+        guint64 t1 = w->from + (guint64)(c + 1) * d / g->width;
         peaks[c] = column_peak(tl, t0, t1);
         peak = MAX(peak, peaks[c]);
     }
@@ -151,9 +159,9 @@ static void draw_bars(Grid *g, const MpTimeline *tl, guint height, gboolean utf8
     g_free(peaks);
 }
 
-static void draw_time_axis(Grid *g, const MpTimeline *tl, guint axis, guint labels, gboolean utf8)
+static void draw_time_axis(Grid *g, const Window *w, guint axis, guint labels, gboolean utf8)
 {
-    guint64 d = mp_timeline_duration(tl);
+    guint64 d = w->d;
     g_snprintf(g->margin[axis], sizeof g->margin[axis], "  0%% %s", utf8 ? "└" : "+");
     for (guint c = 0; c < g->width; c++)
         *cell(g, axis, c) = utf8 ? 0x2500 /* ─ */ : '-';
@@ -161,10 +169,10 @@ static void draw_time_axis(Grid *g, const MpTimeline *tl, guint axis, guint labe
     guint64 interval = tick_interval(d, g->width);
     guint free_from = 0; /* the first column a label may use */
     for (guint64 t = 0; t < d; t += interval) {
-        guint c = col_of(t, d, g->width);
-        if (c > 0) /* the corner marks 0 */
+        guint c = col_of(w->from + t, w, g->width);
+        if (c > 0) /* the corner marks the window's start */
             *cell(g, axis, c) = utf8 ? 0x252C /* ┬ */ : '+';
-        g_autofree char *label = mp_plot_format_span(t);
+        g_autofree char *label = mp_plot_format_span(w->from + t);
         guint len = (guint)g_utf8_strlen(label, -1);
         if (c >= free_from && c + len <= g->width) {
             put_text(g, labels, c, label, len);
@@ -174,21 +182,19 @@ static void draw_time_axis(Grid *g, const MpTimeline *tl, guint axis, guint labe
 }
 
 /* Step ids under the stretch of time each plays, cut to fit. */
-static void draw_steps(Grid *g, const MpTimeline *tl, guint line)
+static void draw_steps(Grid *g, const MpTimeline *tl, const Window *w, guint line)
 {
-    guint64 d = mp_timeline_duration(tl);
     for (guint i = 0; i < mp_timeline_n_entries(tl); i++) {
         const MpTimelineEntry *e = mp_timeline_entry(tl, i);
-        guint a = col_of(e->start_ms, d, g->width), b = col_of(e->end_ms, d, g->width);
+        guint a = col_of(e->start_ms, w, g->width), b = col_of(e->end_ms, w, g->width);
         if (b > a + 1)
             put_text(g, line, a, e->step->id, b - a - 1);
     }
 }
 
 /* A bracket under each run of entries on one side: ├── left ──┤ or <-left->. */
-static void draw_sides(Grid *g, const MpTimeline *tl, guint line, gboolean utf8)
+static void draw_sides(Grid *g, const MpTimeline *tl, const Window *w, guint line, gboolean utf8)
 {
-    guint64 d = mp_timeline_duration(tl);
     guint n = mp_timeline_n_entries(tl);
     for (guint i = 0; i < n;) {
         const MpTimelineEntry *first = mp_timeline_entry(tl, i);
@@ -196,8 +202,8 @@ static void draw_sides(Grid *g, const MpTimeline *tl, guint line, gboolean utf8)
         while (j < n && mp_timeline_entry(tl, j)->side == first->side)
             j++;
         MpSide side = first->side;
-        guint a = col_of(first->start_ms, d, g->width);
-        guint b = col_of(mp_timeline_entry(tl, j - 1)->end_ms, d, g->width);
+        guint a = col_of(first->start_ms, w, g->width);
+        guint b = col_of(mp_timeline_entry(tl, j - 1)->end_ms, w, g->width);
         i = j;
         if (side == MP_SIDE_NONE || b <= a)
             continue;
@@ -225,7 +231,14 @@ char *mp_plot_render(const MpTimeline *tl, const MpPlotOptions *options)
     g_return_val_if_fail(tl != NULL && options != NULL, NULL);
     guint width = CLAMP(options->width, MP_PLOT_MIN_WIDTH, MP_PLOT_MAX_WIDTH);
     guint height = CLAMP(options->height, 2, MP_PLOT_MAX_HEIGHT);
-    if (mp_timeline_duration(tl) == 0)
+    guint64 total = mp_timeline_duration(tl);
+    Window w = {0, total};
+    if (options->from_ms || options->to_ms) {
+        /* Clamped to the programme, so a caller's slip draws less, never garbage. */
+        w.from = MIN(options->from_ms, total);
+        w.d = MIN(options->to_ms, total) > w.from ? MIN(options->to_ms, total) - w.from : 0;
+    }
+    if (w.d == 0)
         return g_strdup("(the programme has no time to plot)\n");
 
     Grid g = {.width = width - MP_PLOT_MARGIN, .n_lines = height + 4};
@@ -236,10 +249,10 @@ char *mp_plot_render(const MpTimeline *tl, const MpPlotOptions *options)
     for (guint l = 0; l < g.n_lines; l++)
         g_snprintf(g.margin[l], sizeof g.margin[l], "%*s", MP_PLOT_MARGIN, "");
 
-    draw_bars(&g, tl, height, options->utf8);
-    draw_time_axis(&g, tl, height, height + 1, options->utf8);
-    draw_steps(&g, tl, height + 2);
-    draw_sides(&g, tl, height + 3, options->utf8);
+    draw_bars(&g, tl, &w, height, options->utf8);
+    draw_time_axis(&g, &w, height, height + 1, options->utf8);
+    draw_steps(&g, tl, &w, height + 2);
+    draw_sides(&g, tl, &w, height + 3, options->utf8);
 
     GString *out = g_string_new(NULL);
     for (guint l = 0; l < g.n_lines; l++)

@@ -16,6 +16,10 @@ typedef struct {
     guint width;   /* whole line, axis included; at least MP_PLOT_MIN_WIDTH */
     guint height;  /* rows of chart, axis and labels excluded; 2..MP_PLOT_MAX_HEIGHT */
     gboolean utf8; /* block characters and box lines; plain ASCII when FALSE */
+    /* The stretch of programme time to draw, [from_ms, to_ms): a zoom on one
+     * step, where a wave's shape shows. Both 0: the whole programme. The
+     * axis labels stay programme time. */
+    guint64 from_ms, to_ms;
 } MpPlotOptions;
 
 #define MP_PLOT_MIN_WIDTH  (MP_PLOT_MARGIN + 10)

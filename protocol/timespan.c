@@ -78,8 +78,15 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
         while (g_ascii_isalpha(*p))
             p++;
         if (p == u) {
-            g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
-                        "\"%s\" needs a unit: ms, s, min or h (e.g. 90s)", s);
+            /* massaged.conf reads a bare number as seconds, a programme does
+             * not (seconds or minutes?): name the form that means seconds. */
+            if (*p == '\0')
+                g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                            "\"%s\" needs a unit: write %ss for seconds, or use ms, min or h", s,
+                            s);
+            else
+                g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                            "\"%s\" needs a unit: ms, s, min or h (e.g. 90s)", s);
             return FALSE;
         }
         const Unit *unit = find_unit(u, (gsize)(p - u));

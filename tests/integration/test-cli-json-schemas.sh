@@ -113,6 +113,15 @@ run mctl --json programme list
 valid "programme list" programme-list
 run mctl --json programme show gentle
 valid "programme show" programme
+# Through massaged (no --data-dir): the list with an imported programme marked,
+# and the show of that programme.
+write_programme "$TEST_TMP/mine.programme" "Mine"
+run "$M" programme import "$TEST_TMP/mine.programme"
+run "$M" --json programme list
+valid "programme list (massaged, one imported)" programme-list
+check "... the imported one is in it, marked" jq -e '.programmes[] | select(.id == "mine" and .origin == "imported")' <<<"$RUN_OUT"
+run "$M" --json programme show mine
+valid "programme show (imported)" programme
 run mctl --json programme validate "$MSD_DATA/programmes/gentle.programme"
 valid "programme validate" validation
 printf '[Programme]\nName=Bad\n[Step x]\nDuration=zz\n' >"$TEST_TMP/bad.programme"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # massagectl programme list/show/plot/validate: offline, the real binary on the
-# real built-in library and the broken-programme corpus. No bus needed.
+# real built-in library and the broken-programme corpus. No bus needed: with
+# MASSAGED_DATA_DIR set, massagectl reads the data directory and does not ask
+# the daemon (test-cli-programme-daemon.sh covers the daemon's side).
 . "$SOURCE_DIR/tests/lib.sh"
 
 M=$BUILD_DIR/cli/massagectl
@@ -38,8 +40,9 @@ assert_eq "list: exit 0" "0" "$RC"
 for id in "${builtins[@]}"; do
 	assert_contains "list: shows $id" "$id " "$OUT"
 done
-assert_contains "list: id, length, name and summary" \
-	"quick-relief               2m      Quick relief: Two minutes: one gentle minute on the hamstrings of each leg" "$OUT"
+assert_contains "list: id, length, origin, name and summary" \
+	"quick-relief               2m      built-in  Quick relief: Two minutes: one gentle minute on the hamstrings of each leg" "$OUT"
+assert_contains "list: says it listed the data directory" "listed from $SOURCE_DIR/data/programmes" "$ERR"
 
 run --json programme list
 assert_eq "list --json: exit 0" "0" "$RC"
@@ -73,12 +76,14 @@ done
 run programme show hamstring-study-protocol
 assert_eq "show ID: exit 0" "0" "$RC"
 assert_contains "show: the name" "Hamstring range of motion (study protocol)" "$OUT"
-assert_contains "show: a step with start, muscle, zone, side, length and intensity" \
-	"  2  10s     pass1  hamstrings      full-length left  50s      50%" "$OUT"
+assert_contains "show: a step with start, name, muscle, zone, side, length and intensity" \
+	"2    10s  First pass             hamstrings  full-length  left      50s  50%" "$OUT"
 assert_contains "show: the right pass too" \
-	"  9  4m15s   pass2  hamstrings      full-length right 1m       ramp 30% 50%" "$OUT"
+	"9  4m15s  Second pass            hamstrings  full-length  right      1m  ramp 30% 50%" "$OUT"
 assert_contains "show: the total time" "Total:       5m15s" "$OUT"
-assert_contains "show: time per muscle" "Per muscle:  hamstrings 4m, rest 1m15s" "$OUT"
+assert_contains "show: time per muscle" "Per muscle:  hamstrings 4m" "$OUT"
+assert_not_contains "show: rest is not a muscle" "hamstrings 4m, rest" "$OUT"
+assert_contains "show: rest on its own" "Rest:        1m15s" "$OUT"
 assert_contains "show: massage time per side" "Per side:    left 2m, right 2m" "$OUT"
 
 run programme show "$BUILTIN/quick-relief.programme"
@@ -98,6 +103,7 @@ assert_eq "show --json: a step" \
 run programme show no-such-programme
 assert_eq "show of an unknown id: exit 3 (not found)" "3" "$RC"
 assert_contains "... says where it looked" "no programme 'no-such-programme' in $SOURCE_DIR/data/programmes" "$ERR"
+assert_contains "... and why not in massaged" "MASSAGED_DATA_DIR given" "$ERR"
 run --json programme show no-such-programme
 assert_eq "... with --json: the error object" "3 not-found" "$(jq -r '"\(.error.code) \(.error.name)"' <<<"$OUT")"
 run programme show "$TEST_TMP/missing.programme"

@@ -315,7 +315,7 @@ assert_eq "completion: history export options" \
 	"$(complete_words massagectl history export --)"
 assert_eq "completion: export options" "--help --json --output " \
 	"$(complete_words massagectl programme export --)"
-assert_eq "completion: plot options" "--ascii --height --help --json --width " \
+assert_eq "completion: plot options" "--ascii --height --help --json --side --step --width " \
 	"$(complete_words massagectl programme plot --)"
 assert_eq "completion: plot's FILE|ID after --width N" "$(complete_words massagectl programme show '')" \
 	"$(complete_words massagectl programme plot --width 60 '')"

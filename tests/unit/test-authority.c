@@ -50,6 +50,7 @@ static void test_stops_and_reads_are_open(void **state)
     expect("org.massaged.Device1", "Stop", MSD_AUTH_OPEN, NULL);
     expect("org.massaged.Session1", "Stop", MSD_AUTH_OPEN, NULL);
     expect("org.massaged.Manager1", "ListProgrammes", MSD_AUTH_OPEN, NULL);
+    expect("org.massaged.Manager1", "ListProgrammeDetails", MSD_AUTH_OPEN, NULL);
     expect("org.massaged.Manager1", "GetProgramme", MSD_AUTH_OPEN, NULL);
 }
 

@@ -123,6 +123,26 @@ static void test_clamped_sizes(void **state)
     assert_int_equal(g_strv_length(big_lines), MP_PLOT_MAX_HEIGHT + 4 + 1);
 }
 
+/* A window on one step (from_ms/to_ms): the left pass's "hold" (10 s to
+ * 15 s) fills the 20 columns (4 a second, so a label every 2 s), its labels
+ * stay programme time, and the left pass is cut to the window. */
+static void test_window(void **state)
+{
+    g_autoptr(MpTimeline) tl = timeline_of(small);
+    MpPlotOptions o = {.width = 26, .height = 2, .utf8 = FALSE, .from_ms = 10000, .to_ms = 15000};
+    g_autofree char *text = mp_plot_render(tl, &o);
+    assert_string_equal(text, " 40% +####################\n"
+                              " 20% +####################\n"
+                              "  0% +--------+-------+---\n"
+                              "      10s     12s     14s\n"
+                              "      hold\n"
+                              "      <------ left ------>\n");
+    /* A window past the end draws nothing rather than garbage. */
+    MpPlotOptions past = {.width = 26, .height = 2, .from_ms = 50000, .to_ms = 60000};
+    g_autofree char *none = mp_plot_render(tl, &past);
+    assert_string_equal(none, "(the programme has no time to plot)\n");
+}
+
 typedef struct {
     guint64 ms;
     const char *text;
@@ -179,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_small_utf8),  cmocka_unit_test(test_small_ascii),
         cmocka_unit_test(test_pulse_peaks), cmocka_unit_test(test_clamped_sizes),
         cmocka_unit_test(test_format_span), cmocka_unit_test(test_builtins_fit),
+        cmocka_unit_test(test_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

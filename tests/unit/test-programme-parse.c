@@ -127,8 +127,8 @@ static void test_timespans(void **state)
         const char *message;
     } bad[] = {
         {"", "is empty; write a time span such as 90s"},
-        {"90", "\"90\" needs a unit: ms, s, min or h (e.g. 90s)"},
-        {"1min30", "\"1min30\" needs a unit: ms, s, min or h (e.g. 90s)"},
+        {"90", "\"90\" needs a unit: write 90s for seconds, or use ms, min or h"},
+        {"1min30", "\"1min30\" needs a unit: write 1min30s for seconds, or use ms, min or h"},
         {"abc", "\"abc\" is not a time span; write e.g. 90s, 1m30s, 2min or 500ms"},
         {"5x", "\"x\" is not a time unit; use ms, s, min or h"},
         {"1.0005s", "\"1.0005s\" is finer than a millisecond"},
@@ -214,7 +214,7 @@ static void test_envelopes(void **state)
         {"ramp 30% 60% 90%", "unexpected \"90%\" in ramp"},
         {"wave 30% 50%", "wave needs a period, e.g. wave 30% 50% period=6s"},
         {"wave 30% 50% perod=6s", "unknown wave parameter \"perod\"; did you mean period=?"},
-        {"wave 30% 50% period=6", "period=\"6\" needs a unit: ms, s, min or h (e.g. 90s)"},
+        {"wave 30% 50% period=6", "period=\"6\" needs a unit: write 6s for seconds, or use ms, min or h"},
         {"wave 30% 50% period=6s period=7s", "period= is given twice"},
         {"wave 30% 50% period", "period needs a value, e.g. period=2s"},
         {"pulse 60% on=2s", "pulse needs on= and off=, e.g. pulse 60% on=2s off=1s"},
