@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "protocol/address.h"
+
 const char *const mctl_history_columns[] = {
     "id",          "programme_id", "programme_name", "programme_hash", "device_address",
     "device_name", "driver",       "started_at",     "ended_at",       "outcome",
@@ -38,16 +40,6 @@ void mctl_history_filter_clear(MctlHistoryFilter *f)
     g_free(f->outcome);
 }
 
-static gboolean looks_like_address(const char *s)
-{
-    if (strlen(s) != 17)
-        return FALSE;
-    for (int i = 0; i < 17; i++)
-        if (i % 3 == 2 ? s[i] != ':' : !g_ascii_isxdigit(s[i]))
-            return FALSE;
-    return TRUE;
-}
-
 GVariant *mctl_history_query(MctlContext *ctx, MctlClient *c, MctlHistoryFilter *f, int *rc)
 {
     if (f->limit != -1 && (f->limit < 1 || f->limit > 10000)) {
@@ -67,7 +59,7 @@ GVariant *mctl_history_query(MctlContext *ctx, MctlClient *c, MctlHistoryFilter 
 #undef ADD
     if (f->limit > 0)
         g_variant_builder_add(&b, "{sv}", "limit", g_variant_new_uint32((guint32)f->limit));
-    if (f->device && looks_like_address(f->device)) {
+    if (f->device && mp_address_is_valid(f->device)) {
         g_variant_builder_add(&b, "{sv}", "device", g_variant_new_string(f->device));
     } else if (f->device) {
         /* A name: the device massaged knows by it now. */

@@ -9,6 +9,7 @@
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
 #include "daemon/session.h"
+#include "protocol/address.h"
 
 void msd_manager_update_discovering(MsdDaemon *d)
 {
@@ -498,16 +499,6 @@ static gboolean history_available(MsdDaemon *d, GDBusMethodInvocation *inv)
     return FALSE;
 }
 
-static gboolean is_address(const char *s)
-{
-    if (strlen(s) != 17)
-        return FALSE;
-    for (int i = 0; i < 17; i++)
-        if (i % 3 == 2 ? s[i] != ':' : !g_ascii_isxdigit(s[i]))
-            return FALSE;
-    return TRUE;
-}
-
 static gboolean parse_history_filter(GVariant *filter, MsdHistoryFilter *f, char **since,
                                      char **until, char **address, GError **error)
 {
@@ -563,7 +554,7 @@ static gboolean parse_history_filter(GVariant *filter, MsdHistoryFilter *f, char
             g_free(*dst);
             *dst = t;
         } else if (g_str_equal(key, "device")) {
-            if (!is_address(text)) {
+            if (!mp_address_is_valid(text)) {
                 g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS,
                             "filter \"device\": \"%s\" is not a Bluetooth address "
                             "(AA:BB:CC:DD:EE:FF)",

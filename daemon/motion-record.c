@@ -10,6 +10,7 @@
 
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
+#include "protocol/address.h"
 
 /* Temporary files start with this; open() removes any left by a crash. The
  * leading dot keeps them out of a casual `ls`, and no other file of ours
@@ -46,17 +47,6 @@ static MsdMotionEntry *entry_new(const char *address, const char *driver, gint64
     e->driver = g_strdup(driver);
     e->since = since;
     return e;
-}
-
-gboolean msd_address_is_valid(const char *address)
-{
-    if (!address || strlen(address) != 17)
-        return FALSE;
-    for (int i = 0; i < 17; i++) {
-        if (i % 3 == 2 ? address[i] != ':' : !g_ascii_isxdigit(address[i]))
-            return FALSE;
-    }
-    return TRUE;
 }
 
 /* Printable UTF-8 without spaces at either end or control characters: it
@@ -165,7 +155,7 @@ static void parse_line(MsdMotionRecord *r, guint lineno, const char *bytes, gsiz
     rest += strspn(rest, " \t");
     char *driver = rest;
 
-    if (!msd_address_is_valid(address)) {
+    if (!mp_address_is_valid(address)) {
         g_autofree char *s = shown(address);
         g_autofree char *what = g_strdup_printf("not a Bluetooth address: \"%s\": line ignored", s);
         damaged_line(r, lineno, what);
@@ -425,7 +415,7 @@ void msd_motion_record_free(MsdMotionRecord *record)
 
 static gboolean check_address(const char *address, GError **error)
 {
-    if (msd_address_is_valid(address))
+    if (mp_address_is_valid(address))
         return TRUE;
     g_set_error(error, MSD_ERROR, MSD_ERROR_INVALID_ARGS, "\"%s\" is not a Bluetooth address",
                 address ? address : "(null)");
@@ -488,7 +478,7 @@ gboolean msd_motion_record_remove(MsdMotionRecord *record, const char *address, 
 gboolean msd_motion_record_contains(MsdMotionRecord *record, const char *address)
 {
     g_return_val_if_fail(record != NULL, FALSE);
-    return msd_address_is_valid(address) && find(record, address) >= 0;
+    return mp_address_is_valid(address) && find(record, address) >= 0;
 }
 
 GPtrArray *msd_motion_record_list(MsdMotionRecord *record)

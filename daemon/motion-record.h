@@ -60,7 +60,4 @@ GPtrArray *msd_motion_record_list(MsdMotionRecord *record);
 /* <dir>/in-motion, for messages. */
 const char *msd_motion_record_get_path(MsdMotionRecord *record);
 
-/* TRUE for "AA:BB:CC:DD:EE:FF" (either case): six two-digit hex bytes and colons, nothing else. */
-gboolean msd_address_is_valid(const char *address);
-
 G_END_DECLS

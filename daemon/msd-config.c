@@ -317,50 +317,21 @@ gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *o
     return TRUE;
 }
 
-static gboolean load_file(MsdConfig *config, const char *path, gboolean required, GError **error)
+static gboolean parse_text(const char *text, gsize len, const char *source, gpointer config,
+                           GError **error)
 {
-    g_autofree char *text = NULL;
-    g_autoptr(GError) local = NULL;
-    gsize len = 0;
-    if (!mp_text_file_read(path, MP_CONFIG_FILE_MAX_SIZE, &text, &len, &local)) {
-        if (!required && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return TRUE;
-        g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s", local->message);
-        return FALSE;
-    }
-    return msd_config_load_data(config, text, path, error);
-}
-
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return msd_config_load_data(config, text, source, error);
 }
 
 gboolean msd_config_load(MsdConfig *config, const char *path, gboolean required,
                          const char *dropin_dir, GError **error)
 {
-    if (path && !load_file(config, path, required, error))
-        return FALSE;
-    if (!dropin_dir)
-        return TRUE;
     g_autoptr(GError) local = NULL;
-    g_autoptr(GDir) dir = g_dir_open(dropin_dir, 0, &local);
-    if (!dir) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return TRUE;
-        g_set_error(error, MSD_ERROR, MSD_ERROR_CONFIG, "%s", local->message);
-        return FALSE;
-    }
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    while ((name = g_dir_read_name(dir)))
-        if (g_str_has_suffix(name, ".conf"))
-            g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, compare_names);
-    for (guint i = 0; i < names->len; i++) {
-        g_autofree char *p = g_build_filename(dropin_dir, names->pdata[i], NULL);
-        if (!load_file(config, p, TRUE, error))
-            return FALSE;
-    }
-    return TRUE;
+    if (mp_config_files_load(path, required, dropin_dir, parse_text, config, &local))
+        return TRUE;
+    if (local->domain == G_FILE_ERROR) /* reading; the message names the file */
+        g_set_error_literal(error, MSD_ERROR, MSD_ERROR_CONFIG, local->message);
+    else
+        g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "protocol/text-file.h"
+
 G_DEFINE_QUARK(massaged - mqtt - config - error, mqb_config_error)
 
 void mqb_config_init(MqbConfig *config)
@@ -333,51 +335,23 @@ gboolean mqb_config_load_data(MqbConfig *config, const char *text, const char *o
     return TRUE;
 }
 
-static gboolean load_file(MqbConfig *config, const char *path, gboolean required, GError **error)
+static gboolean parse_text(const char *text, gsize len, const char *source, gpointer config,
+                           GError **error)
 {
-    g_autofree char *text = NULL;
-    g_autoptr(GError) local = NULL;
-    if (!g_file_get_contents(path, &text, NULL, &local)) {
-        if (!required && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return TRUE;
-        g_set_error(error, MQB_CONFIG_ERROR, 0, "%s", local->message);
-        return FALSE;
-    }
-    return mqb_config_load_data(config, text, path, error);
-}
-
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return mqb_config_load_data(config, text, source, error);
 }
 
 gboolean mqb_config_load(MqbConfig *config, const char *path, gboolean required,
                          const char *dropin_dir, GError **error)
 {
-    if (path && !load_file(config, path, required, error))
-        return FALSE;
-    if (!dropin_dir)
-        return TRUE;
     g_autoptr(GError) local = NULL;
-    g_autoptr(GDir) dir = g_dir_open(dropin_dir, 0, &local);
-    if (!dir) {
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return TRUE;
-        g_set_error(error, MQB_CONFIG_ERROR, 0, "%s", local->message);
-        return FALSE;
-    }
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    while ((name = g_dir_read_name(dir)))
-        if (g_str_has_suffix(name, ".conf"))
-            g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, compare_names);
-    for (guint i = 0; i < names->len; i++) {
-        g_autofree char *p = g_build_filename(dropin_dir, names->pdata[i], NULL);
-        if (!load_file(config, p, TRUE, error))
-            return FALSE;
-    }
-    return TRUE;
+    if (mp_config_files_load(path, required, dropin_dir, parse_text, config, &local))
+        return TRUE;
+    if (local->domain == G_FILE_ERROR) /* reading; the message names the file */
+        g_set_error_literal(error, MQB_CONFIG_ERROR, 0, local->message);
+    else
+        g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
 }
 
 gboolean mqb_config_set_broker(MqbConfig *config, const char *text, GError **error)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,55 @@ gboolean mp_text_file_read(const char *path, gsize max, char **text, gsize *len,
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                     "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max);
         return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean load_one(const char *path, gboolean required, MpConfigTextFunc parse,
+                         gpointer user_data, GError **error)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(GError) local = NULL;
+    if (!mp_text_file_read(path, MP_CONFIG_FILE_MAX_SIZE, &text, &len, &local)) {
+        if (!required && g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return TRUE;
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    return parse(text, len, path, user_data, error);
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+gboolean mp_config_files_load(const char *path, gboolean required, const char *dropin_dir,
+                              MpConfigTextFunc parse, gpointer user_data, GError **error)
+{
+    if (path && !load_one(path, required, parse, user_data, error))
+        return FALSE;
+    if (!dropin_dir)
+        return TRUE;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GDir) dir = g_dir_open(dropin_dir, 0, &local);
+    if (!dir) {
+        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return TRUE;
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(dir)))
+        if (g_str_has_suffix(name, ".conf"))
+            g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, compare_names);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *p = g_build_filename(dropin_dir, names->pdata[i], NULL);
+        if (!load_one(p, TRUE, parse, user_data, error))
+            return FALSE;
     }
     return TRUE;
 }

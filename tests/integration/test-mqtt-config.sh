@@ -35,6 +35,15 @@ assert_exit "bad drop-in: exit 1" 1
 assert_contains "bad drop-in: named with its line" "$conf.d/50-port.conf:2: [Broker] Port" "$RUN_ERR"
 rm -rf "$conf.d"
 
+# The same bounded reader as massaged's: no special files, nothing huge.
+run "$BRIDGE" --config /dev/zero
+assert_exit "a special file: exit 1" 1
+assert_contains "a special file: refused unread" "/dev/zero: not a regular file" "$RUN_ERR"
+head -c 300000 /dev/zero | tr '\0' '#' >"$TEST_TMP/huge.conf"
+run "$BRIDGE" --config "$TEST_TMP/huge.conf"
+assert_exit "a huge file: exit 1" 1
+assert_contains "a huge file: refused, with the bound" "huge.conf: larger than 262144 bytes" "$RUN_ERR"
+
 run "$BRIDGE" --config "$TEST_TMP/none.conf"
 assert_exit "a missing --config file: exit 1" 1
 assert_contains "a missing --config file: named" "none.conf" "$RUN_ERR"
