@@ -63,7 +63,9 @@ static int lookup_error(const GError *error, const char **hint)
         MsdError code;
         if (msd_error_from_dbus_name(name, &code)) {
             *hint = massaged_errors[code].hint;
-            return massaged_errors[code].exit_code;
+            /* A row left out in the middle would read as 0: never "success". */
+            return massaged_errors[code].exit_code ? massaged_errors[code].exit_code
+                                                   : MCTL_EXIT_FAILURE;
         }
         for (gsize i = 0; i < G_N_ELEMENTS(bus_errors); i++) {
             if (g_str_equal(name, bus_errors[i].dbus_name)) {
