@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/names.h"
+
 static gint64 mono_ns(void)
 {
     struct timespec ts;
@@ -39,11 +41,10 @@ static gboolean call(GDBusConnection *bus, const char *dest, const char *path, c
 static int run_stop(GDBusConnection *bus, const char *dev, int n)
 {
     for (int i = 0; i < n; i++) {
-        call(bus, "org.massaged", dev, "org.massaged.Device1", "SetIntensity",
-             g_variant_new("(d)", 30.0));
+        call(bus, MSD_BUS_NAME, dev, MSD_DEVICE_IFACE, "SetIntensity", g_variant_new("(d)", 30.0));
         g_usleep(50000);
         gint64 t0 = mono_ns();
-        if (call(bus, "org.massaged", dev, "org.massaged.Device1", "Stop", NULL))
+        if (call(bus, MSD_BUS_NAME, dev, MSD_DEVICE_IFACE, "Stop", NULL))
             printf("%" G_GINT64_FORMAT "\n", t0);
     }
     return 0;
@@ -66,7 +67,7 @@ static int run_floor(GDBusConnection *bus, const char *chr, const char *hex, int
         g_variant_builder_add(&opts, "{sv}", "type", g_variant_new_string("command"));
         GVariant *v = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, bytes->data, bytes->len, 1);
         gint64 t0 = mono_ns();
-        if (call(bus, "org.bluez", chr, "org.bluez.GattCharacteristic1", "WriteValue",
+        if (call(bus, BLUEZ_BUS_NAME, chr, BLUEZ_GATT_CHAR_IFACE, "WriteValue",
                  g_variant_new("(@aya{sv})", v, &opts)))
             printf("%" G_GINT64_FORMAT "\n", t0);
         g_usleep(50000); /* the same pacing as the stop rounds */
@@ -101,13 +102,13 @@ static int run_flood(GDBusConnection *bus, const char *session, const char *dev,
             if (!g_main_context_iteration(NULL, FALSE))
                 g_usleep(100);
         v = sent == total - 1 ? 25.0 : 10.0 + (double)(sent % 10) * 10.0;
-        g_dbus_connection_call(bus, "org.massaged", session, "org.massaged.Session1", "Adjust",
+        g_dbus_connection_call(bus, MSD_BUS_NAME, session, MSD_SESSION_IFACE, "Adjust",
                                g_variant_new("(d)", v), NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
                                on_reply, NULL);
         if (sent % (rate / 10) == rate / 20) {
             g_string_append_printf(stops, "ostop %" G_GINT64_FORMAT "\n", mono_ns());
-            g_dbus_connection_call(bus, "org.massaged", other, "org.massaged.Device1", "Stop", NULL,
-                                   NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
+            g_dbus_connection_call(bus, MSD_BUS_NAME, other, MSD_DEVICE_IFACE, "Stop", NULL, NULL,
+                                   G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
         }
         sent++;
     }
@@ -122,7 +123,7 @@ static int run_flood(GDBusConnection *bus, const char *session, const char *dev,
      * the safety limit), then stop the flooded device itself. */
     g_usleep(1500000);
     gint64 t0 = mono_ns();
-    call(bus, "org.massaged", dev, "org.massaged.Device1", "Stop", NULL);
+    call(bus, MSD_BUS_NAME, dev, MSD_DEVICE_IFACE, "Stop", NULL);
     printf("stop %" G_GINT64_FORMAT "\n", t0);
     return 0;
 }
@@ -133,7 +134,7 @@ static int run_start(GDBusConnection *bus, const char *dev, const char *prog, in
         g_autoptr(GError) error = NULL;
         gint64 t0 = mono_ns();
         g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-            bus, "org.massaged", "/org/massaged", "org.massaged.Manager1", "Start",
+            bus, MSD_BUS_NAME, MSD_ROOT_PATH, MSD_MANAGER_IFACE, "Start",
             g_variant_new("(osa{sv})", dev, prog, NULL), G_VARIANT_TYPE("(o)"),
             G_DBUS_CALL_FLAGS_NONE, 60000, NULL, &error);
         gint64 t1 = mono_ns();
@@ -144,7 +145,7 @@ static int run_start(GDBusConnection *bus, const char *dev, const char *prog, in
         const char *session = NULL;
         g_variant_get(r, "(&o)", &session);
         printf("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", t0, t1);
-        call(bus, "org.massaged", session, "org.massaged.Session1", "Stop", NULL);
+        call(bus, MSD_BUS_NAME, session, MSD_SESSION_IFACE, "Stop", NULL);
         g_usleep(150000);
     }
     return 0;

@@ -2,37 +2,56 @@
 #include <string.h>
 
 #include "cli/client.h"
+#include "common/error.h"
+#include "common/names.h"
 
 #define DAEMON_HINT                                                                                \
     "Is massaged running? Start it with 'systemctl start massaged' (or see 'massaged --help')."
 
+/* What each massaged error means to a person at a shell, by code: the names
+ * themselves are common/error.c's one table, so a renamed or added error
+ * cannot drift from what the daemon sends. Indexed by MsdError, one row per
+ * code (checked below), so a new code must get its exit code here. */
+static const struct {
+    int exit_code;
+    const char *hint;
+} massaged_errors[] = {
+    [MSD_ERROR_FAILED] = {MCTL_EXIT_FAILURE, NULL},
+    [MSD_ERROR_NOT_CONNECTED] = {MCTL_EXIT_NOT_CONNECTED,
+                                 "Connect the device first: 'massagectl connect DEV'."},
+    [MSD_ERROR_BUSY] = {MCTL_EXIT_BUSY, NULL},
+    [MSD_ERROR_INVALID_PROGRAMME] = {MCTL_EXIT_INVALID, NULL},
+    [MSD_ERROR_NOT_FOUND] = {MCTL_EXIT_NOT_FOUND, NULL},
+    /* The daemon's message names the polkit action that is missing. */
+    [MSD_ERROR_PERMISSION_DENIED] =
+        {MCTL_EXIT_PERMISSION,
+         "Members of group 'massage' hold every action ('usermod -aG massage USER', then log in "
+         "again); the person at the console may control without it (docs/security.md)."},
+    [MSD_ERROR_INVALID_ARGS] = {MCTL_EXIT_INVALID, NULL},
+    [MSD_ERROR_NOT_SUPPORTED] = {MCTL_EXIT_INVALID, NULL},
+    [MSD_ERROR_CONFIG] = {MCTL_EXIT_FAILURE, NULL},
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(massaged_errors) == MSD_ERROR_N_CODES);
+
+#define ACCESS_DENIED_HINT                                                                         \
+    "The D-Bus policy (org.massaged.conf) refused this call: only root and group 'massage' may "   \
+    "make it ('usermod -aG massage USER')."
+#define GONE_HINT "The device or session went away; run 'massagectl status'."
+
+/* The bus's own errors (the dbus-daemon's and GDBus's), which are not ours
+ * to put in common/error.c. */
 static const struct {
     const char *dbus_name;
     int exit_code;
     const char *hint;
-} error_table[] = {
-    {"org.massaged.Error.NotFound", MCTL_EXIT_NOT_FOUND, NULL},
-    {"org.massaged.Error.NotConnected", MCTL_EXIT_NOT_CONNECTED,
-     "Connect the device first: 'massagectl connect DEV'."},
-    {"org.massaged.Error.Busy", MCTL_EXIT_BUSY, NULL},
-    {"org.massaged.Error.InvalidProgramme", MCTL_EXIT_INVALID, NULL},
-    {"org.massaged.Error.InvalidArgs", MCTL_EXIT_INVALID, NULL},
-    {"org.massaged.Error.NotSupported", MCTL_EXIT_INVALID, NULL},
-    /* The daemon's message names the polkit action that is missing. */
-    {"org.massaged.Error.PermissionDenied", MCTL_EXIT_PERMISSION,
-     "Members of group 'massage' hold every action ('usermod -aG massage USER', then log in "
-     "again); the person at the console may control without it (docs/security.md)."},
-    {"org.freedesktop.DBus.Error.AccessDenied", MCTL_EXIT_PERMISSION,
-     "The D-Bus policy (org.massaged.conf) refused this call: only root and group 'massage' may "
-     "make it ('usermod -aG massage USER')."},
+} bus_errors[] = {
+    {"org.freedesktop.DBus.Error.AccessDenied", MCTL_EXIT_PERMISSION, ACCESS_DENIED_HINT},
     {"org.freedesktop.DBus.Error.ServiceUnknown", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
     {"org.freedesktop.DBus.Error.NameHasNoOwner", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
     {"org.freedesktop.DBus.Error.NoReply", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
     {"org.freedesktop.DBus.Error.Disconnected", MCTL_EXIT_UNREACHABLE, DAEMON_HINT},
-    {"org.freedesktop.DBus.Error.UnknownObject", MCTL_EXIT_NOT_FOUND,
-     "The device or session went away; run 'massagectl status'."},
-    {"org.freedesktop.DBus.Error.UnknownMethod", MCTL_EXIT_NOT_FOUND,
-     "The device or session went away; run 'massagectl status'."},
+    {"org.freedesktop.DBus.Error.UnknownObject", MCTL_EXIT_NOT_FOUND, GONE_HINT},
+    {"org.freedesktop.DBus.Error.UnknownMethod", MCTL_EXIT_NOT_FOUND, GONE_HINT},
     {"org.freedesktop.DBus.Error.InvalidArgs", MCTL_EXIT_INVALID, NULL},
 };
 
@@ -41,10 +60,17 @@ static int lookup_error(const GError *error, const char **hint)
     *hint = NULL;
     g_autofree char *name = g_dbus_error_get_remote_error(error);
     if (name) {
-        for (gsize i = 0; i < G_N_ELEMENTS(error_table); i++) {
-            if (g_str_equal(name, error_table[i].dbus_name)) {
-                *hint = error_table[i].hint;
-                return error_table[i].exit_code;
+        MsdError code;
+        if (msd_error_from_dbus_name(name, &code)) {
+            *hint = massaged_errors[code].hint;
+            /* A row left out in the middle would read as 0: never "success". */
+            return massaged_errors[code].exit_code ? massaged_errors[code].exit_code
+                                                   : MCTL_EXIT_FAILURE;
+        }
+        for (gsize i = 0; i < G_N_ELEMENTS(bus_errors); i++) {
+            if (g_str_equal(name, bus_errors[i].dbus_name)) {
+                *hint = bus_errors[i].hint;
+                return bus_errors[i].exit_code;
             }
         }
         return MCTL_EXIT_FAILURE;
@@ -60,9 +86,7 @@ static int lookup_error(const GError *error, const char **hint)
         return MCTL_EXIT_UNREACHABLE;
     }
     if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED)) {
-        for (gsize i = 0; i < G_N_ELEMENTS(error_table); i++)
-            if (g_str_equal(error_table[i].dbus_name, "org.freedesktop.DBus.Error.AccessDenied"))
-                *hint = error_table[i].hint;
+        *hint = ACCESS_DENIED_HINT;
         return MCTL_EXIT_PERMISSION;
     }
     return MCTL_EXIT_FAILURE;
@@ -110,8 +134,8 @@ MctlClient *mctl_client_new(MctlContext *ctx, int *rc)
     /* Do not auto-start: a status query must not start the daemon, and the
      * error must say plainly that it is not running. */
     c->objects = msd_object_manager_client_new_sync(
-        c->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, "org.massaged",
-        "/org/massaged", NULL, &error);
+        c->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, MSD_BUS_NAME, MSD_ROOT_PATH,
+        NULL, &error);
     if (!c->objects) {
         *rc = mctl_fail_dbus(ctx, error, "cannot reach massaged");
         return NULL;
@@ -124,7 +148,7 @@ MctlClient *mctl_client_new(MctlContext *ctx, int *rc)
         return NULL;
     }
     c->manager = msd_manager1_proxy_new_sync(c->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                             "org.massaged", "/org/massaged", NULL, &error);
+                                             MSD_BUS_NAME, MSD_ROOT_PATH, NULL, &error);
     if (!c->manager) {
         *rc = mctl_fail_dbus(ctx, error, "cannot reach massaged");
         return NULL;

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "cli/client.h"
+#include "common/names.h"
 #include "protocol/client-profile.h"
 
 /* Parses `text` locally; prints every located error and returns NULL. */
@@ -420,7 +421,7 @@ void mctl_client_profile_after_start(MctlClient *c, const char *session)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(MsdSession1) s = msd_session1_proxy_new_sync(
-        c->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, "org.massaged", session, NULL, &error);
+        c->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, MSD_BUS_NAME, session, NULL, &error);
     if (!s || !*msd_session1_get_client(s))
         return;
     const char *const *skipped = msd_session1_get_skipped(s);

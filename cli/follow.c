@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/follow.h"
+#include "common/names.h"
 #include "protocol/timeline.h"
 
 typedef struct {
@@ -489,7 +490,7 @@ static int run_session(MctlContext *ctx, MctlClient *client, const char *session
     if (!s) {
         g_autoptr(GError) error = NULL;
         s = msd_session1_proxy_new_sync(client->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                        "org.massaged", session_path, NULL, &error);
+                                        MSD_BUS_NAME, session_path, NULL, &error);
         if (!s)
             return mctl_fail_dbus(ctx, error, "cannot follow the session");
     }

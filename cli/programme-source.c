@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/programme-source.h"
+#include "common/names.h"
 #include "massaged-api.h"
 #include "protocol/driver.h"
 #include "protocol/timeline.h"
@@ -42,7 +43,7 @@ static MsdManager1 *connect_quietly(char **why)
         bus,
         G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START | G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
             G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-        "org.massaged", "/org/massaged", NULL, &error);
+        MSD_BUS_NAME, MSD_ROOT_PATH, NULL, &error);
     g_autofree char *owner = manager ? g_dbus_proxy_get_name_owner(G_DBUS_PROXY(manager)) : NULL;
     if (!owner) {
         *why = g_strdup("massaged is not running");

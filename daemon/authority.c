@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/names.h"
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
 
@@ -29,33 +30,33 @@ static const struct {
     const char *method;
     const char *action; /* NULL: open */
 } method_table[] = {
-    {"org.massaged.Manager1", "StartDiscovery", MSD_ACTION_CONTROL},
-    {"org.massaged.Manager1", "StopDiscovery", MSD_ACTION_CONTROL},
-    {"org.massaged.Manager1", "StopAll", NULL},
-    {"org.massaged.Manager1", "ListProgrammes", NULL},
-    {"org.massaged.Manager1", "ListProgrammeDetails", NULL},
-    {"org.massaged.Manager1", "GetProgramme", NULL},
-    {"org.massaged.Manager1", "ValidateProgramme", NULL},
-    {"org.massaged.Manager1", "ImportProgramme", MSD_ACTION_MANAGE_PROGRAMMES},
-    {"org.massaged.Manager1", "ReplaceProgramme", MSD_ACTION_MANAGE_PROGRAMMES},
-    {"org.massaged.Manager1", "RemoveProgramme", MSD_ACTION_MANAGE_PROGRAMMES},
-    {"org.massaged.Manager1", "ListClients", MSD_ACTION_CLIENTS},
-    {"org.massaged.Manager1", "GetClient", MSD_ACTION_CLIENTS},
-    {"org.massaged.Manager1", "SaveClient", MSD_ACTION_CLIENTS},
-    {"org.massaged.Manager1", "RemoveClient", MSD_ACTION_CLIENTS},
-    {"org.massaged.Manager1", "QueryHistory", MSD_ACTION_CLIENTS},
-    {"org.massaged.Manager1", "GetHistoryEntry", MSD_ACTION_CLIENTS},
-    {"org.massaged.Manager1", "Start", MSD_ACTION_CONTROL},
-    {"org.massaged.Device1", "Connect", MSD_ACTION_CONTROL},
-    {"org.massaged.Device1", "Disconnect", MSD_ACTION_CONTROL},
-    {"org.massaged.Device1", "SetIntensity", MSD_ACTION_CONTROL},
-    {"org.massaged.Device1", "Stop", NULL},
-    {"org.massaged.Session1", "Pause", MSD_ACTION_CONTROL},
-    {"org.massaged.Session1", "Resume", MSD_ACTION_CONTROL},
-    {"org.massaged.Session1", "Stop", NULL},
-    {"org.massaged.Session1", "Next", MSD_ACTION_CONTROL},
-    {"org.massaged.Session1", "Previous", MSD_ACTION_CONTROL},
-    {"org.massaged.Session1", "Adjust", MSD_ACTION_CONTROL},
+    {MSD_MANAGER_IFACE, "StartDiscovery", MSD_ACTION_CONTROL},
+    {MSD_MANAGER_IFACE, "StopDiscovery", MSD_ACTION_CONTROL},
+    {MSD_MANAGER_IFACE, "StopAll", NULL},
+    {MSD_MANAGER_IFACE, "ListProgrammes", NULL},
+    {MSD_MANAGER_IFACE, "ListProgrammeDetails", NULL},
+    {MSD_MANAGER_IFACE, "GetProgramme", NULL},
+    {MSD_MANAGER_IFACE, "ValidateProgramme", NULL},
+    {MSD_MANAGER_IFACE, "ImportProgramme", MSD_ACTION_MANAGE_PROGRAMMES},
+    {MSD_MANAGER_IFACE, "ReplaceProgramme", MSD_ACTION_MANAGE_PROGRAMMES},
+    {MSD_MANAGER_IFACE, "RemoveProgramme", MSD_ACTION_MANAGE_PROGRAMMES},
+    {MSD_MANAGER_IFACE, "ListClients", MSD_ACTION_CLIENTS},
+    {MSD_MANAGER_IFACE, "GetClient", MSD_ACTION_CLIENTS},
+    {MSD_MANAGER_IFACE, "SaveClient", MSD_ACTION_CLIENTS},
+    {MSD_MANAGER_IFACE, "RemoveClient", MSD_ACTION_CLIENTS},
+    {MSD_MANAGER_IFACE, "QueryHistory", MSD_ACTION_CLIENTS},
+    {MSD_MANAGER_IFACE, "GetHistoryEntry", MSD_ACTION_CLIENTS},
+    {MSD_MANAGER_IFACE, "Start", MSD_ACTION_CONTROL},
+    {MSD_DEVICE_IFACE, "Connect", MSD_ACTION_CONTROL},
+    {MSD_DEVICE_IFACE, "Disconnect", MSD_ACTION_CONTROL},
+    {MSD_DEVICE_IFACE, "SetIntensity", MSD_ACTION_CONTROL},
+    {MSD_DEVICE_IFACE, "Stop", NULL},
+    {MSD_SESSION_IFACE, "Pause", MSD_ACTION_CONTROL},
+    {MSD_SESSION_IFACE, "Resume", MSD_ACTION_CONTROL},
+    {MSD_SESSION_IFACE, "Stop", NULL},
+    {MSD_SESSION_IFACE, "Next", MSD_ACTION_CONTROL},
+    {MSD_SESSION_IFACE, "Previous", MSD_ACTION_CONTROL},
+    {MSD_SESSION_IFACE, "Adjust", MSD_ACTION_CONTROL},
 };
 
 MsdAuthKind msd_authority_lookup(const char *interface, const char *method, const char **action_out)

@@ -41,9 +41,9 @@ static void interface_added(MsdBluez *b, GDBusObject *object, GDBusInterface *if
         b->cb.adapter_changed(b->user_data);
     } else if (strcmp(name, BLUEZ_DEVICE_IFACE) == 0 && under_adapter(b, path)) {
         b->cb.device_added(b->user_data, G_DBUS_PROXY(iface));
-    } else if (strcmp(name, BLUEZ_CHAR_IFACE) == 0 || strcmp(name, BLUEZ_BATTERY_IFACE) == 0) {
+    } else if (strcmp(name, BLUEZ_GATT_CHAR_IFACE) == 0 || strcmp(name, BLUEZ_BATTERY_IFACE) == 0) {
         g_autofree char *dev = device_path_of(b, path);
-        if (dev && strcmp(name, BLUEZ_CHAR_IFACE) == 0)
+        if (dev && strcmp(name, BLUEZ_GATT_CHAR_IFACE) == 0)
             b->cb.gatt_changed(b->user_data, dev);
         else if (dev) {
             g_autoptr(GVariant) empty =
@@ -62,7 +62,7 @@ static void interface_removed(MsdBluez *b, GDBusObject *object, GDBusInterface *
         b->cb.adapter_changed(b->user_data);
     } else if (strcmp(name, BLUEZ_DEVICE_IFACE) == 0 && under_adapter(b, path)) {
         b->cb.device_removed(b->user_data, path);
-    } else if (strcmp(name, BLUEZ_CHAR_IFACE) == 0) {
+    } else if (strcmp(name, BLUEZ_GATT_CHAR_IFACE) == 0) {
         g_autofree char *dev = device_path_of(b, path);
         if (dev)
             b->cb.gatt_changed(b->user_data, dev);
@@ -128,13 +128,13 @@ MsdBluez *msd_bluez_new(GDBusConnection *conn, const char *adapter,
 {
     /* No auto-start: bluetoothd is started by systemd, and tests run it themselves. */
     GDBusObjectManager *om = g_dbus_object_manager_client_new_sync(
-        conn, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BLUEZ_SERVICE, "/", NULL, NULL,
+        conn, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, BLUEZ_BUS_NAME, "/", NULL, NULL,
         NULL, NULL, error);
     if (!om)
         return NULL;
     MsdBluez *b = g_new0(MsdBluez, 1);
     b->om = om;
-    b->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
+    b->adapter_path = g_strdup_printf(BLUEZ_ADAPTER_PATH_FMT, adapter);
     b->adapter_prefix = g_strdup_printf("%s/", b->adapter_path);
     b->cb = *callbacks;
     b->user_data = user_data;
@@ -206,7 +206,7 @@ GDBusProxy *msd_bluez_find_characteristic(MsdBluez *b, const char *device_path, 
     for (GList *l = objects; l; l = l->next) {
         if (!g_str_has_prefix(g_dbus_object_get_object_path(l->data), prefix))
             continue;
-        g_autoptr(GDBusInterface) i = g_dbus_object_get_interface(l->data, BLUEZ_CHAR_IFACE);
+        g_autoptr(GDBusInterface) i = g_dbus_object_get_interface(l->data, BLUEZ_GATT_CHAR_IFACE);
         if (!i)
             continue;
         g_autofree char *u = msd_proxy_get_string(G_DBUS_PROXY(i), "UUID");
@@ -246,16 +246,16 @@ void msd_bluez_error_propagate(GError **dest, GError *src, const char *what)
         code = (MsdError)src->code;
     else if (g_error_matches(src, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         code = MSD_ERROR_NOT_CONNECTED;
-    else if (remote && (g_str_equal(remote, "org.bluez.Error.NotReady") ||
-                        g_str_equal(remote, "org.bluez.Error.NotConnected") ||
-                        g_str_equal(remote, "org.bluez.Error.NotAvailable")))
+    else if (remote && (g_str_equal(remote, BLUEZ_ERROR_NOT_READY) ||
+                        g_str_equal(remote, BLUEZ_ERROR_NOT_CONNECTED) ||
+                        g_str_equal(remote, BLUEZ_ERROR_NOT_AVAILABLE)))
         code = MSD_ERROR_NOT_CONNECTED;
-    else if (remote && (g_str_equal(remote, "org.bluez.Error.InProgress") ||
-                        g_str_equal(remote, "org.bluez.Error.AlreadyConnected")))
+    else if (remote && (g_str_equal(remote, BLUEZ_ERROR_IN_PROGRESS) ||
+                        g_str_equal(remote, BLUEZ_ERROR_ALREADY_CONNECTED)))
         code = MSD_ERROR_BUSY;
-    else if (remote && g_str_equal(remote, "org.bluez.Error.NotPermitted"))
+    else if (remote && g_str_equal(remote, BLUEZ_ERROR_NOT_PERMITTED))
         code = MSD_ERROR_PERMISSION_DENIED;
-    else if (remote && g_str_equal(remote, "org.bluez.Error.NotSupported"))
+    else if (remote && g_str_equal(remote, BLUEZ_ERROR_NOT_SUPPORTED))
         code = MSD_ERROR_NOT_SUPPORTED;
     else if (remote && g_str_has_prefix(remote, "org.freedesktop.DBus.Error.ServiceUnknown"))
         code = MSD_ERROR_NOT_CONNECTED;
@@ -289,7 +289,7 @@ static void on_start_discovery(GObject *src, GAsyncResult *res, gpointer user_da
     g_autoptr(GVariant) r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
     if (!r) {
         g_autofree char *remote = msd_error_remote_name(error);
-        if (remote && g_str_equal(remote, "org.bluez.Error.InProgress")) {
+        if (remote && g_str_equal(remote, BLUEZ_ERROR_IN_PROGRESS)) {
             g_task_return_boolean(task, TRUE); /* already discovering: fine */
             return;
         }
@@ -350,8 +350,8 @@ static void on_stop_discovery(GObject *src, GAsyncResult *res, gpointer user_dat
     if (!r) {
         g_autofree char *remote = msd_error_remote_name(error);
         /* Not discovering (any more) is what we wanted. */
-        if (remote && (g_str_equal(remote, "org.bluez.Error.NotReady") ||
-                       g_str_equal(remote, "org.bluez.Error.Failed"))) {
+        if (remote && (g_str_equal(remote, BLUEZ_ERROR_NOT_READY) ||
+                       g_str_equal(remote, BLUEZ_ERROR_FAILED))) {
             g_task_return_boolean(task, TRUE);
             return;
         }

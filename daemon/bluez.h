@@ -6,13 +6,9 @@
 
 #include <gio/gio.h>
 
-G_BEGIN_DECLS
+#include "common/names.h" /* BLUEZ_*: org.bluez's names, shared with massage-sim */
 
-#define BLUEZ_SERVICE       "org.bluez"
-#define BLUEZ_ADAPTER_IFACE "org.bluez.Adapter1"
-#define BLUEZ_DEVICE_IFACE  "org.bluez.Device1"
-#define BLUEZ_CHAR_IFACE    "org.bluez.GattCharacteristic1"
-#define BLUEZ_BATTERY_IFACE "org.bluez.Battery1"
+G_BEGIN_DECLS
 
 typedef struct {
     /* A Device1 object under our adapter appeared (or bluetoothd returned). */

@@ -1,4 +1,5 @@
 /* A client profile applied at Start. See client-start.h. */
+#include "common/names.h"
 #include "daemon/client-start.h"
 
 #include <string.h>
@@ -122,8 +123,8 @@ MsdProgrammeEntry *msd_client_start_entry(MsdClientStart *cs)
 
 void msd_client_start_bind(MsdClientStart *cs, MsdSession *s, MsdDevice *dev)
 {
-    g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface(
-        G_DBUS_OBJECT(msd_session_get_object(s)), "org.massaged.Session1");
+    g_autoptr(GDBusInterface) iface =
+        g_dbus_object_get_interface(G_DBUS_OBJECT(msd_session_get_object(s)), MSD_SESSION_IFACE);
     MsdSession1 *skel = MSD_SESSION1(iface);
     g_ptr_array_add(cs->skipped, NULL); /* a strv from here on */
     const char *const *skipped = (const char *const *)cs->skipped->pdata;

@@ -4,7 +4,7 @@
 #include "daemon/authority.h"
 #include "daemon/bluez.h"
 #include "daemon/client-store.h"
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "daemon/msd-config.h"
 #include "daemon/daemon.h"
 #include "daemon/device.h"

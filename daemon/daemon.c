@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "config.h"
+#include "common/names.h"
 #include "daemon/daemon-private.h"
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
@@ -390,11 +391,11 @@ gboolean msd_daemon_start(MsdDaemon *d, GDBusConnection *conn, GError **error)
 {
     d->conn = g_object_ref(conn);
     d->recovery = msd_recovery_new(d->clock, &recovery_ops, d);
-    d->om = g_dbus_object_manager_server_new("/org/massaged");
+    d->om = g_dbus_object_manager_server_new(MSD_ROOT_PATH);
     msd_manager_export(d);
     g_dbus_object_manager_server_set_connection(d->om, conn);
     if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(d->manager), conn,
-                                          "/org/massaged", error))
+                                          MSD_ROOT_PATH, error))
         return FALSE;
     d->bluez = msd_bluez_new(conn, d->config.adapter, &bluez_callbacks, d, error);
     if (!d->bluez)

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "common/names.h"
 #include "daemon/daemon-private.h"
 #include "daemon/gatt-transport.h"
 #include "daemon/link.h"
@@ -442,7 +443,7 @@ static void on_connect_reply(GObject *src, GAsyncResult *res, gpointer user_data
         return;
     }
     g_autofree char *remote = msd_error_remote_name(error);
-    if (remote && g_str_equal(remote, "org.bluez.Error.AlreadyConnected")) {
+    if (remote && g_str_equal(remote, BLUEZ_ERROR_ALREADY_CONNECTED)) {
         msd_link_connect_reply(dev->link, MSD_LINK_REPLY_ALREADY_CONNECTED, NULL);
         return;
     }
@@ -922,7 +923,7 @@ void msd_device_stop_reaching(MsdDevice *dev, const char *reason, MsdWriteDone d
 static char *object_path_for(MsdDaemon *d, const char *bluez_path)
 {
     const char *base = strrchr(bluez_path, '/');
-    return g_strdup_printf("/org/massaged/%s/%s", d->config.adapter, base ? base + 1 : "dev");
+    return g_strdup_printf(MSD_DEVICE_PATH_FMT, d->config.adapter, base ? base + 1 : "dev");
 }
 
 MsdDevice *msd_device_new(MsdDaemon *daemon, GDBusProxy *bluez_device, MpDriver *driver)

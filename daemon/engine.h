@@ -27,7 +27,7 @@
 
 #include <glib.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "protocol/timeline.h"
 
 G_BEGIN_DECLS

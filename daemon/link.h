@@ -19,7 +19,7 @@
 
 #include <glib.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "daemon/msd-config.h"
 
 G_BEGIN_DECLS

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "common/names.h"
 #include "daemon/daemon.h"
 #include "daemon/error-bound.h"
 #include "daemon/log.h"
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
     guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &app);
     guint sigint = g_unix_signal_add(SIGINT, on_signal, &app);
     guint owner =
-        g_bus_own_name_on_connection(conn, "org.massaged", G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+        g_bus_own_name_on_connection(conn, MSD_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
                                      on_name_acquired, on_name_lost, &app, NULL);
     g_main_loop_run(app.loop);
 

@@ -29,7 +29,7 @@
 
 #include <glib.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "protocol/programme.h"
 
 G_BEGIN_DECLS

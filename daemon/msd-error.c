@@ -4,29 +4,6 @@
 
 #include "protocol/mp-error.h"
 
-/* The one table: code <-> D-Bus error name. */
-static const GDBusErrorEntry msd_error_entries[] = {
-    {MSD_ERROR_FAILED, "org.massaged.Error.Failed"},
-    {MSD_ERROR_NOT_CONNECTED, "org.massaged.Error.NotConnected"},
-    {MSD_ERROR_BUSY, "org.massaged.Error.Busy"},
-    {MSD_ERROR_INVALID_PROGRAMME, "org.massaged.Error.InvalidProgramme"},
-    {MSD_ERROR_NOT_FOUND, "org.massaged.Error.NotFound"},
-    {MSD_ERROR_PERMISSION_DENIED, "org.massaged.Error.PermissionDenied"},
-    {MSD_ERROR_INVALID_ARGS, "org.massaged.Error.InvalidArgs"},
-    {MSD_ERROR_NOT_SUPPORTED, "org.massaged.Error.NotSupported"},
-    {MSD_ERROR_CONFIG, "org.massaged.Error.Config"},
-};
-
-G_STATIC_ASSERT(G_N_ELEMENTS(msd_error_entries) == MSD_ERROR_CONFIG + 1);
-
-GQuark msd_error_quark(void)
-{
-    static gsize quark = 0;
-    g_dbus_error_register_error_domain("msd-error-quark", &quark, msd_error_entries,
-                                       G_N_ELEMENTS(msd_error_entries));
-    return (GQuark)quark;
-}
-
 static MsdError code_from_mp(gint code)
 {
     switch ((MpError)code) {

@@ -1,27 +1,14 @@
-/* The daemon's errors: one GError domain, each code mapped to one D-Bus error
- * name (org.massaged.Error.*) in one table, so a GError returned from a method
- * handler reaches the client with its proper name and message. */
+/* The daemon's side of its errors. The domain, its codes and their D-Bus
+ * names (org.massaged.Error.*) are in common/error.h, shared with the
+ * clients; here is what only the daemon does with them: return any GError to
+ * a caller as one of ours, and put bluetoothd's errors in words. */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "common/error.h"
+
 G_BEGIN_DECLS
-
-#define MSD_ERROR (msd_error_quark())
-
-typedef enum {
-    MSD_ERROR_FAILED,            /* org.massaged.Error.Failed */
-    MSD_ERROR_NOT_CONNECTED,     /* org.massaged.Error.NotConnected */
-    MSD_ERROR_BUSY,              /* org.massaged.Error.Busy */
-    MSD_ERROR_INVALID_PROGRAMME, /* org.massaged.Error.InvalidProgramme */
-    MSD_ERROR_NOT_FOUND,         /* org.massaged.Error.NotFound */
-    MSD_ERROR_PERMISSION_DENIED, /* org.massaged.Error.PermissionDenied */
-    MSD_ERROR_INVALID_ARGS,      /* org.massaged.Error.InvalidArgs */
-    MSD_ERROR_NOT_SUPPORTED,     /* org.massaged.Error.NotSupported */
-    MSD_ERROR_CONFIG,            /* org.massaged.Error.Config: a bad configuration file */
-} MsdError;
-
-GQuark msd_error_quark(void);
 
 /* Returns a method call an error: MSD_ERROR keeps its code; MP_ERROR and
  * other domains are mapped to the nearest MSD_ERROR code first, so every

@@ -24,7 +24,7 @@
 
 #include <glib.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "daemon/device.h"
 #include "daemon/motion-record.h"
 

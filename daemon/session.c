@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/names.h"
 #include "daemon/daemon-private.h"
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
@@ -716,7 +717,7 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
 
     MsdSession *s = g_new0(MsdSession, 1);
     s->daemon = d;
-    s->path = g_strdup_printf("/org/massaged/session/%u", id);
+    s->path = g_strdup_printf(MSD_SESSION_PATH_FMT, id);
     s->programme_id = g_strdup(entry->id);
     s->device = device;
     s->address = g_strdup(msd_device_get_address(device));
@@ -733,8 +734,8 @@ MsdSession *msd_session_new(MsdDaemon *d, guint id, MsdDevice *device, MsdProgra
     s->caller_uid = -1;
     s->entered = g_new0(guint8, mp_timeline_n_entries(s->timeline) + 1);
     s->adjustments = g_string_new(NULL);
-    g_autoptr(GDBusInterface) dev_iface = g_dbus_object_get_interface(
-        G_DBUS_OBJECT(msd_device_get_object(device)), "org.massaged.Device1");
+    g_autoptr(GDBusInterface) dev_iface =
+        g_dbus_object_get_interface(G_DBUS_OBJECT(msd_device_get_object(device)), MSD_DEVICE_IFACE);
     if (dev_iface)
         s->device_name = g_strdup(msd_device1_get_name(MSD_DEVICE1(dev_iface)));
 

@@ -22,7 +22,7 @@
 
 #include <glib.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "protocol/driver.h"
 
 G_BEGIN_DECLS

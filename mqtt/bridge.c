@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#define BUS_NAME "org.massaged"
+#include "common/names.h"
 
 /* A string property from the proxy's cache, or NULL; the caller frees it. */
 static char *str_prop(GDBusProxy *p, const char *name)
@@ -329,7 +329,7 @@ static void attach_session(MqbDevice *dev, GDBusProxy *session, gboolean announc
 static GDBusProxy *session_proxy(MqbBridge *bridge, const char *path)
 {
     GDBusInterface *iface =
-        g_dbus_object_manager_get_interface(bridge->om, path, "org.massaged.Session1");
+        g_dbus_object_manager_get_interface(bridge->om, path, MSD_SESSION_IFACE);
     return iface ? G_DBUS_PROXY(iface) : NULL;
 }
 
@@ -484,7 +484,7 @@ static void on_programmes(GObject *src, GAsyncResult *res, gpointer data)
 
 void mqb_bridge_refresh_programmes(MqbBridge *bridge)
 {
-    g_dbus_connection_call(bridge->bus, BUS_NAME, "/org/massaged", "org.massaged.Manager1",
+    g_dbus_connection_call(bridge->bus, MSD_BUS_NAME, MSD_ROOT_PATH, MSD_MANAGER_IFACE,
                            "ListProgrammes", NULL, G_VARIANT_TYPE("(a(ssst))"),
                            G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_programmes, bridge);
 }
@@ -495,9 +495,9 @@ static void on_interface_added(MqbBridge *bridge, GDBusInterface *iface)
 {
     GDBusProxy *p = G_DBUS_PROXY(iface);
     const char *name = g_dbus_proxy_get_interface_name(p);
-    if (strcmp(name, "org.massaged.Device1") == 0) {
+    if (strcmp(name, MSD_DEVICE_IFACE) == 0) {
         add_device(bridge, p);
-    } else if (strcmp(name, "org.massaged.Session1") == 0) {
+    } else if (strcmp(name, MSD_SESSION_IFACE) == 0) {
         /* Device1.Session may change before or after the object appears. */
         GVariant *v;
         if (prop_value(p, "Device", G_VARIANT_TYPE_OBJECT_PATH, &v)) {
@@ -556,7 +556,7 @@ static void on_name_owner(GObject *om, GParamSpec *pspec, gpointer data)
 MqbBridge *mqb_bridge_new(const MqbConfig *config, GDBusConnection *bus, GError **error)
 {
     GDBusObjectManager *om = g_dbus_object_manager_client_new_sync(
-        bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME, "/org/massaged", NULL, NULL, NULL,
+        bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, MSD_BUS_NAME, MSD_ROOT_PATH, NULL, NULL, NULL,
         NULL, error);
     if (!om)
         return NULL;

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "common/names.h"
+
 /* Larger payloads are refused unread: no command needs more than a note. */
 #define MAX_PAYLOAD 16384
 
@@ -396,7 +398,7 @@ static void on_reply(GObject *src, GAsyncResult *res, gpointer data)
 static void call(MqbCommand *cmd, const char *path, const char *iface, const char *method,
                  GVariant *params)
 {
-    g_dbus_connection_call(cmd->bridge->bus, "org.massaged", path, iface, method, params, NULL,
+    g_dbus_connection_call(cmd->bridge->bus, MSD_BUS_NAME, path, iface, method, params, NULL,
                            G_DBUS_CALL_FLAGS_NONE, 30000, NULL, on_reply, cmd);
 }
 
@@ -412,20 +414,20 @@ void mqb_command_run(MqbCommand *cmd)
     switch (cmd->kind) {
     case CMD_STOP:
         /* Device1.Stop: stops it whether or not a session plays. */
-        call(cmd, dev->path, "org.massaged.Device1", "Stop", NULL);
+        call(cmd, dev->path, MSD_DEVICE_IFACE, "Stop", NULL);
         return;
     case CMD_STOP_ALL:
-        call(cmd, "/org/massaged", "org.massaged.Manager1", "StopAll", NULL);
+        call(cmd, MSD_ROOT_PATH, MSD_MANAGER_IFACE, "StopAll", NULL);
         return;
     case CMD_REFRESH:
         /* The reply carries massaged's list now; the bridge republishes it too. */
         mqb_bridge_refresh_programmes(bridge);
-        call(cmd, "/org/massaged", "org.massaged.Manager1", "ListProgrammes", NULL);
+        call(cmd, MSD_ROOT_PATH, MSD_MANAGER_IFACE, "ListProgrammes", NULL);
         return;
     case CMD_CONNECT:
     case CMD_DISCONNECT:
-        call(cmd, dev->path, "org.massaged.Device1",
-             cmd->kind == CMD_CONNECT ? "Connect" : "Disconnect", NULL);
+        call(cmd, dev->path, MSD_DEVICE_IFACE, cmd->kind == CMD_CONNECT ? "Connect" : "Disconnect",
+             NULL);
         return;
     case CMD_SELECT:
         g_free(dev->selected_programme);
@@ -458,7 +460,7 @@ void mqb_command_run(MqbCommand *cmd)
         if (cmd->note)
             g_variant_builder_add(&opts, "{sv}", "note", g_variant_new_string(cmd->note));
         g_message("command start %s on device %s", programme, dev->id);
-        call(cmd, "/org/massaged", "org.massaged.Manager1", "Start",
+        call(cmd, MSD_ROOT_PATH, MSD_MANAGER_IFACE, "Start",
              g_variant_new("(os@a{sv})", dev->path, programme, g_variant_builder_end(&opts)));
         return;
     }
@@ -477,8 +479,7 @@ void mqb_command_run(MqbCommand *cmd)
                                               [CMD_NEXT] = "Next",
                                               [CMD_PREVIOUS] = "Previous",
                                               [CMD_ADJUST] = "Adjust"};
-        call(cmd, g_dbus_proxy_get_object_path(dev->session), "org.massaged.Session1",
-             methods[cmd->kind],
+        call(cmd, g_dbus_proxy_get_object_path(dev->session), MSD_SESSION_IFACE, methods[cmd->kind],
              cmd->kind == CMD_ADJUST ? g_variant_new("(d)", cmd->number) : NULL);
         return;
     }

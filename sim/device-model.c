@@ -30,6 +30,9 @@ struct _SimDevice {
     gint64 drain_ms; /* running time not yet turned into a percent of battery */
     gint64 last_tick_us;
 
+    /* Every wait is on this clock: the real one in massage-sim, a fake one
+     * in tests, which then advance time instead of sleeping. */
+    MsdClock *clock;
     guint watchdog_id; /* keepalive: fires when the host has been quiet too long */
     guint tick_id;     /* battery drain and force readings while connected */
     guint garbage_id;  /* the garbage-every fault */
@@ -135,10 +138,12 @@ gboolean sim_device_has_battery_service(const SimDevice *dev)
     return FALSE;
 }
 
-SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *log)
+SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *log,
+                          MsdClock *clock)
 {
     SimDevice *dev = g_new0(SimDevice, 1);
     dev->driver = mp_driver_ref(driver);
+    dev->clock = msd_clock_ref(clock);
     dev->cfg = *cfg;
     dev->cfg.name = g_strdup(cfg->name ? cfg->name : driver->name);
     dev->cfg.address = g_ascii_strup(cfg->address ? cfg->address : "AA:BB:CC:DD:EE:FF", -1);
@@ -169,9 +174,9 @@ SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *
 
 static void stop_timers(SimDevice *dev)
 {
-    g_clear_handle_id(&dev->watchdog_id, g_source_remove);
-    g_clear_handle_id(&dev->tick_id, g_source_remove);
-    g_clear_handle_id(&dev->garbage_id, g_source_remove);
+    msd_clock_clear(dev->clock, &dev->watchdog_id);
+    msd_clock_clear(dev->clock, &dev->tick_id);
+    msd_clock_clear(dev->clock, &dev->garbage_id);
 }
 
 void sim_device_free(SimDevice *dev)
@@ -183,6 +188,7 @@ void sim_device_free(SimDevice *dev)
     g_strfreev(dev->uuids);
     sim_device_config_clear(&dev->cfg);
     mp_driver_unref(dev->driver);
+    msd_clock_unref(dev->clock);
     g_free(dev);
 }
 
@@ -318,7 +324,7 @@ static void send_error(SimDevice *dev, guint code)
     send_reading(dev, &r);
 }
 
-static gboolean on_watchdog(gpointer user_data)
+static void on_watchdog(gpointer user_data)
 {
     SimDevice *dev = user_data;
     dev->watchdog_id = 0;
@@ -332,25 +338,41 @@ static gboolean on_watchdog(gpointer user_data)
         fill_state(dev, &r, MP_READING_RUNNING | MP_READING_INTENSITY | MP_READING_SPEED);
         send_reading(dev, &r);
     }
-    return G_SOURCE_REMOVE;
+}
+
+/* A timer `ms` from now. Periodic timers re-arm from "now" rather than from
+ * their last deadline, as the GLib timeouts they replace did: after a stall a
+ * real device does not burst the readings it missed, and the battery drain
+ * counts the time that really passed. */
+static guint schedule_in(SimDevice *dev, guint ms, MsdClockFunc func)
+{
+    return msd_clock_schedule(dev->clock, msd_clock_now(dev->clock) + (gint64)ms * 1000, func, dev);
 }
 
 /* The device-side keepalive: any frame from the host re-arms it. */
 static void rearm_watchdog(SimDevice *dev)
 {
-    g_clear_handle_id(&dev->watchdog_id, g_source_remove);
+    msd_clock_clear(dev->clock, &dev->watchdog_id);
     if (dev->driver->keepalive_ms && dev->connected)
-        dev->watchdog_id = g_timeout_add(keepalive_timeout_ms(dev), on_watchdog, dev);
+        dev->watchdog_id = schedule_in(dev, keepalive_timeout_ms(dev), on_watchdog);
 }
 
-static gboolean on_tick(gpointer user_data)
+static guint tick_period_ms(const SimDevice *dev)
+{
+    return dev->cfg.force_period_ms ? dev->cfg.force_period_ms : TICK_MS;
+}
+
+static void on_tick(gpointer user_data)
 {
     SimDevice *dev = user_data;
-    gint64 now = g_get_monotonic_time();
+    /* The next tick first: a power-off below (battery empty) drops the link,
+     * and link_down cancels it with the others. */
+    dev->tick_id = schedule_in(dev, tick_period_ms(dev), on_tick);
+    gint64 now = msd_clock_now(dev->clock);
     gint64 elapsed_ms = (now - dev->last_tick_us) / 1000;
     dev->last_tick_us = now;
     if (!dev->running)
-        return G_SOURCE_CONTINUE;
+        return;
     /* A plausible force: rises with intensity, a little ripple over time. */
     dev->force = 2.0 + dev->intensity * 0.3 + (double)((now / 100000) % 7) * 0.1;
     if (dev->supported & MP_READING_FORCE) {
@@ -365,32 +387,29 @@ static gboolean on_tick(gpointer user_data)
             dev->drain_ms -= per;
             dev->battery--;
             notify_battery_level(dev);
-            if (dev->battery == 0) {
-                power_off(dev, "battery-empty");
-                return G_SOURCE_CONTINUE;
-            }
+            if (dev->battery == 0)
+                power_off(dev, "battery-empty"); /* last: it may end the link */
         }
     }
-    return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_garbage(gpointer user_data)
+static void on_garbage(gpointer user_data)
 {
-    sim_device_send_garbage(user_data, NULL, NULL);
-    return G_SOURCE_CONTINUE;
+    SimDevice *dev = user_data;
+    dev->garbage_id = schedule_in(dev, dev->cfg.garbage_every_ms, on_garbage);
+    sim_device_send_garbage(dev, NULL, NULL);
 }
 
 void sim_device_link_up(SimDevice *dev)
 {
     dev->connected = TRUE;
     mp_reference_seq_reset(&dev->seq_window);
-    dev->last_tick_us = g_get_monotonic_time();
-    guint period = dev->cfg.force_period_ms ? dev->cfg.force_period_ms : TICK_MS;
+    dev->last_tick_us = msd_clock_now(dev->clock);
     if (!dev->tick_id)
-        dev->tick_id = g_timeout_add(period, on_tick, dev);
+        dev->tick_id = schedule_in(dev, tick_period_ms(dev), on_tick);
     rearm_watchdog(dev);
     if (dev->cfg.garbage_every_ms && !dev->garbage_id)
-        dev->garbage_id = g_timeout_add(dev->cfg.garbage_every_ms, on_garbage, dev);
+        dev->garbage_id = schedule_in(dev, dev->cfg.garbage_every_ms, on_garbage);
     sim_log_event(dev->log, dev->cfg.address, "connect", NULL);
 }
 

@@ -6,11 +6,13 @@
  * notify callback with frames from mp_driver_encode_reading. Two transports
  * carry it unchanged: the fake BlueZ (fake-bluez-*.c) on a private bus, and
  * peripheral mode (peripheral*.c), which registers it with a real
- * bluetoothd as a GATT server for the VM tier. */
+ * bluetoothd as a GATT server for the VM tier. Time comes from an MsdClock
+ * (common/clock.h), so tests run the model on a fake clock. */
 #pragma once
 
 #include <glib.h>
 
+#include "common/clock.h"
 #include "protocol/driver.h"
 #include "sim/command-log.h"
 
@@ -66,7 +68,11 @@ typedef struct {
     void (*drop_link)(SimDevice *dev, const char *reason, gpointer user_data);
 } SimDeviceCallbacks;
 
-SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *log);
+/* The device's timers (keepalive watchdog, battery and force tick, garbage
+ * fault) run on `clock` (a reference is kept): massage-sim passes the real
+ * clock, tests a fake one they advance (common/clock.h). */
+SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *log,
+                          MsdClock *clock);
 void sim_device_free(SimDevice *dev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimDevice, sim_device_free)
 

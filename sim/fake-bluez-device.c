@@ -143,7 +143,7 @@ static gboolean on_connect_done(gpointer user_data)
         /* What bluetoothd says when an LE connection attempt gets nowhere. */
         sim_log_event(dev->ad->fb->log, sim_device_get_address(dev->model), "connect-failed",
                       "reason", !st.powered ? "powered-off" : "refused", NULL);
-        fb_return_error(inv, "org.bluez.Error.Failed", "le-connection-abort-by-local");
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, "le-connection-abort-by-local");
         return G_SOURCE_REMOVE;
     }
     sim_device_link_up(dev->model);
@@ -175,11 +175,11 @@ static gboolean on_connect_done(gpointer user_data)
 static gboolean on_connect(BluezDevice1 *skel, GDBusMethodInvocation *inv, FbDevice *dev)
 {
     if (!bluez_adapter1_get_powered(dev->ad->skel)) {
-        fb_return_error(inv, "org.bluez.Error.NotReady", "Resource Not Ready");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_READY, "Resource Not Ready");
         return TRUE;
     }
     if (dev->pending_connect) {
-        fb_return_error(inv, "org.bluez.Error.InProgress", "In Progress");
+        fb_return_error(inv, BLUEZ_ERROR_IN_PROGRESS, "In Progress");
         return TRUE;
     }
     if (is_connected(dev)) {
@@ -194,7 +194,7 @@ static gboolean on_connect(BluezDevice1 *skel, GDBusMethodInvocation *inv, FbDev
 static gboolean on_disconnect(BluezDevice1 *skel, GDBusMethodInvocation *inv, FbDevice *dev)
 {
     if (!is_connected(dev) && !dev->pending_connect) {
-        fb_return_error(inv, "org.bluez.Error.NotConnected", "Not Connected");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_CONNECTED, "Not Connected");
         return TRUE;
     }
     /* bluetoothd answers first and emits Connected=false after (its
@@ -207,7 +207,7 @@ static gboolean on_disconnect(BluezDevice1 *skel, GDBusMethodInvocation *inv, Fb
 static gboolean on_not_supported(GDBusInterfaceSkeleton *skel, GDBusMethodInvocation *inv,
                                  gpointer user_data)
 {
-    fb_return_error(inv, "org.bluez.Error.NotSupported", "Operation is not supported");
+    fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
     return TRUE;
 }
 
@@ -300,7 +300,7 @@ void fb_device_link_down(FbDevice *dev, const char *reason)
     g_clear_handle_id(&dev->drop_id, g_source_remove);
     if (dev->pending_connect) {
         g_autoptr(GDBusMethodInvocation) inv = g_steal_pointer(&dev->pending_connect);
-        fb_return_error(inv, "org.bluez.Error.Failed", "Cancelled");
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, "Cancelled");
     }
     fb_gatt_remove(dev);
     if (dev->battery) {

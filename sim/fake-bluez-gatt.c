@@ -64,7 +64,7 @@ static int make_socketpair(GDBusMethodInvocation *inv, GUnixFDList **out_list)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        fb_return_error(inv, "org.bluez.Error.Failed", g_strerror(errno));
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, g_strerror(errno));
         return -1;
     }
     g_autoptr(GError) error = NULL;
@@ -74,7 +74,7 @@ static int make_socketpair(GDBusMethodInvocation *inv, GUnixFDList **out_list)
         close(sv[0]);
         close(sv[1]);
         g_clear_object(out_list);
-        fb_return_error(inv, "org.bluez.Error.Failed", error->message);
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, error->message);
         return -1;
     }
     close(sv[1]);
@@ -98,8 +98,7 @@ static void finish_delayed(DelayedWrite *w)
         if (dev_cfg(ch)->fail_writes) {
             sim_log_event(ch->dev->ad->fb->log, dev_addr(ch), "write-failed", "char", ch->uuid,
                           NULL);
-            fb_return_error(w->inv, "org.bluez.Error.Failed",
-                            "Operation failed with ATT error: 0x0e");
+            fb_return_error(w->inv, BLUEZ_ERROR_FAILED, "Operation failed with ATT error: 0x0e");
         } else {
             deliver(ch, w->value);
             bluez_gatt_characteristic1_complete_write_value(ch->skel, w->inv);
@@ -164,7 +163,7 @@ static void cancel_writes(FbChar *ch)
     g_clear_handle_id(&ch->pump_id, g_source_remove);
     while ((w = g_queue_pop_head(&ch->delayed))) {
         if (w->inv)
-            fb_return_error(w->inv, "org.bluez.Error.Failed", "Not connected");
+            fb_return_error(w->inv, BLUEZ_ERROR_FAILED, "Not connected");
         g_clear_object(&w->inv);
         g_bytes_unref(w->value);
         g_free(w);
@@ -220,24 +219,23 @@ static gboolean on_read_value(BluezGattCharacteristic1 *skel, GDBusMethodInvocat
 {
     guint16 offset;
     if (!read_offset(options, &offset)) {
-        fb_return_error(inv, "org.bluez.Error.InvalidArguments",
-                        "Invalid arguments in method call");
+        fb_return_error(inv, BLUEZ_ERROR_INVALID_ARGUMENTS, "Invalid arguments in method call");
         return TRUE;
     }
     if (!(ch->flags & SIM_CHAR_READ)) {
-        fb_return_error(inv, "org.bluez.Error.NotPermitted", "Read not permitted");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Read not permitted");
         return TRUE;
     }
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) value = sim_device_read(ch->dev->model, ch->uuid, &error);
     if (!value) {
-        fb_return_error(inv, "org.bluez.Error.Failed", error->message);
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, error->message);
         return TRUE;
     }
     gsize len = 0;
     const guint8 *data = g_bytes_get_data(value, &len);
     if (offset > len) {
-        fb_return_error(inv, "org.bluez.Error.InvalidOffset", "Invalid offset");
+        fb_return_error(inv, BLUEZ_ERROR_INVALID_OFFSET, "Invalid offset");
         return TRUE;
     }
     bluez_gatt_characteristic1_set_value(skel, fb_bytes_variant(data, len));
@@ -263,19 +261,18 @@ static gboolean on_write_value(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
     g_autofree char *type_copy = g_strdup(type);
     g_clear_pointer(&tv, g_variant_unref);
     if (!ok) {
-        fb_return_error(inv, "org.bluez.Error.InvalidArguments",
-                        "Invalid arguments in method call");
+        fb_return_error(inv, BLUEZ_ERROR_INVALID_ARGUMENTS, "Invalid arguments in method call");
         return TRUE;
     }
     if (ch->write_fd >= 0) {
-        fb_return_error(inv, "org.bluez.Error.NotPermitted", "Write acquired");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Write acquired");
         return TRUE;
     }
     /* bluetoothd's choice: the type asked for, else request if the
      * characteristic allows it, else command. */
     gboolean request;
     if (type_copy && g_str_equal(type_copy, "reliable")) {
-        fb_return_error(inv, "org.bluez.Error.NotSupported", "Operation is not supported");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
         return TRUE;
     } else if (type_copy) {
         request = g_str_equal(type_copy, "request");
@@ -284,25 +281,25 @@ static gboolean on_write_value(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
     }
     if ((request && !(ch->flags & SIM_CHAR_WRITE)) ||
         (!request && !(ch->flags & SIM_CHAR_WRITE_NR))) {
-        fb_return_error(inv, "org.bluez.Error.NotSupported", "Operation is not supported");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
         return TRUE;
     }
     if (offset != 0) {
         /* Long writes (prepare/execute) are not simulated: see docs/simulator.md. */
-        fb_return_error(inv, "org.bluez.Error.InvalidOffset", "Invalid offset");
+        fb_return_error(inv, BLUEZ_ERROR_INVALID_OFFSET, "Invalid offset");
         return TRUE;
     }
     gsize len = 0;
     const guint8 *data = g_variant_get_fixed_array(value, &len, 1);
     guint16 mtu = ch->dev->ad->fb->t.mtu;
     if (!request && len > (gsize)mtu - 3) {
-        fb_return_error(inv, "org.bluez.Error.Failed", "Failed to initiate write");
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, "Failed to initiate write");
         return TRUE;
     }
     g_autoptr(GBytes) bytes = g_bytes_new(data, len);
     if (request) {
         if (ch->in_flight) {
-            fb_return_error(inv, "org.bluez.Error.InProgress", "In Progress");
+            fb_return_error(inv, BLUEZ_ERROR_IN_PROGRESS, "In Progress");
             return TRUE;
         }
         queue_write(ch, inv, bytes);
@@ -325,15 +322,15 @@ static gboolean on_start_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvoc
                                 FbChar *ch)
 {
     if (!(ch->flags & SIM_CHAR_NOTIFY)) {
-        fb_return_error(inv, "org.bluez.Error.NotSupported", "Operation is not supported");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
         return TRUE;
     }
     if (ch->notify_fd >= 0) {
-        fb_return_error(inv, "org.bluez.Error.NotPermitted", "Notify acquired");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify acquired");
         return TRUE;
     }
     if (!client_set_add(ch->notify, g_dbus_method_invocation_get_sender(inv))) {
-        fb_return_error(inv, "org.bluez.Error.InProgress", "In Progress");
+        fb_return_error(inv, BLUEZ_ERROR_IN_PROGRESS, "In Progress");
         return TRUE;
     }
     bluez_gatt_characteristic1_set_notifying(skel, TRUE);
@@ -346,7 +343,7 @@ static gboolean on_stop_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
                                FbChar *ch)
 {
     if (!client_set_remove(ch->notify, g_dbus_method_invocation_get_sender(inv))) {
-        fb_return_error(inv, "org.bluez.Error.Failed", "No notify session started");
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, "No notify session started");
         return TRUE;
     }
     if (client_set_size(ch->notify) == 0)
@@ -359,11 +356,11 @@ static gboolean on_acquire_write(BluezGattCharacteristic1 *skel, GDBusMethodInvo
                                  GUnixFDList *in_fds, GVariant *options, FbChar *ch)
 {
     if (!(ch->flags & SIM_CHAR_WRITE_NR)) {
-        fb_return_error(inv, "org.bluez.Error.NotSupported", "Operation is not supported");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
         return TRUE;
     }
     if (ch->write_fd >= 0) {
-        fb_return_error(inv, "org.bluez.Error.NotPermitted", "Write acquired");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Write acquired");
         return TRUE;
     }
     g_autoptr(GUnixFDList) fds = NULL;
@@ -383,15 +380,15 @@ static gboolean on_acquire_notify(BluezGattCharacteristic1 *skel, GDBusMethodInv
                                   GUnixFDList *in_fds, GVariant *options, FbChar *ch)
 {
     if (!(ch->flags & SIM_CHAR_NOTIFY)) {
-        fb_return_error(inv, "org.bluez.Error.NotSupported", "Operation is not supported");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
         return TRUE;
     }
     if (ch->notify_fd >= 0) {
-        fb_return_error(inv, "org.bluez.Error.NotPermitted", "Notify acquired");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify acquired");
         return TRUE;
     }
     if (client_set_size(ch->notify) > 0) {
-        fb_return_error(inv, "org.bluez.Error.NotPermitted", "Notify already started");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify already started");
         return TRUE;
     }
     g_autoptr(GUnixFDList) fds = NULL;
@@ -421,7 +418,7 @@ static gboolean on_desc_read(BluezGattDescriptor1 *skel, GDBusMethodInvocation *
 static gboolean on_desc_write(BluezGattDescriptor1 *skel, GDBusMethodInvocation *inv,
                               GVariant *value, GVariant *options, FbChar *ch)
 {
-    fb_return_error(inv, "org.bluez.Error.NotPermitted", "Write not permitted");
+    fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Write not permitted");
     return TRUE;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bluez-api.h"
+#include "common/names.h"
 #include "sim/client-set.h"
 #include "sim/fake-bluez.h"
 

@@ -134,11 +134,11 @@ static void on_discovery_emptied(gpointer user_data)
 static gboolean on_start_discovery(BluezAdapter1 *skel, GDBusMethodInvocation *inv, FbAdapter *ad)
 {
     if (!bluez_adapter1_get_powered(skel)) {
-        fb_return_error(inv, "org.bluez.Error.NotReady", "Resource Not Ready");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_READY, "Resource Not Ready");
         return TRUE;
     }
     if (!client_set_add(ad->discovery, g_dbus_method_invocation_get_sender(inv))) {
-        fb_return_error(inv, "org.bluez.Error.InProgress", "Operation already in progress");
+        fb_return_error(inv, BLUEZ_ERROR_IN_PROGRESS, "Operation already in progress");
         return TRUE;
     }
     discovery_set(ad, TRUE);
@@ -149,11 +149,11 @@ static gboolean on_start_discovery(BluezAdapter1 *skel, GDBusMethodInvocation *i
 static gboolean on_stop_discovery(BluezAdapter1 *skel, GDBusMethodInvocation *inv, FbAdapter *ad)
 {
     if (!bluez_adapter1_get_powered(skel)) {
-        fb_return_error(inv, "org.bluez.Error.NotReady", "Resource Not Ready");
+        fb_return_error(inv, BLUEZ_ERROR_NOT_READY, "Resource Not Ready");
         return TRUE;
     }
     if (!client_set_remove(ad->discovery, g_dbus_method_invocation_get_sender(inv))) {
-        fb_return_error(inv, "org.bluez.Error.Failed", "No discovery started");
+        fb_return_error(inv, BLUEZ_ERROR_FAILED, "No discovery started");
         return TRUE;
     }
     if (client_set_size(ad->discovery) == 0)
@@ -202,8 +202,7 @@ static gboolean on_set_discovery_filter(BluezAdapter1 *skel, GDBusMethodInvocati
         }
         if (!ok) {
             g_variant_unref(value);
-            fb_return_error(inv, "org.bluez.Error.InvalidArguments",
-                            "Invalid arguments in method call");
+            fb_return_error(inv, BLUEZ_ERROR_INVALID_ARGUMENTS, "Invalid arguments in method call");
             return TRUE;
         }
     }
@@ -242,7 +241,7 @@ static gboolean on_remove_device(BluezAdapter1 *skel, GDBusMethodInvocation *inv
 {
     FbDevice *dev = adapter_find_path(ad, path);
     if (!dev) {
-        fb_return_error(inv, "org.bluez.Error.DoesNotExist", "Does Not Exist");
+        fb_return_error(inv, BLUEZ_ERROR_DOES_NOT_EXIST, "Does Not Exist");
         return TRUE;
     }
     fb_device_link_down(dev, "removed");
@@ -346,7 +345,7 @@ void fake_bluez_add_adapter(FakeBluez *fb, const char *name, const char *address
     ad->fb = fb;
     ad->name = g_strdup(name);
     ad->address = g_ascii_strup(address, -1);
-    ad->path = g_strdup_printf("/org/bluez/%s", name);
+    ad->path = g_strdup_printf(BLUEZ_ADAPTER_PATH_FMT, name);
     ad->devices = g_ptr_array_new();
     g_ptr_array_add(fb->adapters, ad);
 }
@@ -429,7 +428,7 @@ gboolean fake_bluez_start(FakeBluez *fb, GError **error)
     for (guint i = 0; i < fb->adapters->len; i++)
         adapter_export(fb->adapters->pdata[i]);
     g_dbus_object_manager_server_set_connection(fb->om, fb->conn);
-    fb->own_id = g_bus_own_name_on_connection(fb->conn, "org.bluez", G_BUS_NAME_OWNER_FLAGS_NONE,
+    fb->own_id = g_bus_own_name_on_connection(fb->conn, BLUEZ_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
                                               on_name_acquired, on_name_lost, fb, NULL);
     return TRUE;
 }

@@ -206,6 +206,9 @@ int main(int argc, char **argv)
         fake_bluez_add_adapter(fb, a->name, a->address);
     }
     g_autoptr(SimDrivers) drivers = sim_drivers_new(sim.world.device_dirs);
+    /* One real clock on the default main context for every model (each keeps
+     * a reference). */
+    g_autoptr(MsdClock) clock = msd_clock_new_real();
     for (guint i = 0; i < sim.world.devices->len; i++) {
         SimDeviceSpec *d = sim.world.devices->pdata[i];
         g_autoptr(MpDriver) driver = sim_drivers_lookup(drivers, d->driver, &error);
@@ -214,7 +217,7 @@ int main(int argc, char **argv)
             sim_world_clear(&sim.world);
             return 2;
         }
-        SimDevice *model = sim_device_new(driver, &d->cfg, log);
+        SimDevice *model = sim_device_new(driver, &d->cfg, log, clock);
         if (!fake_bluez_add_device(fb, d->adapter, model, &error)) {
             g_printerr("massage-sim: %s\n", error->message);
             sim_world_clear(&sim.world);

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/names.h"
 #include "sim/peripheral.h"
 
 static const char gatt_xml[] =
@@ -71,9 +72,7 @@ static const char gatt_xml[] =
     " </interface>"
     "</node>";
 
-#define IFACE_OM   "org.freedesktop.DBus.ObjectManager"
-#define IFACE_SVC  "org.bluez.GattService1"
-#define IFACE_CHAR "org.bluez.GattCharacteristic1"
+#define IFACE_OM "org.freedesktop.DBus.ObjectManager"
 
 typedef struct {
     char *path;
@@ -217,9 +216,9 @@ static void emit_changed(PChar *c, const char *name)
     GVariantBuilder b;
     g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
     g_variant_builder_add(&b, "{sv}", name, v);
-    g_dbus_connection_emit_signal(c->app->conn, NULL, c->path, "org.freedesktop.DBus.Properties",
-                                  "PropertiesChanged",
-                                  g_variant_new("(sa{sv}as)", IFACE_CHAR, &b, NULL), NULL);
+    g_dbus_connection_emit_signal(
+        c->app->conn, NULL, c->path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+        g_variant_new("(sa{sv}as)", BLUEZ_GATT_CHAR_IFACE, &b, NULL), NULL);
 }
 
 /* ---- ObjectManager at the root ---- */
@@ -233,15 +232,15 @@ static void om_method(GDBusConnection *conn, const char *sender, const char *pat
     g_variant_builder_init(&objs, G_VARIANT_TYPE("a{oa{sa{sv}}}"));
     for (guint i = 0; i < app->services->len; i++) {
         PService *s = app->services->pdata[i];
-        g_variant_builder_add(
-            &objs, "{o@a{sa{sv}}}", s->path,
-            g_variant_new_parsed("{%s: {'UUID': <%s>, 'Primary': <true>}}", IFACE_SVC, s->uuid));
+        g_variant_builder_add(&objs, "{o@a{sa{sv}}}", s->path,
+                              g_variant_new_parsed("{%s: {'UUID': <%s>, 'Primary': <true>}}",
+                                                   BLUEZ_GATT_SERVICE_IFACE, s->uuid));
     }
     for (guint i = 0; i < app->chars->len; i++) {
         PChar *c = app->chars->pdata[i];
         GVariantBuilder ifs;
         g_variant_builder_init(&ifs, G_VARIANT_TYPE("a{sa{sv}}"));
-        g_variant_builder_add(&ifs, "{s@a{sv}}", IFACE_CHAR, char_all_props(c));
+        g_variant_builder_add(&ifs, "{s@a{sv}}", BLUEZ_GATT_CHAR_IFACE, char_all_props(c));
         g_variant_builder_add(&objs, "{oa{sa{sv}}}", c->path, &ifs);
     }
     g_dbus_method_invocation_return_value(inv, g_variant_new("(a{oa{sa{sv}}})", &objs));
@@ -292,7 +291,7 @@ static void write_to_model(PChar *c, const guint8 *data, gsize len, GDBusMethodI
         sim_device_link_up(c->app->dev);
     if (!sim_device_write(c->app->dev, c->uuid, data, len, &error)) {
         if (inv)
-            g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.NotPermitted",
+            g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_NOT_PERMITTED,
                                                        error->message);
         else
             g_warning("peripheral: %s", error->message);
@@ -340,15 +339,14 @@ static void acquire(PChar *c, gboolean for_write, GVariant *options, GDBusMethod
 {
     int *keep = for_write ? &c->write_fd : &c->notify_fd;
     if (*keep >= 0) {
-        g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.NotPermitted",
+        g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_NOT_PERMITTED,
                                                    for_write ? "Write already acquired"
                                                              : "Notify already acquired");
         return;
     }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
-        g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.Failed",
-                                                   g_strerror(errno));
+        g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_FAILED, g_strerror(errno));
         return;
     }
     g_autoptr(GUnixFDList) fds = g_unix_fd_list_new_from_array(&sv[1], 1); /* takes sv[1] */
@@ -382,13 +380,13 @@ static void char_method(GDBusConnection *conn, const char *sender, const char *p
         g_autoptr(GError) error = NULL;
         g_autoptr(GBytes) value = sim_device_read(dev, c->uuid, &error);
         if (!value) {
-            g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.NotPermitted",
+            g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_NOT_PERMITTED,
                                                        error->message);
             return;
         }
         gsize len = g_bytes_get_size(value);
         if (offset > len) {
-            g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.InvalidOffset",
+            g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_INVALID_OFFSET,
                                                        "offset beyond the value");
             return;
         }
@@ -404,7 +402,7 @@ static void char_method(GDBusConnection *conn, const char *sender, const char *p
         g_variant_lookup(options, "offset", "q", &offset);
         if (offset != 0) {
             /* Every frame of every protocol here fits one ATT write. */
-            g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.InvalidOffset",
+            g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_INVALID_OFFSET,
                                                        "long writes are not supported");
             return;
         }
@@ -417,7 +415,7 @@ static void char_method(GDBusConnection *conn, const char *sender, const char *p
         gboolean w = g_str_equal(method, "AcquireWrite");
         if (!(w ? c->acquire_write : c->acquirable) ||
             !(c->flags & (w ? SIM_CHAR_WRITE_NR : SIM_CHAR_NOTIFY))) {
-            g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.NotSupported",
+            g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_NOT_SUPPORTED,
                                                        "not offered on this characteristic");
             return;
         }
@@ -428,7 +426,7 @@ static void char_method(GDBusConnection *conn, const char *sender, const char *p
     }
     if (g_str_equal(method, "StartNotify") || g_str_equal(method, "StopNotify")) {
         if (!(c->flags & SIM_CHAR_NOTIFY)) {
-            g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.NotSupported",
+            g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_NOT_SUPPORTED,
                                                        "the characteristic does not notify");
             return;
         }
@@ -533,8 +531,9 @@ SimPeriphApp *sim_periph_app_new(GDBusConnection *conn, const char *root, SimDev
         g_ptr_array_add(app->chars, c);
     }
     GDBusInterfaceInfo *om = g_dbus_node_info_lookup_interface(app->info, IFACE_OM);
-    GDBusInterfaceInfo *svc = g_dbus_node_info_lookup_interface(app->info, IFACE_SVC);
-    GDBusInterfaceInfo *chr = g_dbus_node_info_lookup_interface(app->info, IFACE_CHAR);
+    GDBusInterfaceInfo *svc =
+        g_dbus_node_info_lookup_interface(app->info, BLUEZ_GATT_SERVICE_IFACE);
+    GDBusInterfaceInfo *chr = g_dbus_node_info_lookup_interface(app->info, BLUEZ_GATT_CHAR_IFACE);
     app->om_id = g_dbus_connection_register_object(conn, root, om, &om_vtable, app, NULL, error);
     if (!app->om_id)
         return NULL;

@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/names.h"
 #include "sim/drivers.h"
 #include "sim/peripheral.h"
 
-#define BLUEZ         "org.bluez"
-#define IFACE_ADAPTER "org.bluez.Adapter1"
-#define IFACE_DEVICE  "org.bluez.Device1"
-#define APP_ROOT      "/org/massaged/sim"
+#define APP_ROOT "/org/massaged/sim"
 /* Two identical advertisements: the kernel rotates them every ~2 s and each
  * swap re-sends the advertising report, so a central that missed one (btvirt
  * drops reports while its scan is not yet on) sees the next within 2 s
@@ -114,7 +112,7 @@ static void on_props_changed(GDBusConnection *conn, const char *sender, const ch
     g_variant_get(params, "(&s@a{sv}@as)", &which, &changed, NULL);
     gboolean connected = FALSE;
     PeriphNode *n = node_for_path(user_data, path);
-    if (n && g_str_equal(which, IFACE_DEVICE) &&
+    if (n && g_str_equal(which, BLUEZ_DEVICE_IFACE) &&
         g_variant_lookup(changed, "Connected", "b", &connected))
         link_changed(n, path, connected);
 }
@@ -127,7 +125,7 @@ static void on_ifaces_added(GDBusConnection *conn, const char *sender, const cha
     g_autoptr(GVariant) ifaces = NULL;
     g_variant_get(params, "(&o@a{sa{sv}})", &obj, &ifaces);
     PeriphNode *n = node_for_path(user_data, obj);
-    g_autoptr(GVariant) dev = n ? g_variant_lookup_value(ifaces, IFACE_DEVICE, NULL) : NULL;
+    g_autoptr(GVariant) dev = n ? g_variant_lookup_value(ifaces, BLUEZ_DEVICE_IFACE, NULL) : NULL;
     gboolean connected = FALSE;
     if (dev && g_variant_lookup(dev, "Connected", "b", &connected) && connected)
         link_changed(n, obj, TRUE);
@@ -150,9 +148,9 @@ static gboolean set_adapter_prop(Periph *p, PeriphNode *n, const char *prop, GVa
                                  GError **error)
 {
     g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-        p->conn, BLUEZ, n->adapter_path, "org.freedesktop.DBus.Properties", "Set",
-        g_variant_new("(ssv)", IFACE_ADAPTER, prop, value), NULL, G_DBUS_CALL_FLAGS_NONE, 10000,
-        NULL, error);
+        p->conn, BLUEZ_BUS_NAME, n->adapter_path, "org.freedesktop.DBus.Properties", "Set",
+        g_variant_new("(ssv)", BLUEZ_ADAPTER_IFACE, prop, value), NULL, G_DBUS_CALL_FLAGS_NONE,
+        10000, NULL, error);
     return r != NULL;
 }
 
@@ -187,8 +185,8 @@ static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_dat
                   n->adapter, NULL);
     n->adv_done = 0;
     for (guint i = 0; i < N_ADVS; i++)
-        g_dbus_connection_call(n->p->conn, BLUEZ, n->adapter_path,
-                               "org.bluez.LEAdvertisingManager1", "RegisterAdvertisement",
+        g_dbus_connection_call(n->p->conn, BLUEZ_BUS_NAME, n->adapter_path, BLUEZ_ADV_MANAGER_IFACE,
+                               "RegisterAdvertisement",
                                g_variant_new("(oa{sv})", sim_periph_adv_get_path(n->advs[i]), NULL),
                                NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_adv_registered, n);
 }
@@ -224,7 +222,7 @@ static void node_register(PeriphNode *n)
     }
     n->register_tries = 0;
     n->registering = TRUE;
-    g_dbus_connection_call(p->conn, BLUEZ, n->adapter_path, "org.bluez.GattManager1",
+    g_dbus_connection_call(p->conn, BLUEZ_BUS_NAME, n->adapter_path, BLUEZ_GATT_MANAGER_IFACE,
                            "RegisterApplication",
                            g_variant_new("(oa{sv})", sim_periph_app_get_root(n->app), NULL), NULL,
                            G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_app_registered, n);
@@ -267,8 +265,8 @@ static void on_bluez_vanished(GDBusConnection *conn, const char *name, gpointer 
 static char *adapter_address(Periph *p, const char *adapter_path, GError **error)
 {
     g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-        p->conn, BLUEZ, adapter_path, "org.freedesktop.DBus.Properties", "Get",
-        g_variant_new("(ss)", IFACE_ADAPTER, "Address"), G_VARIANT_TYPE("(v)"),
+        p->conn, BLUEZ_BUS_NAME, adapter_path, "org.freedesktop.DBus.Properties", "Get",
+        g_variant_new("(ss)", BLUEZ_ADAPTER_IFACE, "Address"), G_VARIANT_TYPE("(v)"),
         G_DBUS_CALL_FLAGS_NONE, 10000, NULL, error);
     if (!r)
         return NULL;
@@ -299,6 +297,8 @@ static gboolean add_nodes(Periph *p, SimWorld *world, GError **error)
         }
     }
     g_autoptr(SimDrivers) drivers = sim_drivers_new(world->device_dirs);
+    /* The real clock, shared by the models (each keeps a reference). */
+    g_autoptr(MsdClock) clock = msd_clock_new_real();
     for (guint i = 0; i < world->devices->len; i++) {
         SimDeviceSpec *d = world->devices->pdata[i];
         const char *adapter = device_adapter(world, d);
@@ -308,7 +308,7 @@ static gboolean add_nodes(Periph *p, SimWorld *world, GError **error)
         PeriphNode *n = g_new0(PeriphNode, 1);
         n->p = p;
         n->adapter = g_strdup(adapter);
-        n->adapter_path = g_strdup_printf("/org/bluez/%s", adapter);
+        n->adapter_path = g_strdup_printf(BLUEZ_ADAPTER_PATH_FMT, adapter);
         g_ptr_array_add(p->nodes, n);
         /* The device's address is the controller's: a real adapter cannot
          * take the one the world file made up. */
@@ -322,7 +322,7 @@ static gboolean add_nodes(Periph *p, SimWorld *world, GError **error)
         }
         g_free(d->cfg.address);
         d->cfg.address = g_steal_pointer(&addr);
-        n->dev = sim_device_new(driver, &d->cfg, p->log);
+        n->dev = sim_device_new(driver, &d->cfg, p->log, clock);
         g_autofree char *root = g_strdup_printf(APP_ROOT "/%s", adapter);
         n->app = sim_periph_app_new(p->conn, root, n->dev, p->log, p->acquire_write, error);
         if (!n->app)
@@ -375,16 +375,17 @@ int sim_peripheral_main(SimWorld *world, SimLog *log, gboolean acquire_write)
         return error->domain == G_OPTION_ERROR ? 2 : 1;
     }
     p.sig_props = g_dbus_connection_signal_subscribe(
-        p.conn, BLUEZ, "org.freedesktop.DBus.Properties", "PropertiesChanged", NULL, NULL,
+        p.conn, BLUEZ_BUS_NAME, "org.freedesktop.DBus.Properties", "PropertiesChanged", NULL, NULL,
         G_DBUS_SIGNAL_FLAGS_NONE, on_props_changed, &p, NULL);
     p.sig_added = g_dbus_connection_signal_subscribe(
-        p.conn, BLUEZ, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
+        p.conn, BLUEZ_BUS_NAME, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", "/", NULL,
         G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, &p, NULL);
     p.sig_removed = g_dbus_connection_signal_subscribe(
-        p.conn, BLUEZ, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/", NULL,
-        G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, &p, NULL);
-    p.watch_id = g_bus_watch_name_on_connection(p.conn, BLUEZ, G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                on_bluez_appeared, on_bluez_vanished, &p, NULL);
+        p.conn, BLUEZ_BUS_NAME, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", "/",
+        NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, &p, NULL);
+    p.watch_id =
+        g_bus_watch_name_on_connection(p.conn, BLUEZ_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                       on_bluez_appeared, on_bluez_vanished, &p, NULL);
     guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &p);
     guint sigint = g_unix_signal_add(SIGINT, on_signal, &p);
     g_main_loop_run(p.loop);

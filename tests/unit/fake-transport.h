@@ -7,7 +7,7 @@
 #include <gio/gio.h>
 #include <math.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 #include "daemon/writer.h"
 #include "protocol/driver.h"
 

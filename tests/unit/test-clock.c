@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "daemon/clock.h"
+#include "common/clock.h"
 
 typedef struct {
     MsdClock *clock;

@@ -19,6 +19,7 @@ typedef struct {
     guint before;        /* notified->len before the last frame sent */
     char *log_path;
     SimLog *log;
+    MsdClock *clock; /* fake: the tests move it */
 } Fixture;
 
 static void on_notify(SimDevice *dev, const char *uuid, GBytes *value, gpointer user_data)
@@ -41,7 +42,8 @@ static int setup(void **state)
     sim_device_config_init(&cfg);
     cfg.keepalive_timeout_ms = 300;
     cfg.force_period_ms = 600000; /* no force readings in the way */
-    f->dev = sim_device_new(d, &cfg, f->log);
+    f->clock = msd_clock_new_fake(0);
+    f->dev = sim_device_new(d, &cfg, f->log, f->clock);
     sim_device_config_clear(&cfg);
     static const SimDeviceCallbacks cb = {.notify = on_notify};
     sim_device_set_callbacks(f->dev, &cb, f);
@@ -54,6 +56,7 @@ static int teardown(void **state)
 {
     Fixture *f = *state;
     sim_device_free(f->dev);
+    msd_clock_unref(f->clock);
     sim_log_free(f->log);
     g_unlink(f->log_path);
     g_free(f->log_path);
@@ -116,17 +119,11 @@ static gboolean running(Fixture *f)
     return st.running;
 }
 
-static gboolean quit_loop(gpointer loop)
+/* Time passes only when a test says so: the model's timers (watchdog,
+ * tick) fire inside this call, in deadline order, with no real waiting. */
+static void advance(Fixture *f, guint ms)
 {
-    g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
-}
-
-static void spin(guint ms)
-{
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    g_timeout_add(ms, quit_loop, loop);
-    g_main_loop_run(loop);
+    msd_fake_clock_advance(f->clock, (gint64)ms * 1000);
 }
 
 /* KEEPALIVE and STATUS with a far-ahead SEQ, and an old STOP, must not move
@@ -190,20 +187,20 @@ static void test_watchdog_restarted_by_valid_frames(void **state)
     Fixture *f = *state;
     send_frame(f, MP_REF_OP_START, 10, 30, FALSE);
     for (int i = 0; i < 3; i++) { /* 6 x 200 ms: only refused frames keep it up */
-        spin(200);
+        advance(f, 200);
         send_frame(f, MP_REF_OP_INTENSITY, 3, 50, FALSE);
         assert_ack(f, 3, MP_REF_ERR_STALE);
         assert_true(running(f));
-        spin(200);
+        advance(f, 200);
         send_frame(f, 0x55, 12, -1, FALSE); /* unknown opcode */
         assert_ack(f, 12, MP_REF_ERR_UNKNOWN_OPCODE);
         assert_true(running(f));
     }
     for (int i = 0; i < 3; i++) { /* bad-CRC frames do not count */
-        spin(120);
+        advance(f, 120);
         send_frame(f, MP_REF_OP_KEEPALIVE, 11, -1, TRUE);
     }
-    spin(100);
+    advance(f, 100);
     assert_false(running(f));
 }
 

@@ -3,7 +3,7 @@
  * (deadline, schedule order) — the real clock's single source has its ready
  * time set to the earliest deadline, so several overdue timers still fire in
  * deadline order (separate GSources would fire in attachment order). */
-#include "daemon/clock.h"
+#include "common/clock.h"
 
 typedef struct {
     MsdClock *clock; /* not a reference: the clock owns its timers */
