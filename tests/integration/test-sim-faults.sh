@@ -15,7 +15,6 @@ start_sim sim --device reference --device theragun,address=$TG --device referenc
 	--device reference,address=$DA,drop-after=400 \
 	--discovery-delay 50 --connect-delay 50 --resolve-delay 50
 
-enc() { client encode "$@" | sed -n 's/^frame //p' | head -n1; }
 connected() { [ "$(bluez_prop "$1" Device1 Connected)" = "b $2" ]; }
 client discover $DEV1 -- discover $TG -- discover $RC -- discover $DA >/dev/null
 
