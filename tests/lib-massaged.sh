@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The one way to start massaged (bash), for the integration tests
 # (tests/integration/daemon-lib.sh), the real-stack tests
 # (tests/vm/tests/lib-daemon.sh), the benchmarks (bench/lib.sh) and the demo

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The one process library (bash) of the integration tests, the VM guest
 # (tests/vm/guest-run.sh and the tests it runs), the demo (sim/demo.sh) and
 # the benchmarks. Every process is started here and known by the PID it got;
@@ -141,3 +142,11 @@ jq_has() {
 
 # wait_jq FILE FILTER TIMEOUT_S: until jq_has FILE FILTER.
 wait_jq() { wait_until "$3" jq_has "$1" "$2"; }
+
+# out_jq FILTER command args...: the command's JSON output makes jq -e FILTER
+# true (for wait_until: wait_until 5 out_jq '.devices[0].speed > 0' massagectl --json status).
+out_jq() {
+	local filter=$1
+	shift
+	"$@" | jq -e "$filter" >/dev/null
+}

@@ -18,12 +18,7 @@ REF_SVC=$(driver_uuid reference service)
 REF_CONTROL=$(driver_uuid reference write)
 TG_WRITE=$(driver_uuid theragun write)
 LV_WRITE=$(driver_uuid lovense write)
-# No built tool prints the read and notify characteristics yet (massagectl
-# device list --json names only the service): these stay written out, here only.
-REF_CAPS=e9150002-8561-4594-b206-6dd46f942e75
-REF_STATUS=e9150004-8561-4594-b206-6dd46f942e75
-TG_NOTIFY=0000ffe1-0000-1000-8000-00805f9b34fb
-LV_NOTIFY=6e400003-b5a3-f393-e0a9-e50e24dcca9e
+# (REF_CAPS, REF_STATUS, TG_NOTIFY, LV_NOTIFY: tests/lib-bluez.sh)
 DEV1=AA:BB:CC:DD:EE:FF
 DEV1_PATH=/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF
 
