@@ -150,3 +150,25 @@ out_jq() {
 	shift
 	"$@" | jq -e "$filter" >/dev/null
 }
+
+# prints VALUE command args...: the command's output is exactly VALUE.
+prints() {
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+
+# prints_line LINE command args...: one line of the command's output is LINE.
+prints_line() {
+	local want=$1
+	shift
+	"$@" | grep -Fx -- "$want" >/dev/null
+}
+
+# lines_at_least N command args...: the command prints N lines or more.
+lines_at_least() {
+	local n=$1 got
+	shift
+	got=$("$@" | wc -l) # counted whatever the command's status
+	[ "$got" -ge "$n" ]
+}

@@ -148,8 +148,8 @@ assert_not_contains "status: no pause words while playing" "massagectl resume" "
 # The device's own button: the device paused it, in words and in --json;
 # a person's resume goes on.
 check "the device's own button" sim_call PressButton s "$A"
-check "status --json: pause_reason device-stopped" wait_until 5 bash -c \
-	"'$M' --data-dir '$MSD_DATA' --json status | jq -e '.sessions[0].pause_reason == \"device-stopped\"'"
+check "status --json: pause_reason device-stopped" wait_until 5 \
+	out_jq '.sessions[0].pause_reason == "device-stopped"' "$M" --data-dir "$MSD_DATA" --json status
 run status
 assert_contains "status: the device stopped itself, in words" \
 	"paused: the device stopped itself (its button or its watchdog); \`massagectl resume\` to go on" "$OUT"
@@ -169,8 +169,7 @@ assert_contains "adjust +5 with DEV" "now 85%" "$OUT"
 mark=$(log_mark)
 run stop "$A"
 assert_eq "stop DEV" "0" "$RC"
-check "stop DEV reached the device" wait_until 2 bash -c \
-	"jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+check "stop DEV reached the device" wait_simlog 2 "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)"
 run pause
 assert_eq "pause with no session: exit 3" 3 "$RC"
 
@@ -180,9 +179,9 @@ assert_eq "--follow --json: exit 0 when completed" 0 "$RC"
 assert_eq "--follow --json: the last line is the finish" "finished completed" \
 	"$(tail -n1 <<<"$OUT" | jq -r '"\(.event) \(.outcome)"')"
 check "--follow --json: every line is JSON with a session" \
-	bash -c "jq -e -s 'all(.programme == \"gentle\")' <<<'$OUT' >/dev/null"
+	out_jq 'all(.programme == "gentle")' jq -s . <<<"$OUT"
 check "--follow --json: every line has a pause_reason (null when playing)" \
-	bash -c "jq -e -s 'all(has(\"pause_reason\"))' <<<'$OUT' >/dev/null"
+	out_jq 'all(has("pause_reason"))' jq -s . <<<"$OUT"
 
 # --- Ctrl-C on --follow stops the device
 check "device idle" wait_prop 3 "$(devpath $A)" Device1 Session '"/"'
@@ -201,17 +200,15 @@ stop_spawned follower INT
 assert_eq "Ctrl-C: exit 9 (interrupted)" 9 "$SPAWN_RC"
 assert_contains "Ctrl-C: says it stopped" "Stopped." "$(cat "$TEST_TMP/follower.log")"
 assert_not_contains "Ctrl-C: no GLib warning" "CRITICAL" "$(cat "$TEST_TMP/follower.log")"
-check "Ctrl-C: the stop reached the device" wait_until 2 bash -c \
-	"jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+check "Ctrl-C: the stop reached the device" wait_simlog 2 "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)"
 
 # --- stop alone stops every device
 run connect LVS-Buzz
 assert_eq "connect the second device" 0 "$RC"
 # Its protocol has a battery query ("Battery;"): massaged asks on connect.
-check "battery: the Lovense device was asked (Battery;)" wait_until 3 bash -c \
-	"jq -c 'select(.dev==\"$B\" and .cmd==\"battery\")' '$SIM_LOG' | grep -q ."
-check "battery: its answer reaches massagectl (85 %)" wait_until 3 bash -c \
-	"'$M' battery LVS-Buzz | grep -qx '$B LVS-Buzz: 85%'"
+check "battery: the Lovense device was asked (Battery;)" wait_simlog 3 "select(.dev==\"$B\" and .cmd==\"battery\")"
+check "battery: its answer reaches massagectl (85 %)" wait_until 3 \
+	prints_line "$B LVS-Buzz: 85%" "$M" battery LVS-Buzz
 run start long --device LVS-Buzz
 assert_eq "start on the Lovense device" 0 "$RC"
 check "the Lovense device runs" wait_prop 5 "$(devpath $B)" Device1 State '"running"'
@@ -220,8 +217,8 @@ run --json stop
 assert_eq "stop (all) --json: exit 0" 0 "$RC"
 assert_eq "stop (all) --json: both connected devices stopped, none left" "$A $B|0" \
 	"$(jq -r '"\([.stopped[].address] | sort | join(" "))|\(.not_stopped | length)"' <<<"$OUT")"
-check "stop (all): the Lovense device got Vibrate:0" wait_until 2 bash -c \
-	"jq -c 'select(.dev==\"$B\" and .hex==\"56 69 62 72 61 74 65 3a 30 3b\" and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+check "stop (all): the Lovense device got Vibrate:0" wait_simlog 2 \
+	"select(.dev==\"$B\" and .hex==\"56 69 62 72 61 74 65 3a 30 3b\" and .t_ns > $mark)"
 
 # --- monitor: JSON lines of changes
 spawn monitor-cli "$M" --json monitor

@@ -76,8 +76,8 @@ assert_jq "... names the recorded device bluetoothd has not seen" \
 	".not_stopped[0].address == \"$TG\" and (.not_stopped[0].reason | test(\"not seen\"))" "$OUT"
 mark=$(log_mark)
 check "the Theragun is switched on again" sim_call SetPowered sb $TG true
-check "found by the scan, it gets a stop frame with no client asking" wait_until 10 bash -c \
-	"$(declare -f log_count stop_frames); SIM_LOG=$SIM_LOG; [ \$(stop_frames $TG $mark) -gt 0 ]"
+check "found by the scan, it gets a stop frame with no client asking" wait_until 10 \
+	stopped_since $TG "$mark"
 check "... the record is empty" wait_until 5 record_empty
 check "... logged" wait_until 5 in_log "recovery: stopped $TG (theragun)"
 mctl stop

@@ -53,15 +53,14 @@ assert_eq "State ready" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Connected" 'true' "$(msd_prop "$(devpath $A)" Device1 Connected)"
 # The reference protocol's connection sequence: a stop, then a STATUS_REQUEST
 # (docs/protocol.md section 1).
-check "a status request after connecting" wait_until 3 bash -c \
-	"jq -c 'select(.dev==\"$A\" and .cmd==\"status\")' '$SIM_LOG' | grep -q ."
+check "a status request after connecting" wait_simlog 3 "select(.dev==\"$A\" and .cmd==\"status\")"
 assert_eq "the stop on connect comes before the status request" "stop,status" \
 	"$(simlog "select(.dev==\"$A\" and (.cmd==\"stop\" or .cmd==\"status\")) | .cmd" | tr -d '"' | head -n2 | paste -sd,)"
 check "battery read after connecting" wait_until 3 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Battery | jq .data)\" -ge 0 ]"
 
 # --- manual intensity and stop reach the device
 check "SetIntensity 30" msd_call "$(devpath $A)" Device1 SetIntensity d 30
-check "the device got intensity 30" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | grep -qx 'intensity 30'"
+check "the device got intensity 30" wait_until 3 prints_line 'intensity 30' cmds $A
 assert_eq "State running" '"running"' "$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Intensity 30" '30' "$(msd_prop "$(devpath $A)" Device1 Intensity)"
 assert_eq "the sim's device runs" "true" "$(sim_state $A running)"

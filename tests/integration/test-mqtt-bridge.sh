@@ -114,7 +114,7 @@ check "event: step changed to 2" wait_watched 10 hub '.event == "step-changed" a
 mark=$(log_mark)
 mqtt_pub "$BASE/device/$ID/set" '{"command":"stop"}'
 check "stop: the device got a stop frame" wait_simlog 10 "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)"
-check "stop: the sim's motor is off" wait_until 5 bash -c "[ \"\$($(declare -f sim_state); sim_state $A running)\" = false ]"
+check "stop: the sim's motor is off" wait_until 5 prints false sim_state $A running
 check "event: finished with outcome stopped" wait_watched 10 hub '.event == "finished" and .outcome == "stopped"' "/event"
 check "state: finished is published" wait_watched 10 hub '.session.state == "finished"' "/state"
 check "stop: ok reply" wait_watched 10 hub '.command == "stop" and .ok == true' "/device/$ID/result"

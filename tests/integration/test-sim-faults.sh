@@ -112,8 +112,7 @@ bluez_call $DEV1_PATH Device1 Connect >/dev/null
 out=$(client wait-resolved $DEV1 -- write $DEV1 $REF_CONTROL "$(enc reference start 40 1)" command -- \
 	notify $DEV1 $REF_STATUS -- sleep 1000)
 assert_eq "the reference device runs" "true" "$(sim_state $DEV1 running)"
-check "after 3 s without a frame it stops by itself" wait_until 6 bash -c \
-	"[ \"\$(busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 GetState s $DEV1 | jq .data[0].running.data)\" = false ]"
+check "after 3 s without a frame it stops by itself" wait_until 6 prints false sim_state $DEV1 running
 assert_eq "the keepalive timeout is logged" "1" "$(log_count '.event == "keepalive-timeout" and .timeout_ms == "3000"')"
 assert_eq "the device stays connected" "b true" "$(bluez_prop $DEV1_PATH Device1 Connected)"
 
