@@ -62,7 +62,7 @@ play_and_crash
 check "the Theragun is switched off" sim_call SetPowered sb $TG false
 check "bluetoothd restarts and forgets every device" sim_call RestartBluez u 100
 check "... and is back" wait_until 5 bash -c "[ \"\$(busctl --system get-property org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 BluezPresent)\" = 'b true' ]"
-no_tg_object() { ! bluez_paths | grep -q "dev_${TG//:/_}"; }
+no_tg_object() { ! bluez_paths | grep "dev_${TG//:/_}" >/dev/null; }
 check "... without the Theragun" wait_until 5 no_tg_object
 check "the record still names it" recorded $TG
 start_massaged || exit 1
