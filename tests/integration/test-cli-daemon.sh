@@ -125,7 +125,7 @@ assert_contains "kind mismatch: names the device and its kind" \
 	"LVS-Buzz ($B) is a vibration device" "$RUN_ERR"
 assert_not_contains "kind mismatch: no D-Bus object paths" "/org/massaged" "$RUN_ERR"
 run mctl pause
-assert_eq "pause" "0 Paused" "$RUN_RC ${OUT%%:*}"
+assert_eq "pause" "0 Paused" "$RUN_RC ${RUN_OUT%%:*}"
 check "paused" wait_prop 3 "$(devpath $A)" Device1 State '"ready"'
 run mctl status
 assert_contains "status: a paused session says why, and how to go on" \
