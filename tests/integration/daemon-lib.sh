@@ -28,6 +28,10 @@ msd_prop() {
 # msd_prop_is PATH INTERFACE PROPERTY JSON_VALUE: it has that value now.
 msd_prop_is() { [ "$(msd_prop "$1" "$2" "$3")" = "$4" ]; }
 
+# msd_prop_jq PATH INTERFACE PROPERTY FILTER: jq -e FILTER holds for its value
+# (wait_until 3 msd_prop_jq "$DEV" Device1 Speed '. > 0').
+msd_prop_jq() { msd_prop "$1" "$2" "$3" | jq -e "$4" >/dev/null; }
+
 # msd_error PATH IFACE METHOD ARGS...: runs a call expected to fail; prints busctl's
 # error text (which holds the D-Bus error message).
 msd_error() {
@@ -94,6 +98,11 @@ wait_simlog() { wait_jq "$SIM_LOG" "$2" "$1"; }
 cmds() {
 	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\" and .cmd != \"status\" and .cmd != \"battery\") | \"\\(.cmd) \\(.value // \"\")\"" | tr -d '"'
 }
+
+# last_cmd_of ADDRESS: the last command the device received, "kind value".
+last_cmd_of() { cmds "$1" | tail -n1; }
+# last_cmd_kind ADDRESS: the kind of the last command the device received ("stop").
+last_cmd_kind() { cmds "$1" | tail -n1 | cut -d' ' -f1; }
 
 # devpath ADDRESS [ADAPTER]: our Device1 object path.
 devpath() { echo "/org/massaged/${2:-hci0}/dev_${1//:/_}"; }

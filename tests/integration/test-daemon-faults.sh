@@ -76,8 +76,13 @@ resumed=${resumed:-$frozen}
 # more than that.
 diff=$((resumed - frozen))
 check "resumed from the same point: Elapsed ${resumed} ms at the resume = ${frozen} ms at the drop (±250)" test "${diff#-}" -le 250
-check "after the reconnect: a stop first, then 20 % again" wait_until 2 bash -c \
-	"jq -c 'select(.dev==\"$A\" and .t_ns > $t_drop and .cmd != null and .cmd != \"keepalive\") | [.cmd, .value]' $SIM_LOG | head -n2 | paste -sd, | grep -qx '\\[\"stop\",null\\],\\[\"intensity\",20\\]'"
+# first_two_after_drop: the first two commands since $t_drop, "[kind,value],[kind,value]".
+first_two_after_drop() {
+	simlog "select(.dev==\"$A\" and .t_ns > $t_drop and .cmd != null and .cmd != \"keepalive\") | [.cmd, .value]" |
+		head -n2 | paste -sd,
+}
+check "after the reconnect: a stop first, then 20 % again" wait_until 2 \
+	prints '["stop",null],["intensity",20]' first_two_after_drop
 # The resume sends its stop at once; the 20 % waits out the writer's minimum gap.
 t_back=$(simlog "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $t_drop) | .t_ns" | head -n1)
 check "the second step comes" wait_simlog 6 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)"
