@@ -24,7 +24,7 @@ awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/stop.t0" "$TEST_TMP/stop.dev" >"$
 STOP_HEX=$(simlog "select(.dev==\"$A\" and .cmd==\"stop\") | .hex" | tail -n1 | tr -d '"')
 FP=/org/bluez/hci0/dev_${F//:/_}
 busctl --system call org.bluez "$FP" org.bluez.Device1 Connect >/dev/null
-wait_until 5 bash -c "busctl --system get-property org.bluez $FP org.bluez.Device1 ServicesResolved | grep -q true"
+wait_until 5 bluez_prop_is "$FP" Device1 ServicesResolved "b true"
 CHAR=$(busctl --system --json=short call org.bluez / org.freedesktop.DBus.ObjectManager GetManagedObjects |
 	jq -r --arg d "$FP/" --arg u "$(simlog "select(.dev==\"$A\" and .cmd==\"stop\") | .char" | tail -n1 | tr -d '"')" \
 		'.data[0] | to_entries[] | select(.key | startswith($d)) | select(.value["org.bluez.GattCharacteristic1"].UUID.data == $u) | .key')

@@ -22,7 +22,7 @@ busy_loops "$(nproc)"
 mark=$(log_mark)
 S=$(start_session "$DA" wave10) || exit 1
 t_end=$(($(date +%s) + dur_ms / 1000 / SCALE + 30))
-while [ "$(date +%s)" -lt "$t_end" ] && ! simlog "select(.dev==\"$A\" and .t_ns > $mark and .cmd==\"stop\")" | grep -q .; do
+while [ "$(date +%s)" -lt "$t_end" ] && ! simlog_has "select(.dev==\"$A\" and .t_ns > $mark and .cmd==\"stop\")"; do
 	sleep 1
 done
 stop_busy

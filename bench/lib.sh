@@ -9,6 +9,7 @@
 #   connect_dev ADDR     discovery, the device's object, Connect; prints its path
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
+set -o pipefail
 
 BENCH_CLIENT=$BUILD_DIR/bench/bench-client
 BENCH_SCHEDULE=$BUILD_DIR/bench/bench-schedule
@@ -29,13 +30,10 @@ pct() {
 # ratio A B: A/B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 
+# (start_massaged from tests/lib-massaged.sh, without --verbose: logging is
+# not what the benchmarks measure.)
 bench_daemon() {
-	MASSAGED_TRACE=1 spawn massaged "$MASSAGED" --config "$MSD_CONF" --config-dir "$MSD_CONF.d" \
-		--data-dir "$MSD_DATA" --state-dir "$MSD_STATE" "$@"
-	if ! wait_until 10 has_name org.massaged; then
-		cat "$TEST_TMP/massaged.log" >&2
-		return 1
-	fi
+	MASSAGED_TRACE=1 start_massaged --quiet "$@" || return 1
 	mgr StartDiscovery >/dev/null
 }
 

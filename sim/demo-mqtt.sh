@@ -1,6 +1,6 @@
 # Sourced by sim/demo.sh --mqtt: plays the programme through massaged-mqtt and a
 # private mosquitto broker, as a home hub sees it. Uses demo.sh's $build, $tmp,
-# $pids, $programme, say.
+# $programme, say, and its process library (spawn: output in $tmp/NAME.log).
 PATH=$PATH:/usr/sbin
 for tool in mosquitto mosquitto_sub mosquitto_pub jq; do
 	command -v "$tool" >/dev/null || { echo "demo: $tool is missing (./dev deps installs it)" >&2; exit 1; }
@@ -16,13 +16,13 @@ pub() {
 
 say "An MQTT broker (mosquitto on 127.0.0.1:$port) and massaged-mqtt"
 printf 'listener %s 127.0.0.1\npersistence false\nallow_anonymous true\nuser %s\n' "$port" "$(id -un)" >"$tmp/mosquitto.conf"
-mosquitto -c "$tmp/mosquitto.conf" 2>"$tmp/mosquitto.log" &
-pids+=($!)
+spawn mosquitto mosquitto -c "$tmp/mosquitto.conf"
 printf '[Broker]\nHost=127.0.0.1\nPort=%s\nClientId=demo-hub\n[Topics]\nBase=%s\n' "$port" "$base" >"$tmp/mqtt.conf"
-for _ in $(seq 50); do sub -t '$SYS/broker/version' -C 1 -W 1 >/dev/null 2>&1 && break; sleep 0.1; done
-"$build/mqtt/massaged-mqtt" --config "$tmp/mqtt.conf" 2>"$tmp/mqtt.log" &
-pids+=($!)
-for _ in $(seq 100); do [ "$(sub -t "$base/availability" -C 1 -W 1 2>/dev/null)" = online ] && break; sleep 0.1; done
+broker_up() { sub -t '$SYS/broker/version' -C 1 -W 1 >/dev/null; }
+wait_until 5 broker_up || true
+spawn mqtt "$build/mqtt/massaged-mqtt" --config "$tmp/mqtt.conf"
+bridge_online() { [ "$(sub -t "$base/availability" -C 1 -W 1)" = online ]; }
+wait_until 10 bridge_online || true
 echo "$ mosquitto_sub -t $base/availability   -> $(sub -t "$base/availability" -C 1 -W 2)"
 
 say "What Home Assistant discovers"
@@ -31,27 +31,27 @@ echo "$ mosquitto_sub -t $base/device/$id/state"
 sub -t "$base/device/$id/state" -C 1 -W 2 | jq -c '{name, connection, state, battery}'
 
 say "Start the programme over MQTT; the events as they come"
-# Not through sub(): $! must be mosquitto_sub itself, for the cleanup to stop it.
-mosquitto_sub -h 127.0.0.1 -p "$port" -t "$base/device/$id/event" -t "$base/device/$id/result" \
-	-t "$base/availability" -F '%t %p' >"$tmp/events" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 50); do grep -q availability "$tmp/events" && break; sleep 0.1; done
+# Not through sub(): the PID spawn keeps must be mosquitto_sub itself, for the
+# cleanup to stop it. Its output is $tmp/events.log.
+spawn events mosquitto_sub -h 127.0.0.1 -p "$port" -t "$base/device/$id/event" -t "$base/device/$id/result" \
+	-t "$base/availability" -F '%t %p'
+wait_until 5 grep -q availability "$tmp/events.log" || true
 pub "$base/device/$id/set" "{\"command\":\"start\",\"programme\":\"$programme\"}"
 shown=0
 show_new() {
 	local n
-	n=$(wc -l <"$tmp/events")
+	n=$(wc -l <"$tmp/events.log")
 	[ "$n" -gt "$shown" ] || return 0
-	sed -n "$((shown + 1)),${n}p" "$tmp/events" | grep -v ' online$' | cut -d' ' -f2- |
+	sed -n "$((shown + 1)),${n}p" "$tmp/events.log" | grep -v ' online$' | cut -d' ' -f2- |
 		jq -r 'if .event then "  event \(.event)\(if .step then " \(.step) \(.step_name)" else "" end)\(if .outcome then ": \(.outcome) \(.detail)" else "" end)"
 			else "  reply \(.command): \(if .ok then "ok" else .error end)" end'
 	shown=$n
 }
 for _ in $(seq 1200); do
 	finished=0
-	grep -q '"event":"finished"' "$tmp/events" && finished=1
+	grep -q '"event":"finished"' "$tmp/events.log" && finished=1
 	show_new
 	[ $finished = 1 ] && break
-	grep -q '"ok":false' "$tmp/events" && { echo "demo: the start was refused" >&2; exit 1; }
+	grep -q '"ok":false' "$tmp/events.log" && { echo "demo: the start was refused" >&2; exit 1; }
 	sleep 0.1
 done

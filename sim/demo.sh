@@ -27,11 +27,14 @@ done
 
 tmp=$(mktemp -d /tmp/massaged-demo.XXXXXX)
 chmod 755 "$tmp"
-pids=()
+# The tests' process library: every process is started by spawn (its output in
+# $tmp/NAME.log) and stopped on exit by the PID it got.
+BUILD_DIR=$build
+. "$top/tests/lib-proc.sh"
+. "$top/tests/lib-massaged.sh"
+PROC_LOGDIR=$tmp
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	stop_all_spawned
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -39,12 +42,7 @@ trap 'exit 130' INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 wait_for_name() {
-	local i
-	for i in $(seq 100); do
-		busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
-			NameHasOwner s "$1" 2>/dev/null | grep -q true && return 0
-		sleep 0.1
-	done
+	wait_until 10 has_name "$1" && return 0
 	echo "demo: $1 did not appear on the bus" >&2
 	return 1
 }
@@ -53,26 +51,21 @@ wait_for_name() {
 # user standing in for the service users.
 . "$top/sim/private-bus.sh"
 private_bus_conf "$tmp" "$top" >"$tmp/bus.conf"
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --print-address=3 \
-	3>"$tmp/bus.address" 2>"$tmp/bus.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$tmp/bus.address" ] && break; sleep 0.1; done
+spawn bus dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --print-address=3 \
+	3>"$tmp/bus.address"
+wait_until 5 test -s "$tmp/bus.address" || { echo "demo: dbus-daemon did not start" >&2; exit 1; }
 DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$tmp/bus.address")
 export DBUS_SYSTEM_BUS_ADDRESS
 
 say "A simulated Theragun on a fake bluetoothd (massage-sim)"
-"$build/sim/massage-sim" --device "theragun,name=Theragun PRO,address=C0:FF:EE:00:00:01" \
-	--log "$tmp/device.log" 2>"$tmp/sim.log" &
-pids+=($!)
+spawn sim "$build/sim/massage-sim" --device "theragun,name=Theragun PRO,address=C0:FF:EE:00:00:01" \
+	--log "$tmp/device.log"
 wait_for_name org.bluez
 
 say "massaged, programmes played ${scale}x faster for the demo"
-: >"$tmp/massaged.conf"
-mkdir -p "$tmp/state"
-"$build/daemon/massaged" --config "$tmp/massaged.conf" --data-dir "$top/data" \
-	--state-dir "$tmp/state" --time-scale "$scale" 2>"$tmp/massaged.log" &
-pids+=($!)
-wait_for_name org.massaged
+msd_layout "$tmp"
+MSD_DATA=$top/data
+start_massaged --quiet --time-scale "$scale"
 
 ctl() {
 	printf '$ massagectl %s\n' "$*"

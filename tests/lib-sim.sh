@@ -7,19 +7,18 @@
 #   sim_state AA:BB:CC:DD:EE:FF running   # → true
 #   sim_call SetBattery su AA:BB:CC:DD:EE:FF 3
 #
-# Processes started here are spawn()ed, so lib.sh's trap kills them.
+# Processes started here are spawn()ed, so lib.sh's trap stops them.
+set -o pipefail
 
 SIM_BIN=$BUILD_DIR/sim/massage-sim
 CLIENT_BIN=$BUILD_DIR/tests/tools/bluez-test-client
-REF_SVC=e9150001-8561-4594-b206-6dd46f942e75
-REF_CAPS=e9150002-8561-4594-b206-6dd46f942e75
-REF_CONTROL=e9150003-8561-4594-b206-6dd46f942e75
-REF_STATUS=e9150004-8561-4594-b206-6dd46f942e75
-BATTERY_LEVEL=00002a19-0000-1000-8000-00805f9b34fb
-TG_NOTIFY=0000ffe1-0000-1000-8000-00805f9b34fb
-TG_WRITE=0000ffe2-0000-1000-8000-00805f9b34fb
-LV_WRITE=6e400002-b5a3-f393-e0a9-e50e24dcca9e
-LV_NOTIFY=6e400003-b5a3-f393-e0a9-e50e24dcca9e
+. "$SOURCE_DIR/tests/lib-bluez.sh"
+# The drivers' service and write characteristics, from the built massagectl.
+REF_SVC=$(driver_uuid reference service)
+REF_CONTROL=$(driver_uuid reference write)
+TG_WRITE=$(driver_uuid theragun write)
+LV_WRITE=$(driver_uuid lovense write)
+# (REF_CAPS, REF_STATUS, TG_NOTIFY, LV_NOTIFY: tests/lib-bluez.sh)
 DEV1=AA:BB:CC:DD:EE:FF
 DEV1_PATH=/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF
 
@@ -55,26 +54,18 @@ sim_call() {
 # sim_state ADDR KEY: one field of GetState, as JSON (true, 40, ...).
 sim_state() {
 	busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 \
-		GetState s "$1" | jq -c ".data[0][\"$2\"].data"
+		GetState s "$1" | jq -c --arg k "$2" '.data[0][$k].data'
 }
 
-# bluez_prop PATH INTERFACE PROPERTY: a property as busctl prints it ("b true").
-bluez_prop() {
-	busctl --system get-property org.bluez "$1" "org.bluez.$2" "$3" 2>&1
-}
-
-# bluez_call PATH INTERFACE METHOD SIGNATURE ARGS...: prints the reply or the error.
-bluez_call() {
-	local path=$1 iface=$2
-	shift 2
-	busctl --system call org.bluez "$path" "org.bluez.$iface" "$@" 2>&1
-}
-
-# bluez_paths: every object path under /org/bluez, sorted.
-bluez_paths() { busctl --system --list tree org.bluez 2>/dev/null | sort; }
+# (bluez_prop, bluez_call, bluez_paths, enc: tests/lib-bluez.sh)
 
 # log_count JQ_FILTER: how many lines of the sim's command log match (select).
-log_count() { jq -c "select($1)" "$SIM_LOG" | wc -l; }
+# A missing or unreadable log is an error (nothing printed, status 2), never 0.
+log_count() {
+	local n
+	n=$(jq -c "select($1)" "$SIM_LOG" | wc -l) || { log "log_count: cannot read ${SIM_LOG:-the sim log}"; return 2; }
+	echo "$n"
+}
 
 # log_count_above JQ_FILTER N: succeeds once more than N lines match (for wait_until).
 log_count_above() { [ "$(log_count "$1")" -gt "$2" ]; }

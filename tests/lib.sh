@@ -8,9 +8,12 @@
 #   assert_eq / assert_contains / assert_not_contains / assert_jq
 #   finish                         # prints "N passed, N failed", sets the exit status
 #
-# Everything started here is killed on exit (trap), and the temporary directory
-# is removed unless KEEP_TMP=1 (or a check failed: then it is kept and named).
+# Processes come from tests/lib-proc.sh (spawn, stop_spawned, wait_spawned,
+# wait_until, wait_jq): everything started there is stopped on exit (trap), by
+# the PID it got, and the temporary directory is removed unless KEEP_TMP=1 (or
+# a check failed: then it is kept and named).
 set -u
+set -o pipefail
 
 : "${BUILD_DIR:?BUILD_DIR must point at the build tree}"
 : "${SOURCE_DIR:?SOURCE_DIR must point at the source tree}"
@@ -22,22 +25,14 @@ TEST_TMP=$(mktemp -d "/tmp/massaged-${TEST_NAME}.XXXXXX")
 export XDG_STATE_HOME=$TEST_TMP/xdg-state
 TESTS_PASSED=0
 TESTS_FAILED=0
-declare -A SPAWNED=()
+. "$SOURCE_DIR/tests/lib-proc.sh"
+PROC_LOGDIR=$TEST_TMP
+. "$SOURCE_DIR/tests/lib-massaged.sh"
 
 log() { printf '# %s\n' "$*" >&2; }
 
 lib_cleanup() {
-	local name pid
-	for name in "${!SPAWNED[@]}"; do
-		pid=${SPAWNED[$name]}
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for name in "${!SPAWNED[@]}"; do
-		pid=${SPAWNED[$name]}
-		for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_all_spawned
 	if [ "${KEEP_TMP:-0}" = 1 ] || [ "$TESTS_FAILED" -gt 0 ]; then
 		log "kept $TEST_TMP"
 	else
@@ -90,48 +85,6 @@ finish() {
 	exit $?
 }
 
-# wait_until TIMEOUT_S command args...: polls every 50 ms.
-wait_until() {
-	local timeout=$1
-	shift
-	local deadline=$((SECONDS + timeout))
-	while ! "$@" 2>/dev/null; do
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-# spawn NAME command args...: runs in the background; PID in SPAWNED[NAME].
-spawn() {
-	local name=$1
-	shift
-	"$@" >"$TEST_TMP/$name.log" 2>&1 &
-	SPAWNED[$name]=$!
-}
-
-# stop_spawned NAME [SIGNAL]: signals it and waits for it to exit; its exit
-# status lands in SPAWN_RC. (Not in a $(...) subshell: only this shell can wait.)
-SPAWN_RC=0
-stop_spawned() {
-	local name=$1 sig=${2:-TERM} pid=${SPAWNED[$1]}
-	SPAWN_RC=0
-	kill -"$sig" "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || SPAWN_RC=$?
-	unset "SPAWNED[$name]"
-}
-
-# wait_spawned NAME TIMEOUT_S: waits for it to exit by itself; status in SPAWN_RC,
-# or returns 1 if it is still running after the timeout.
-wait_spawned() {
-	local name=$1 pid=${SPAWNED[$1]}
-	wait_until "$2" bash -c "! kill -0 $pid" || return 1
-	SPAWN_RC=0
-	wait "$pid" 2>/dev/null || SPAWN_RC=$?
-	unset "SPAWNED[$name]"
-}
-
-is_running() { kill -0 "${SPAWNED[$1]}" 2>/dev/null; }
-
 # start_bus [EXTRA_POLICY_XML]: a private bus configured like the system bus
 # (default deny), with the project's own policy files, and the test user allowed
 # what the service users would be: owning org.bluez (the simulator) and
@@ -142,9 +95,8 @@ start_bus() {
 	chmod 755 "$TEST_TMP"
 	. "$SOURCE_DIR/sim/private-bus.sh"
 	private_bus_conf "$TEST_TMP" "$SOURCE_DIR" "$extra" >"$TEST_TMP/bus.conf"
-	dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address=3 \
-		3>"$TEST_TMP/bus.address" >"$TEST_TMP/bus.log" 2>&1 &
-	SPAWNED[bus]=$!
+	spawn bus dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address=3 \
+		3>"$TEST_TMP/bus.address"
 	wait_until 5 test -s "$TEST_TMP/bus.address" || { log "dbus-daemon did not start"; cat "$TEST_TMP/bus.log" >&2; exit 1; }
 	DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$TEST_TMP/bus.address")
 	export DBUS_SYSTEM_BUS_ADDRESS
@@ -152,11 +104,7 @@ start_bus() {
 	export DBUS_SESSION_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
 }
 
-# has_name NAME: the bus has an owner for NAME.
-has_name() {
-	busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
-		NameHasOwner s "$1" 2>/dev/null | grep -q true
-}
+# (has_name NAME, start_massaged: tests/lib-massaged.sh)
 
 # run command args...: runs it in the foreground with stdin from /dev/null;
 # stdout, stderr and the exit status land in RUN_OUT, RUN_ERR and RUN_RC.

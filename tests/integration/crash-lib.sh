@@ -6,6 +6,7 @@
 # What a SIGKILL leaves: the simulated Theragun still connected in the fake
 # bluetoothd and still running (it has no watchdog of its own), and the
 # in-motion record naming it.
+set -o pipefail
 
 TG=11:22:33:44:55:66
 RECORD=$MSD_STATE/in-motion
@@ -38,6 +39,8 @@ record_empty() { ! grep -q '^[0-9A-F][0-9A-F]:' "$RECORD" 2>/dev/null; }
 running() { [ "$(sim_state "$1" running)" = "$2" ]; }
 # stop_frames ADDRESS SINCE_NS: how many stop frames reached it after SINCE_NS.
 stop_frames() { log_count ".dev == \"$1\" and .cmd == \"stop\" and .t_ns > $2"; }
+# stopped_since ADDRESS SINCE_NS: at least one stop frame reached it after SINCE_NS.
+stopped_since() { [ "$(stop_frames "$1" "$2")" -gt 0 ]; }
 
 # play_and_crash: massaged plays "steady" on $TG and is killed with SIGKILL
 # while the motor runs.

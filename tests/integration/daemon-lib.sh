@@ -1,28 +1,14 @@
 # Helpers for the daemon's integration tests; source after tests/lib.sh.
-
-MASSAGED=$BUILD_DIR/daemon/massaged
+# start_massaged [args...] (tests/lib-massaged.sh) starts the daemon on the
+# directories below and waits for its bus name.
+set -o pipefail
 
 # massaged's own directories for this test.
-MSD_DATA=$TEST_TMP/data
-MSD_STATE=$TEST_TMP/state
-MSD_CONF=$TEST_TMP/massaged.conf
-mkdir -p "$MSD_DATA/programmes" "$MSD_DATA/devices" "$MSD_STATE" "$MSD_CONF.d"
-: >"$MSD_CONF"
+msd_layout "$TEST_TMP"
 # Shipped device files, so the daemon matches what the simulator offers.
 if [ -d "$SOURCE_DIR/data/devices" ]; then
 	cp "$SOURCE_DIR"/data/devices/*.device "$MSD_DATA/devices/" 2>/dev/null || true
 fi
-
-# start_massaged [args...]: starts the daemon and waits for its bus name.
-start_massaged() {
-	spawn massaged "$MASSAGED" --verbose --config "$MSD_CONF" --config-dir "$MSD_CONF.d" \
-		--data-dir "$MSD_DATA" --state-dir "$MSD_STATE" "$@"
-	if ! wait_until 10 has_name org.massaged; then
-		log "massaged did not claim org.massaged; its log:"
-		cat "$TEST_TMP/massaged.log" >&2
-		return 1
-	fi
-}
 
 # msd_call PATH INTERFACE METHOD [SIGNATURE ARGS...]: busctl, JSON output.
 msd_call() {
@@ -38,6 +24,13 @@ mgr() { msd_call /org/massaged Manager1 "$@"; }
 msd_prop() {
 	busctl --system --json=short get-property org.massaged "$1" "org.massaged.$2" "$3" | jq -c .data
 }
+
+# msd_prop_is PATH INTERFACE PROPERTY JSON_VALUE: it has that value now.
+msd_prop_is() { [ "$(msd_prop "$1" "$2" "$3")" = "$4" ]; }
+
+# msd_prop_jq PATH INTERFACE PROPERTY FILTER: jq -e FILTER holds for its value
+# (wait_until 3 msd_prop_jq "$DEV" Device1 Speed '. > 0').
+msd_prop_jq() { msd_prop "$1" "$2" "$3" | jq -e "$4" >/dev/null; }
 
 # msd_error PATH IFACE METHOD ARGS...: runs a call expected to fail; prints busctl's
 # error text (which holds the D-Bus error message).
@@ -93,11 +86,12 @@ write_programme() { # file name
 # simlog JQ_FILTER: the command log through jq (-c, one result per line).
 simlog() { jq -c "$1" "$SIM_LOG" 2>/dev/null; }
 
-# wait_simlog TIMEOUT_S JQ_FILTER: until the filter yields something.
-wait_simlog() {
-	local timeout=$1 filter=$2
-	wait_until "$timeout" bash -c "jq -e -c '$filter' '$SIM_LOG' 2>/dev/null | grep -q ."
-}
+# simlog_has JQ_FILTER: the filter yields something (not null/false) for a
+# line of the command log; a missing log is an error.
+simlog_has() { jq_has "$SIM_LOG" "$1"; }
+
+# wait_simlog TIMEOUT_S JQ_FILTER: until it does.
+wait_simlog() { wait_jq "$SIM_LOG" "$2" "$1"; }
 
 # cmds ADDRESS: the commands the device received, "kind value" per line
 # (queries left out: keepalive, status, battery).
@@ -105,14 +99,16 @@ cmds() {
 	simlog "select(.dev==\"$1\" and .cmd != null and .cmd != \"keepalive\" and .cmd != \"status\" and .cmd != \"battery\") | \"\\(.cmd) \\(.value // \"\")\"" | tr -d '"'
 }
 
+# last_cmd_of ADDRESS: the last command the device received, "kind value".
+last_cmd_of() { cmds "$1" | tail -n1; }
+# last_cmd_kind ADDRESS: the kind of the last command the device received ("stop").
+last_cmd_kind() { cmds "$1" | tail -n1 | cut -d' ' -f1; }
+
 # devpath ADDRESS [ADAPTER]: our Device1 object path.
 devpath() { echo "/org/massaged/${2:-hci0}/dev_${1//:/_}"; }
 
 # wait_prop TIMEOUT_S PATH IFACE PROP JSON_VALUE
-wait_prop() {
-	local timeout=$1 path=$2 iface=$3 prop=$4 want=$5
-	wait_until "$timeout" bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$path' 'org.massaged.$iface' '$prop' | jq -c .data)\" = '$want' ]"
-}
+wait_prop() { wait_until "$1" msd_prop_is "$2" "$3" "$4" "$5"; }
 
 # has_object PATH: massaged exports PATH (through its ObjectManager).
 has_object() {

@@ -1,6 +1,7 @@
 # Helpers for massaged-mqtt's integration tests; source after tests/lib.sh and
 # tests/integration/daemon-lib.sh. A real mosquitto broker on a loopback port
 # the test picks, the real bridge, mosquitto_sub/mosquitto_pub as the hub.
+set -o pipefail
 
 BRIDGE=$BUILD_DIR/mqtt/massaged-mqtt
 for tool in mosquitto mosquitto_sub mosquitto_pub jq; do
@@ -99,11 +100,14 @@ watched() {
 		"$TEST_TMP/$name.log" | jq -c "select($filter)" 2>/dev/null
 }
 
+# watched_any NAME JQ_FILTER [TOPIC_SUFFIX]: at least one such payload.
+watched_any() { [ -n "$(watched "$@")" ]; }
+
 # wait_watched TIMEOUT NAME JQ_FILTER [TOPIC_SUFFIX]: until one such payload arrived.
 wait_watched() {
 	local timeout=$1
 	shift
-	wait_until "$timeout" bash -c "$(declare -f watched); TEST_TMP='$TEST_TMP' watched \"\$@\" | grep -q ." _ "$@"
+	wait_until "$timeout" watched_any "$@"
 }
 
 # mqtt_request WATCHER TOPIC PAYLOAD: an MQTT 5 request with response topic

@@ -135,8 +135,8 @@ assert_eq "Session1.Skipped" '["left side"]' "$(msd_prop "$S" Session1 Skipped)"
 check "the work step begins" wait_prop 20 "$S" Session1 StepName '"work"'
 mc adjust 100 "$A"
 assert_eq "adjust up to 100 % during the capped session: accepted" 0 "$RC"
-check "the motor reaches the cap" wait_until 20 bash -c \
-	"jq -e 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value == 40 and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+check "the motor reaches the cap" wait_simlog 20 \
+	"select(.dev==\"$A\" and .cmd==\"intensity\" and .value == 40 and .t_ns > $mark)"
 check "the session finishes" wait_finished 40 "$S" completed
 peak=$(simlog "select(.dev==\"$A\" and (.cmd==\"intensity\" or .cmd==\"start\") and .t_ns > $mark) | .value" | sort -n | tail -n1)
 check "no frame above 40 % on the sim's log (peak $peak)" awk -v v="$peak" 'BEGIN { exit !(v == 40) }'

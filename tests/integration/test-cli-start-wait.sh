@@ -104,7 +104,7 @@ check "B has no session" wait_prop 3 "$DB" Device1 Session '"/"'
 # --- --wait: stopped from another shell
 "$M" start long --device $B --wait --no-caution >"$TEST_TMP/wait1.out" 2>&1 &
 w=$!
-check "B plays" wait_until 10 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$DB' org.massaged.Device1 Session | jq -r .data)\" != / ]"
+check "B plays" wait_until 10 msd_prop_jq "$DB" Device1 Session '. != "/"'
 check "stopped from another shell" "$M" stop $B
 wait $w
 assert_eq "--wait, stopped by someone: exit 10" 10 "$?"
@@ -114,7 +114,7 @@ assert_contains "it says who stopped it" "finished: stopped" "$(cat "$TEST_TMP/w
 check "B idle before --follow" wait_prop 3 "$DB" Device1 Session '"/"'
 "$M" start long --device $B --follow --no-caution >"$TEST_TMP/follow1.out" 2>&1 &
 w=$!
-check "B plays under --follow" wait_until 10 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$DB' org.massaged.Device1 Session | jq -r .data)\" != / ]"
+check "B plays under --follow" wait_until 10 msd_prop_jq "$DB" Device1 Session '. != "/"'
 check "stopped from another shell" "$M" stop $B
 wait $w
 assert_eq "--follow, stopped by someone: exit 10 (not 9, which is Ctrl-C)" 10 "$?"

@@ -63,7 +63,7 @@ check "Device1 State ready" wait_prop 2 "$(devpath $A)" Device1 State '"ready"'
 wait "$twice"
 assert_eq "a connect that stalls twice fails: exit 4 (not connected)" 4 "$?"
 assert_contains "the error names what did not appear" \
-	"connected but its services or the characteristics e9150003-8561-4594-b206-6dd46f942e75 / e9150004-8561-4594-b206-6dd46f942e75 did not appear within 10 s" \
+	"connected but its services or the characteristics $REF_CONTROL / $REF_STATUS did not appear within 10 s" \
 	"$(cat "$TEST_TMP/twice.out")"
 assert_eq "it was tried twice, not more" 2 "$(log_count ".dev == \"$B\" and .event == \"resolve-stalled\"")"
 check "Device1 State back to discovered" wait_prop 2 "$(devpath $B)" Device1 State '"discovered"'
@@ -93,7 +93,7 @@ run "$M" connect Late
 took=$((($(date +%s%N) - t0) / 1000000))
 assert_exit "characteristics missing after ServicesResolved: exit 4" 4
 assert_contains "the error says what was missing" \
-	"$E resolved its services but the characteristics e9150003-8561-4594-b206-6dd46f942e75 / e9150004-8561-4594-b206-6dd46f942e75 were not among them within 3 s" \
+	"$E resolved its services but the characteristics $REF_CONTROL / $REF_STATUS were not among them within 3 s" \
 	"$RUN_ERR"
 check "two 3 s waits, not two 10 s ones (took ${took} ms)" test "$took" -lt 12000
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"

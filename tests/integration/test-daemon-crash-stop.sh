@@ -19,7 +19,7 @@ assert_eq "no stop frame since the kill" 0 "$(stop_frames $TG "$mark")"
 
 # --- started again: the same options, no client command at all
 start_massaged || exit 1
-if wait_until 10 bash -c "$(declare -f log_count stop_frames); SIM_LOG=$SIM_LOG; [ \$(stop_frames $TG $mark) -gt 0 ]"; then
+if wait_until 10 stopped_since $TG "$mark"; then
 	pass "restarted: a stop frame reaches the Theragun within 10 s, unasked"
 else
 	fail "restarted: a stop frame reaches the Theragun within 10 s, unasked" \

@@ -62,7 +62,7 @@ play_and_crash
 check "the Theragun is switched off" sim_call SetPowered sb $TG false
 check "bluetoothd restarts and forgets every device" sim_call RestartBluez u 100
 check "... and is back" wait_until 5 bash -c "[ \"\$(busctl --system get-property org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 BluezPresent)\" = 'b true' ]"
-no_tg_object() { ! bluez_paths | grep -q "dev_${TG//:/_}"; }
+no_tg_object() { ! bluez_paths | grep "dev_${TG//:/_}" >/dev/null; }
 check "... without the Theragun" wait_until 5 no_tg_object
 check "the record still names it" recorded $TG
 start_massaged || exit 1
@@ -76,8 +76,8 @@ assert_jq "... names the recorded device bluetoothd has not seen" \
 	".not_stopped[0].address == \"$TG\" and (.not_stopped[0].reason | test(\"not seen\"))" "$OUT"
 mark=$(log_mark)
 check "the Theragun is switched on again" sim_call SetPowered sb $TG true
-check "found by the scan, it gets a stop frame with no client asking" wait_until 10 bash -c \
-	"$(declare -f log_count stop_frames); SIM_LOG=$SIM_LOG; [ \$(stop_frames $TG $mark) -gt 0 ]"
+check "found by the scan, it gets a stop frame with no client asking" wait_until 10 \
+	stopped_since $TG "$mark"
 check "... the record is empty" wait_until 5 record_empty
 check "... logged" wait_until 5 in_log "recovery: stopped $TG (theragun)"
 mctl stop

@@ -28,7 +28,7 @@ printf '%s\n' "$RUN_OUT" | grep '^FAIL' >&2
 assert_exit "Manager1 and Device1: every bad call gets a typed error ($(tail -n1 <<<"$RUN_OUT"))" 0
 check "... it made at least 150 calls" test "$(grep -c "^ok" <<<"$RUN_OUT")" -ge 150
 check "... and no session was started by any of them" \
-	bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$DEV' org.massaged.Device1 Session | jq -r .data)\" = / ]"
+	msd_prop_is "$DEV" Device1 Session '"/"'
 
 # Session1, on a session that plays.
 SES=$(start_session "$DEV" gentle)

@@ -53,21 +53,20 @@ assert_eq "State ready" '"ready"' "$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Connected" 'true' "$(msd_prop "$(devpath $A)" Device1 Connected)"
 # The reference protocol's connection sequence: a stop, then a STATUS_REQUEST
 # (docs/protocol.md section 1).
-check "a status request after connecting" wait_until 3 bash -c \
-	"jq -c 'select(.dev==\"$A\" and .cmd==\"status\")' '$SIM_LOG' | grep -q ."
+check "a status request after connecting" wait_simlog 3 "select(.dev==\"$A\" and .cmd==\"status\")"
 assert_eq "the stop on connect comes before the status request" "stop,status" \
 	"$(simlog "select(.dev==\"$A\" and (.cmd==\"stop\" or .cmd==\"status\")) | .cmd" | tr -d '"' | head -n2 | paste -sd,)"
-check "battery read after connecting" wait_until 3 bash -c "[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Battery | jq .data)\" -ge 0 ]"
+check "battery read after connecting" wait_until 3 msd_prop_jq "$(devpath $A)" Device1 Battery '. >= 0'
 
 # --- manual intensity and stop reach the device
 check "SetIntensity 30" msd_call "$(devpath $A)" Device1 SetIntensity d 30
-check "the device got intensity 30" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | grep -qx 'intensity 30'"
+check "the device got intensity 30" wait_until 3 prints_line 'intensity 30' cmds $A
 assert_eq "State running" '"running"' "$(msd_prop "$(devpath $A)" Device1 State)"
 assert_eq "Intensity 30" '30' "$(msd_prop "$(devpath $A)" Device1 Intensity)"
 assert_eq "the sim's device runs" "true" "$(sim_state $A running)"
 # The device's STATE notification after the change reaches Device1 Speed.
-check "the device's reported speed reaches Device1 Speed" wait_until 3 bash -c \
-	"[ \"\$(busctl --system --json=short get-property org.massaged $(devpath $A) org.massaged.Device1 Speed | jq .data)\" -gt 0 ]"
+check "the device's reported speed reaches Device1 Speed" wait_until 3 \
+	msd_prop_jq "$(devpath $A)" Device1 Speed '. > 0'
 check "SetIntensity 45" msd_call "$(devpath $A)" Device1 SetIntensity d 45
 # A rise of 15 points by hand is ramped at the rise rate (10 %/s): the
 # motion gate, docs/safety.md. Intensity follows the ramp up to 45.
@@ -82,7 +81,7 @@ err=$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 80.0)
 check "SetIntensity 80 above [Safety] MaxIntensity=50%: InvalidArgs naming the cap ($err)" \
 	bash -c '[[ $1 == *org.massaged.Error.InvalidArgs* && $1 =~ cap[^0-9]*50\ ?% ]]' _ "$err"
 check "Stop" msd_call "$(devpath $A)" Device1 Stop
-check "the device got stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -qx 'stop '"
+check "the device got stop" wait_until 3 prints 'stop ' last_cmd_of $A
 order=$(cmds $A | sed 's/ $//' | paste -sd,)
 check "commands in order (a stop on connect first; 30, a ramp to 45, stop): $order" \
 	bash -c '[[ $1 =~ ^stop,intensity\ 30,(intensity\ 3[1-9],|intensity\ 4[0-4],)+intensity\ 45,stop$ ]]' _ "$order"
@@ -95,7 +94,7 @@ assert_eq "State ready after Stop" '"ready"' "$(msd_prop "$(devpath $A)" Device1
 check "Connect the theragun" msd_call "$(devpath $B)" Device1 Connect
 check "SetIntensity on the theragun" msd_call "$(devpath $B)" Device1 SetIntensity d 50
 check "Stop the theragun" msd_call "$(devpath $B)" Device1 Stop
-check "the theragun got a speed and a stop" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $B | tail -n1 | grep -q '^stop'"
+check "the theragun got a speed and a stop" wait_until 3 prints stop last_cmd_kind $B
 
 # --- notifications: battery, and garbage that must not hurt
 check "SetBattery 42" sim_call SetBattery su "$A" 42
@@ -139,8 +138,8 @@ check "Connect works again" msd_call "$(devpath $A)" Device1 Connect
 check "SetIntensity A" msd_call "$(devpath $A)" Device1 SetIntensity d 20
 check "SetIntensity B" msd_call "$(devpath $B)" Device1 SetIntensity d 20
 check "StopAll" mgr StopAll
-check "A stopped" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $A | tail -n1 | grep -q '^stop'"
-check "B stopped" wait_until 3 bash -c "$(declare -f cmds simlog); SIM_LOG=$SIM_LOG; cmds $B | tail -n1 | grep -q '^stop'"
+check "A stopped" wait_until 3 prints stop last_cmd_kind $A
+check "B stopped" wait_until 3 prints stop last_cmd_kind $B
 
 check "massaged still runs" is_running massaged
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged.log")"

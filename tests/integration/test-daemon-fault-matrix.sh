@@ -47,8 +47,11 @@ start_sim sim "${SIM_ARGS[@]}" || exit 1
 # The device is back (a fresh one, motor off): the session plays on within
 # the reconnect window, or ends; either way it is under control and a stop
 # reaches it.
-check "the session is playing again or finished" wait_until 20 bash -c \
-	"[ \"\$(busctl --system --json=short get-property org.massaged '$S' org.massaged.Session1 State 2>/dev/null | jq -r .data)\" = playing ] || grep -q \"^$S: org.massaged.Session1.Finished\" '$TEST_TMP/monitor.log'"
+playing_or_finished() {
+	msd_prop_is "$S" Session1 State '"playing"' ||
+		grep -q "^$S: org.massaged.Session1.Finished" "$TEST_TMP/monitor.log"
+}
+check "the session is playing again or finished" wait_until 20 playing_or_finished
 msd_call "$S" Session1 Stop >/dev/null 2>&1 || true
 msd_call "$DA" Device1 Stop >/dev/null 2>&1 || true
 check "the device ends stopped" wait_until 10 running_is $A false

@@ -68,7 +68,7 @@ resume_signal() {
 	awk -v s="$S: " 'index($0, s) == 1 && /\x27State\x27: <\x27waiting-device\x27>/ { w = 1; next }
 		w && index($0, s) == 1 && /\x27State\x27: <\x27playing\x27>/ { print; exit }' "$TEST_TMP/monitor.log"
 }
-check "the monitor saw the resume" wait_until 5 bash -c "$(declare -f resume_signal); S=$S TEST_TMP=$TEST_TMP; [ -n \"\$(resume_signal)\" ]"
+check "the monitor saw the resume" wait_until 5 not prints "" resume_signal
 resumed=$(resume_signal | sed -n "s/.*'Elapsed': <uint64 \([0-9]*\)>.*/\1/p")
 resumed=${resumed:-$frozen}
 # Away for at least [Reconnect] InitialDelay (200 ms real = 1000 ms of
@@ -76,8 +76,13 @@ resumed=${resumed:-$frozen}
 # more than that.
 diff=$((resumed - frozen))
 check "resumed from the same point: Elapsed ${resumed} ms at the resume = ${frozen} ms at the drop (±250)" test "${diff#-}" -le 250
-check "after the reconnect: a stop first, then 20 % again" wait_until 2 bash -c \
-	"jq -c 'select(.dev==\"$A\" and .t_ns > $t_drop and .cmd != null and .cmd != \"keepalive\") | [.cmd, .value]' $SIM_LOG | head -n2 | paste -sd, | grep -qx '\\[\"stop\",null\\],\\[\"intensity\",20\\]'"
+# first_two_after_drop: the first two commands since $t_drop, "[kind,value],[kind,value]".
+first_two_after_drop() {
+	simlog "select(.dev==\"$A\" and .t_ns > $t_drop and .cmd != null and .cmd != \"keepalive\") | [.cmd, .value]" |
+		head -n2 | paste -sd,
+}
+check "after the reconnect: a stop first, then 20 % again" wait_until 2 \
+	prints '["stop",null],["intensity",20]' first_two_after_drop
 # The resume sends its stop at once; the 20 % waits out the writer's minimum gap.
 t_back=$(simlog "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $t_drop) | .t_ns" | head -n1)
 check "the second step comes" wait_simlog 6 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)"
@@ -118,7 +123,7 @@ check "the session waits for the device" wait_until 5 saw_state "$S" waiting-dev
 check "our Device1 object stays while org.bluez is gone" has_object "$DA"
 check "org.bluez returns" wait_until 3 has_name org.bluez
 check "the daemon finds the device again and the session plays on" wait_prop 8 "$S" Session1 State '"playing"'
-check "the device runs again" wait_until 2 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "the device runs again" wait_simlog 2 "select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark)"
 check "stop it" msd_call "$S" Session1 Stop
 check "SetBluezPresent false" sim_call SetBluezPresent b false
 no_bluez() { ! has_name org.bluez; }
@@ -137,7 +142,7 @@ SA=$(start_session "$DA" long)
 SB=$(start_session "$DB" long)
 check "A playing" wait_prop 2 "$SA" Session1 State '"playing"'
 check "B playing" wait_prop 2 "$SB" Session1 State '"playing"'
-check "both run" wait_until 2 bash -c "[ \"\$(busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 GetState s $B | jq .data[0].running.data)\" = true ]"
+check "both run" wait_until 2 prints true sim_state $B running
 mark=$(log_mark)
 stop_spawned massaged TERM
 assert_eq "massaged exits 0 on SIGTERM" 0 "$SPAWN_RC"

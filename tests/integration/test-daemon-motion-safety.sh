@@ -84,8 +84,7 @@ assert_contains "the daemon says why" "stopped by itself" "$(cat "$TEST_TMP/mass
 # --- the button during a session: paused, nothing moves until Resume
 S=$(start_session "$DEV" climb)
 assert_contains "Start returns a session path" "/org/massaged/session/" "$S"
-check "the programme climbs past 40 %" wait_until 30 bash -c \
-	"jq -e 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value >= 40)' '$SIM_LOG' | grep -q ."
+check "the programme climbs past 40 %" wait_simlog 30 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value >= 40)"
 check "PressButton mid-ramp" sim_call PressButton s "$A"
 pressed=$(event_t button-stop)
 check "the session pauses" wait_until 5 saw_state "$S" paused
@@ -95,17 +94,15 @@ assert_eq "no motion frame after the button" "" "$(motion "$pressed")"
 
 mark=$(log_mark)
 check "a person resumes" msd_call "$S" Session1 Resume
-check "motion again after Resume" wait_until 10 bash -c "[ -n \"\$(jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark)' '$SIM_LOG')\" ]"
+check "motion again after Resume" wait_simlog 10 "select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark)"
 first=$(motion "$mark" | head -n1 | cut -d' ' -f2)
 check "the first frame after Resume is at most 30 % ($first)" \
 	awk -v v="$first" 'BEGIN { exit !(v > 0 && v <= 30) }'
 
 # --- the device's watchdog: massaged frozen longer than it allows
-check "the programme climbs past 40 % again" wait_until 30 bash -c \
-	"jq -e 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value >= 40 and .t_ns > $mark)' '$SIM_LOG' | grep -q ."
+check "the programme climbs past 40 % again" wait_simlog 30 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value >= 40 and .t_ns > $mark)"
 kill -STOP "${SPAWNED[massaged]}"
-check "the sim's watchdog stops the frozen daemon's device" wait_until 20 bash -c \
-	"jq -e 'select(.dev==\"$A\" and .event==\"keepalive-timeout\")' '$SIM_LOG' | grep -q ."
+check "the sim's watchdog stops the frozen daemon's device" wait_simlog 20 "select(.dev==\"$A\" and .event==\"keepalive-timeout\")"
 stopped=$(event_t keepalive-timeout)
 kill -CONT "${SPAWNED[massaged]}"
 check "the session pauses after the freeze" wait_until 10 bash -c \

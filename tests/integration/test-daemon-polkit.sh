@@ -60,7 +60,7 @@ assert_contains "... with PermissionDenied" "Not authorized" "$OUT"
 assert_contains "... naming the action" "org.massaged.control" "$OUT"
 assert_contains "polkit was asked about daemon's Connect, and said no" \
 	"check org.massaged.control uid=$(id -u daemon) interactive=1 -> no" "$(polkit_log)"
-check "the device stayed disconnected" bash -c "[ \"\$(busctl --system --json=short get-property org.massaged '$DEV' org.massaged.Device1 Connected | jq -c .data)\" = false ]"
+check "the device stayed disconnected" msd_prop_is "$DEV" Device1 Connected false
 
 call_as nobody "$DEV" Device1 Connect
 assert_eq "in the group: Connect allowed" 0 "$RC"

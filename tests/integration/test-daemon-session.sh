@@ -75,7 +75,7 @@ assert_contains "first step: zone" "'Zone': <'full-length'>" "$first"
 assert_eq "StepChanged for every step" 6 "$(grep -c "^$S: org.massaged.Session1.StepChanged" "$TEST_TMP/monitor.log")"
 assert_eq "the sim's device is stopped at the end" false "$(sim_state $A running)"
 check "Device1.Session is cleared" wait_prop 3 "$DEV" Device1 Session '"/"'
-check "the finished session object goes away" wait_until 3 bash -c "$(declare -f has_object); ! has_object $S"
+check "the finished session object goes away" wait_until 3 not has_object "$S"
 
 # --- pause and resume: programme time freezes
 mark=$(log_mark)
@@ -102,19 +102,19 @@ assert_eq "State playing" '"playing"' "$(msd_prop "$S" Session1 State)"
 e2=$(msd_prop "$S" Session1 Elapsed)
 diff=$((e2 - e1))
 check "Elapsed frozen while paused: ${e2} ms after resuming, ${e1} ms at the pause (±2500; paused >= 7500)" test "${diff#-}" -le 2500
-check "the device restarts at the warm-up level" wait_until 2 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==20 and .t_ns > $mark)' $SIM_LOG | wc -l | grep -qx 2"
+check "the device restarts at the warm-up level" wait_until 2 prints 2 log_count ".dev==\"$A\" and .cmd==\"intensity\" and .value==20 and .t_ns > $mark"
 
 # --- next / previous
 check "Next" msd_call "$S" Session1 Next
 check "Step 1 after Next" wait_prop 2 "$S" Session1 Step 1
 assert_eq "StepName" '"second"' "$(msd_prop "$S" Session1 StepName)"
-check "the device reaches the work level (a rise is ramped)" wait_until 4 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "the device reaches the work level (a rise is ramped)" wait_simlog 4 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value==30 and .t_ns > $mark)"
 check "Previous (right after a step began: the step before)" msd_call "$S" Session1 Previous
 check "Step 0 after Previous" wait_prop 2 "$S" Session1 Step 0
 
 # --- adjust: the programme's 20 % becomes 10 %
 check "Adjust 50" msd_call "$S" Session1 Adjust d 50
-check "the device got 10 %" wait_until 2 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"intensity\" and .value==10 and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "the device got 10 %" wait_simlog 2 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value==10 and .t_ns > $mark)"
 assert_eq "Scale" 50 "$(msd_prop "$S" Session1 Scale)"
 assert_contains "Adjust 300: InvalidArgs" "org.massaged.Error.InvalidArgs" \
 	"$(gdbus_error "$S" org.massaged.Session1.Adjust 300.0)"
@@ -122,7 +122,7 @@ assert_contains "Adjust 300: InvalidArgs" "org.massaged.Error.InvalidArgs" \
 # --- stop mid-step reaches the device
 mark=$(log_mark)
 check "Session1.Stop" msd_call "$S" Session1 Stop
-check "the stop reached the device" wait_until 1 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' $SIM_LOG | grep -q ."
+check "the stop reached the device" wait_simlog 1 "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)"
 check "Finished('stopped')" wait_finished 2 "$S" stopped
 assert_eq "the sim's device is stopped" false "$(sim_state $A running)"
 
@@ -160,12 +160,13 @@ check "device idle again" wait_prop 3 "$DEV" Device1 Session '"/"'
 MASSAGECTL=$BUILD_DIR/cli/massagectl
 if [ -x "$MASSAGECTL" ]; then
 	spawn follower "$MASSAGECTL" start gentle --device "$A" --follow
-	check "the attached session starts" wait_until 5 bash -c "busctl --system --json=short get-property org.massaged $DEV org.massaged.Device1 Session | jq -r .data | grep -q session"
+	check "the attached session starts" wait_until 5 \
+		out_jq '.data | test("session")' busctl --system --json=short get-property org.massaged "$DEV" org.massaged.Device1 Session
 	S=$(msd_prop "$DEV" Device1 Session | tr -d '"')
 	mark=$(log_mark)
 	stop_spawned follower KILL
 	check "Finished('caller-vanished')" wait_finished 3 "$S" caller-vanished
-	check "the device got a stop" wait_until 2 bash -c "jq -c 'select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)' $SIM_LOG | grep -q ."
+	check "the device got a stop" wait_simlog 2 "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)"
 else
 	fail "attach test needs massagectl ($MASSAGECTL)"
 fi

@@ -4,13 +4,17 @@
 # the programme to completion, leave the device stopped and no process behind.
 . "$SOURCE_DIR/tests/lib.sh"
 
-# In a session of its own (setsid execs in place: the session id is the PID
-# spawn records), so "left behind" means a process of this demo's session,
-# never any other simulator or daemon that happens to run on the machine.
-spawn demo setsid "$SOURCE_DIR/sim/demo.sh" "$BUILD_DIR" --time-scale 20
-sid=${SPAWNED[demo]}
-own_session() { [ "$(ps -o sid= -p "$sid" | tr -d ' ')" = "$sid" ]; }
-check "the demo runs in a session of its own" wait_until 10 own_session
+# The demo spawns through tests/lib-proc.sh, which records each process it
+# starts (name, PID, start time) in PROC_RECORD: "left behind" is checked on
+# exactly those, never on other simulators or daemons running on the machine.
+PROC_RECORD=$TEST_TMP/demo.pids spawn demo "$SOURCE_DIR/sim/demo.sh" "$BUILD_DIR" --time-scale 20
+# left_behind: the recorded processes that still exist, one "NAME PID" a line.
+left_behind() {
+	local name pid start
+	while read -r name pid start; do
+		if proc_alive "$pid" "$start"; then echo "$name $pid"; fi
+	done <"$TEST_TMP/demo.pids"
+}
 check "the demo finishes within 120 s" wait_spawned demo 120
 assert_eq "the demo exits 0" 0 "$SPAWN_RC"
 OUT=$(cat "$TEST_TMP/demo.log")
@@ -19,6 +23,7 @@ assert_contains "it connects" "Connected C0:FF:EE:00:00:01" "$OUT"
 assert_contains "it plots the programme" "Hamstring demo" "$OUT"
 assert_contains "the programme completes" "finished: completed" "$OUT"
 assert_contains "the device is stopped at the end" "The device was stopped at the end." "$OUT"
-left=$(ps -o pid=,args= -s "$sid" || true)
+check "the demo recorded the processes it started" test -s "$TEST_TMP/demo.pids"
+left=$(left_behind)
 assert_eq "no demo process is left behind" "" "$left"
 finish

@@ -114,7 +114,7 @@ check "event: step changed to 2" wait_watched 10 hub '.event == "step-changed" a
 mark=$(log_mark)
 mqtt_pub "$BASE/device/$ID/set" '{"command":"stop"}'
 check "stop: the device got a stop frame" wait_simlog 10 "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark)"
-check "stop: the sim's motor is off" wait_until 5 bash -c "[ \"\$($(declare -f sim_state); sim_state $A running)\" = false ]"
+check "stop: the sim's motor is off" wait_until 5 prints false sim_state $A running
 check "event: finished with outcome stopped" wait_watched 10 hub '.event == "finished" and .outcome == "stopped"' "/event"
 check "state: finished is published" wait_watched 10 hub '.session.state == "finished"' "/state"
 check "stop: ok reply" wait_watched 10 hub '.command == "stop" and .ok == true' "/device/$ID/result"
@@ -132,10 +132,10 @@ write_programme "$TEST_TMP/later.programme" "Imported later"
 check "ImportProgramme" mgr ImportProgramme s "$(cat "$TEST_TMP/later.programme")"
 rep=$(mqtt_request hub "$BASE/set" '{"command":"refresh"}')
 assert_jq "refresh: ok, the ids include the import" '.ok == true and (.result | map(select(startswith("imported-later"))) | length) == 1' "$rep"
-check "refresh: the retained programme list has it" wait_until 10 bash -c \
-	"mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/programmes -C 1 -W 2 | jq -e 'map(.name) | index(\"Imported later\")' >/dev/null"
-check "refresh: the select's options have it" wait_until 10 bash -c \
-	"mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t homeassistant/select/$node/${ID}_programme/config -C 1 -W 2 | jq -e '.options | length == 3' >/dev/null"
+check "refresh: the retained programme list has it" wait_until 10 \
+	out_jq 'map(.name) | index("Imported later")' mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t "$BASE/programmes" -C 1 -W 2
+check "refresh: the select's options have it" wait_until 10 \
+	out_jq '.options | length == 3' mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t "homeassistant/select/$node/${ID}_programme/config" -C 1 -W 2
 
 # --- Home Assistant restarting: discovery again
 before=$(grep -c "^homeassistant/button/$node/${ID}_stop/config" "$TEST_TMP/hub.log")

@@ -40,8 +40,8 @@ mqtt_pub "$SET" '{"command":"start","programme":"steady"}'
 check "playing is published at once (a state change)" wait_watched 15 hub '.session.state == "playing"' "/state"
 before=$(watched hub 'true' "/device/$ID/state" | wc -l)
 for p in 50 60 70 80; do mqtt_pub "$SET" "{\"command\":\"adjust\",\"percent\":$p}"; done
-check "the four adjusts are answered" wait_until 10 bash -c \
-	"[ \$($(declare -f watched); TEST_TMP='$TEST_TMP' watched hub '.command == \"adjust\" and .ok' /result | wc -l) -ge 4 ]"
+check "the four adjusts are answered" wait_until 10 \
+	lines_at_least 4 watched hub '.command == "adjust" and .ok' /result
 check "the last adjust's scale is published when the interval ends (not dropped)" \
 	wait_watched 30 hub '.session.scale == 80' "/state"
 assert_eq "the middle values were merged, never sent alone" "" \

@@ -86,8 +86,8 @@ mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -t "$SET" -f "$TEST_TMP/big"
 printf '{"command":"st\xff\xfeop"}' | mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -t "$SET" -s
 total=$((${#bad[@]} + 1 + 1 + 1 + 1))
 # One error reply for each (the unknown device's reply goes to its own result topic).
-check "every bad payload got an error reply ($total)" wait_until 20 bash -c \
-	"[ \$($(declare -f watched); TEST_TMP='$TEST_TMP' watched hub '.ok == false' /result | wc -l) -ge $total ]"
+check "every bad payload got an error reply ($total)" wait_until 20 \
+	lines_at_least "$total" watched hub '.ok == false' /result
 errors=$(watched hub '.ok == false' /result)
 assert_contains "not JSON: said so" 'payload is not JSON' "$errors"
 assert_contains "not an object: said so" 'must be a JSON object' "$errors"
@@ -117,7 +117,7 @@ else
 	mqtt_pub "$SET" '{"command":"start","programme":"long"}'
 	check "start: ok" wait_watched 10 hub '.command == "start" and .ok == true' "/device/$ID/result"
 fi
-check "the device is running" wait_until 10 bash -c "[ \"\$($(declare -f sim_state); sim_state $A running)\" = true ]"
+check "the device is running" wait_until 10 prints true sim_state $A running
 
 # --- the broker restarts mid-session
 stop_spawned broker

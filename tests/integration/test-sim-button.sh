@@ -17,7 +17,6 @@ start_sim sim --device reference,keepalive-timeout=600000,force-period=600000 \
 	--device theragun,address=$TG --device lovense,address=$LV \
 	--discovery-delay 50 --connect-delay 50 --resolve-delay 50 || exit 1
 
-enc() { client encode "$@" | sed -n 's/^frame //p' | head -n1; }
 running() { [ "$(sim_state "$1" running)" = "$2" ]; }
 client discover $DEV1 -- connect $DEV1 -- wait-resolved $DEV1 -- discover $TG -- connect $TG -- \
 	wait-resolved $TG -- discover $LV -- connect $LV -- wait-resolved $LV >/dev/null

@@ -82,7 +82,7 @@ assert_contains "race-1489: ServicesResolved is true" "ok ServicesResolved=true"
 assert_eq "race-1489: ... while no characteristic is exported yet" "" "$(bluez_paths | grep "^$REF_PATH/" || true)"
 out=$(client --adapter hci1 wait-resolved $REF 3000)
 assert_contains "the characteristics follow later" "ok resolved" "$out"
-assert_eq "then the GATT objects are there" "yes" "$(bluez_paths | grep -q "^$REF_PATH/service" && echo yes || echo no)"
+assert_eq "then the GATT objects are there" "yes" "$(bluez_paths | grep "^$REF_PATH/service" >/dev/null && echo yes || echo no)"
 
 # The MTU from the config.
 out=$(client --adapter hci1 acquire-write $REF $REF_CONTROL "$(client encode reference keepalive 0 1 | sed -n 's/^frame //p')")

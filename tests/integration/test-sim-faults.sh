@@ -15,7 +15,6 @@ start_sim sim --device reference --device theragun,address=$TG --device referenc
 	--device reference,address=$DA,drop-after=400 \
 	--discovery-delay 50 --connect-delay 50 --resolve-delay 50
 
-enc() { client encode "$@" | sed -n 's/^frame //p' | head -n1; }
 connected() { [ "$(bluez_prop "$1" Device1 Connected)" = "b $2" ]; }
 client discover $DEV1 -- discover $TG -- discover $RC -- discover $DA >/dev/null
 
@@ -113,8 +112,7 @@ bluez_call $DEV1_PATH Device1 Connect >/dev/null
 out=$(client wait-resolved $DEV1 -- write $DEV1 $REF_CONTROL "$(enc reference start 40 1)" command -- \
 	notify $DEV1 $REF_STATUS -- sleep 1000)
 assert_eq "the reference device runs" "true" "$(sim_state $DEV1 running)"
-check "after 3 s without a frame it stops by itself" wait_until 6 bash -c \
-	"[ \"\$(busctl --system --json=short call org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 GetState s $DEV1 | jq .data[0].running.data)\" = false ]"
+check "after 3 s without a frame it stops by itself" wait_until 6 prints false sim_state $DEV1 running
 assert_eq "the keepalive timeout is logged" "1" "$(log_count '.event == "keepalive-timeout" and .timeout_ms == "3000"')"
 assert_eq "the device stays connected" "b true" "$(bluez_prop $DEV1_PATH Device1 Connected)"
 

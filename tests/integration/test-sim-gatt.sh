@@ -12,7 +12,6 @@ LV=C0:FF:EE:00:00:01
 start_sim sim --device reference --device theragun,address=$TG --device lovense,address=$LV \
 	--discovery-delay 50 --connect-delay 50 --resolve-delay 100
 
-enc() { client encode "$@" | sed -n 's/^frame //p' | head -n1; }
 START=$(enc reference start 50 1)
 STATUS_REQ=$(enc reference status 0 2)
 STOP=$(enc reference stop 0 3)

@@ -10,7 +10,6 @@ LV=C0:FF:EE:00:00:01
 start_sim sim --device reference --device theragun,address=$TG --device lovense,address=$LV \
 	--discovery-delay 50 --connect-delay 50 --resolve-delay 50
 
-enc() { client encode "$@" | sed -n 's/^frame //p' | head -n1; }
 REF_INT=$(enc reference intensity 40 7)
 TG_SPEED=$(enc theragun speed 2400)
 LV_VIB=$(enc lovense intensity 50)

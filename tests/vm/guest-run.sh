@@ -31,6 +31,10 @@ export VM_RESULTS VM_TOOLS SOURCE_DIR BUILD_DIR
 [ "${VM_KEEP:-0}" = 1 ] && export KEEP_TMP=1
 logdir=$VM_RESULTS/logs
 mkdir -p "$logdir"
+# The tests' process library (bash, like this script; only stage 1 in the
+# initramfs is busybox sh): spawn, wait_until, stop_all_spawned, by PID.
+. "$SOURCE_DIR/tests/lib-proc.sh"
+PROC_LOGDIR=$logdir
 
 poweroff_now() {
 	sync
@@ -46,32 +50,9 @@ fatal() {
 	poweroff_now
 }
 
-declare -A PIDS=()
-start() { # name command...: a background service, logged to logs/NAME.log
-	local name=$1
-	shift
-	"$@" >"$logdir/$name.log" 2>&1 &
-	PIDS[$name]=$!
-}
-stop_stack() { # [names...]: default everything, in reverse start order
-	local name names=("$@")
-	[ ${#names[@]} -gt 0 ] || names=(btmon bluetoothd-again bluetoothd btvirt dbus)
-	for name in "${names[@]}"; do
-		[ -n "${PIDS[$name]:-}" ] || continue
-		kill -TERM "${PIDS[$name]}" 2>/dev/null
-		for _ in $(seq 1 30); do kill -0 "${PIDS[$name]}" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "${PIDS[$name]}" 2>/dev/null
-	done
-}
-wait_for() { # timeout_s command...: polls every 50 ms
-	local deadline
-	deadline=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
+# The stack's services are spawn()ed (logs/NAME.log); stop_stack [NAMES...]
+# stops the named ones, or every one newest first.
+stop_stack() { stop_all_spawned "$@"; }
 adapter_powered() {
 	busctl --system get-property org.bluez "/org/bluez/$1" org.bluez.Adapter1 Powered | grep -qx 'b true'
 }
@@ -100,8 +81,8 @@ for f in $VM_POLICY; do
 	cp "$f" /etc/dbus-1/system.d/ || fatal "cannot install policy $f"
 	say "installed D-Bus policy $(basename "$f")"
 done
-start dbus dbus-daemon --system --nofork --nopidfile
-wait_for 10 test -S /run/dbus/system_bus_socket || fatal "dbus-daemon did not start (logs/dbus.log)"
+spawn dbus dbus-daemon --system --nofork --nopidfile
+wait_until 10 test -S /run/dbus/system_bus_socket || fatal "dbus-daemon did not start (logs/dbus.log)"
 
 # --- bluetoothd's main.conf ---
 mkdir -p /etc/bluetooth /var/lib/bluetooth
@@ -123,13 +104,13 @@ both_adapters() {
 # on a loaded host btvirt may not be scheduled in time) never reaches
 # bluetoothd. The kernel does not retry, so the harness does: new btvirt,
 # new bluetoothd.
-hci_init_failed() { dmesg | grep -q 'hci[01]: Opcode .* failed'; }
+hci_init_failed() { dmesg | grep 'hci[01]: Opcode .* failed' >/dev/null; }
 stack_up() {
 	dmesg -C
 	# Two LE-only controllers in one process: they only hear each other inside one btvirt.
-	start btvirt btvirt -L -l2
-	wait_for 10 test -e /sys/class/bluetooth/hci1 || return 1
-	start bluetoothd /usr/libexec/bluetooth/bluetoothd "${bt_args[@]}"
+	spawn btvirt btvirt -L -l2
+	wait_until 10 test -e /sys/class/bluetooth/hci1 || return 1
+	spawn bluetoothd /usr/libexec/bluetooth/bluetoothd "${bt_args[@]}"
 	local deadline=$((SECONDS + 30))
 	until both_adapters >/dev/null 2>&1; do
 		hci_init_failed && return 1
@@ -139,13 +120,12 @@ stack_up() {
 }
 # btmon first, so it records the controllers' setup too.
 if [ "${VM_BTMON:-0}" = 1 ]; then
-	start btmon btmon -w "$logdir/hci.btsnoop"
+	spawn btmon btmon -w "$logdir/hci.btsnoop"
 fi
 attempt=1
 until stack_up; do
 	say "attempt $attempt: controllers did not come up ($(dmesg | grep -o 'hci[01]: Opcode.*' | head -1)); restarting btvirt and bluetoothd"
 	stop_stack bluetoothd btvirt
-	unset 'PIDS[btvirt]' 'PIDS[bluetoothd]'
 	sleep 0.5
 	attempt=$((attempt + 1))
 	[ $attempt -le 3 ] || fatal "bluetoothd has no hci0/hci1 after 3 attempts (logs/btvirt.log, logs/bluetoothd.log)"
@@ -158,7 +138,7 @@ power_on() {
 			{ say "cannot power $hci on"; return 1; }
 	done
 	for hci in hci0 hci1; do
-		wait_for 10 adapter_powered "$hci" || { say "$hci did not power on"; return 1; }
+		wait_until 10 adapter_powered "$hci" || { say "$hci did not power on"; return 1; }
 	done
 }
 power_on || fatal "adapters not powered"
@@ -180,8 +160,8 @@ reset_stack() {
 	local hci dev
 	if ! bluez_on_bus; then
 		say "bluetoothd is gone after the last test: starting it again"
-		start bluetoothd-again /usr/libexec/bluetooth/bluetoothd "${bt_args[@]}"
-		wait_for 20 both_adapters || say "warning: the new bluetoothd has no hci0/hci1"
+		spawn bluetoothd-again /usr/libexec/bluetooth/bluetoothd "${bt_args[@]}"
+		wait_until 20 both_adapters >/dev/null || say "warning: the new bluetoothd has no hci0/hci1"
 	fi
 	for hci in hci0 hci1; do
 		for dev in $(busctl --system --list tree org.bluez 2>/dev/null | grep -E "^/org/bluez/$hci/dev_[0-9A-F_]+$"); do

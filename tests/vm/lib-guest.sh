@@ -5,20 +5,20 @@
 #   . "$VM_TOOLS/lib-guest.sh"
 #
 # It brings tests/lib.sh (check, assert_eq, spawn, wait_until, finish: one
-# "N passed, N failed" line per test) and adds what the real stack needs.
+# "N passed, N failed" line per test; processes through tests/lib-proc.sh)
+# and tests/lib-bluez.sh (bluez_prop, enc), and adds what the real stack needs.
 : "${VM_TOOLS:?run real-stack tests through tests/vm/run-vm.sh}"
 # shellcheck source=../lib.sh
 . "$SOURCE_DIR/tests/lib.sh"
+CLIENT_BIN=${CLIENT_BIN:-$BUILD_DIR/tests/tools/bluez-test-client}
+. "$SOURCE_DIR/tests/lib-bluez.sh"
+set -o pipefail
 
 # Fixed public addresses of btvirt's two controllers.
 HCI0_ADDR=00:AA:01:00:00:00
 HCI1_ADDR=00:AA:01:01:00:01
 # BlueZ's own example peripherals need the distribution's Python.
 PYTHON=/usr/bin/python3
-
-bluez_prop() { # path interface property: prints busctl's "type value"
-	busctl --system get-property org.bluez "$1" "$2" "$3"
-}
 
 # dev_path HCI ADDRESS: the Device1 object path of ADDRESS under adapter HCI.
 dev_path() { echo "/org/bluez/$1/dev_${2//:/_}"; }

@@ -2,21 +2,18 @@
 # massaged on hci0 with its own configuration, data and state directories,
 # driven by massagectl, against massage-sim --peripheral on hci1.
 M=$BUILD_DIR/cli/massagectl
-DATA=$TEST_TMP/data
-MSD_CONF=$TEST_TMP/massaged.conf
-mkdir -p "$DATA/programmes" "$DATA/devices" "$TEST_TMP/state"
-: >"$MSD_CONF"
+msd_layout "$TEST_TMP" # tests/lib-massaged.sh
+DATA=$MSD_DATA
 
 mctl() { "$M" --data-dir "$DATA" "$@"; }
 
 # programme NAME: the programme text on stdin becomes NAME in the data directory.
 programme() { cat >"$DATA/programmes/$1.programme"; }
 
-# start_massaged [NAME]: massaged on hci0 (log in $TEST_TMP/NAME.log).
-start_massaged() {
-	spawn "${1:-massaged}" "$BUILD_DIR/daemon/massaged" --verbose --adapter hci0 --config "$MSD_CONF" \
-		--config-dir "$TEST_TMP/massaged.conf.d" --data-dir "$DATA" --state-dir "$TEST_TMP/state"
-	check "massaged claims org.massaged" wait_until 20 has_name org.massaged
+# start_massaged_hci0 [NAME]: massaged on hci0 (log in $TEST_TMP/NAME.log),
+# started the one way (start_massaged, tests/lib-massaged.sh).
+start_massaged_hci0() {
+	check "massaged claims org.massaged" start_massaged --name "${1:-massaged}" --timeout 20 --adapter hci0
 }
 
 # connect_device NAME: scan and connect through massaged; the output lands in
@@ -142,7 +139,7 @@ start_three() {
 	programme_three
 	power_adapters
 	start_peripheral reference,name=MassageRef
-	start_massaged
+	start_massaged_hci0
 	check "massaged connects the peripheral" connect_device MassageRef
 	m0=$(mark)
 	check "a programme starts" mctl start vm-three --device MassageRef

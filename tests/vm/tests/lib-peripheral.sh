@@ -4,17 +4,19 @@ SIM_BIN=${SIM_BIN:-$BUILD_DIR/sim/massage-sim}
 CLIENT_BIN=${CLIENT_BIN:-$BUILD_DIR/tests/tools/bluez-test-client}
 PERIPH=00:AA:01:01:00:01
 PERIPH_DEV=/org/bluez/hci0/dev_${PERIPH//:/_}
-CAPS=e9150002-8561-4594-b206-6dd46f942e75
-CONTROL=e9150003-8561-4594-b206-6dd46f942e75
-STATUS=e9150004-8561-4594-b206-6dd46f942e75
+# The write characteristic from the built massagectl; the read and notify
+# ones from tests/lib-bluez.sh (no tool prints them yet).
+CONTROL=$(driver_uuid reference write)
+CAPS=$REF_CAPS
+STATUS=$REF_STATUS
 SIM_LOG=$TEST_TMP/sim.jsonl
 
 ms() { date +%s%3N; }
 client() { "$CLIENT_BIN" --adapter hci0 "$@" 2>>"$TEST_TMP/client.err"; }
 # frame OP [VALUE] [SEQ]: the reference frame as one hex string.
-frame() { "$CLIENT_BIN" encode reference "$@" | awk '/^frame/ {$1=""; gsub(/ /,""); print}'; }
+frame() { enc reference "$@" | tr -d ' '; }
 # (jq -e reports only on the last input line, so count matches instead.)
-logged() { [ -f "$SIM_LOG" ] && jq -c "select($1)" "$SIM_LOG" | grep -q .; }
+logged() { [ -f "$SIM_LOG" ] && jq_has "$SIM_LOG" "select($1)"; }
 device_prop() { busctl --system get-property org.bluez "$PERIPH_DEV" "$1" "$2" 2>/dev/null; }
 
 power_adapters() {
@@ -65,7 +67,7 @@ char_path() {
 	local p
 	for p in $(busctl --system --list tree org.bluez 2>/dev/null |
 		grep -E "^$PERIPH_DEV/service[0-9a-f]+/char[0-9a-f]+$"); do
-		if [ "$(bluez_prop "$p" org.bluez.GattCharacteristic1 UUID 2>/dev/null)" = "s \"$1\"" ]; then
+		if [ "$(bluez_prop "$p" GattCharacteristic1 UUID)" = "s \"$1\"" ]; then
 			echo "$p"
 			return 0
 		fi

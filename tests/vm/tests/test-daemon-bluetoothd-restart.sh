@@ -14,7 +14,7 @@
 # Generous: a return sometimes meets a link bluetoothd never resolves, and
 # each costs massaged a 10 s wait and a retry (docs/testing.md, timings).
 printf '[Reconnect]\nWindow=120s\nInitialDelay=500ms\nMaxDelay=2s\n' >"$MSD_CONF"
-adapter_powered() { bluez_prop "/org/bluez/$1" org.bluez.Adapter1 Powered 2>/dev/null | grep -qx 'b true'; }
+adapter_powered() { bluez_prop_is "/org/bluez/$1" Adapter1 Powered "b true"; }
 
 start_three
 
@@ -23,8 +23,8 @@ old=$(bluez_pid)
 cmdline=$(tr '\0' ' ' </proc/"$old"/cmdline)
 t0=$(ms)
 kill -TERM "$old"
-check "bluetoothd exits" wait_until 10 bash -c "! kill -0 $old"
-check "org.bluez has left the bus" wait_until 5 bash -c "! busctl --system call org.freedesktop.DBus / org.freedesktop.DBus NameHasOwner s org.bluez | grep -q true"
+check "bluetoothd exits" wait_until 10 not kill -0 "$old"
+check "org.bluez has left the bus" wait_until 5 not has_name org.bluez
 check "the session waits for the device" wait_until 10 session_is waiting-device
 timing bluetoothd-gone-to-waiting-device "$(($(ms) - t0))"
 frozen=$(elapsed_ms)

@@ -26,7 +26,7 @@ play() {
 	local driver=$1 name=$2 battery=$3 m got want t0
 	log "--- $driver ($name)"
 	start_peripheral "$driver,name=$name"
-	start_massaged "massaged-$driver"
+	start_massaged_hci0 "massaged-$driver"
 	t0=$(ms)
 	check "$driver: massaged connects $name" connect_device "$name"
 	timing "$driver-connect" "$(($(ms) - t0))"
@@ -45,8 +45,8 @@ play() {
 		assert_eq "$driver: no battery level (the protocol has no way to ask)" null \
 			"$("$M" --json battery "$name" | jq -c '.devices[0].battery')"
 	else
-		check "$driver: the battery query's answer reaches massagectl ($battery %)" wait_until 10 bash -c \
-			"'$M' --json battery '$name' | jq -e '.devices[0].battery == $battery' >/dev/null"
+		check "$driver: the battery query's answer reaches massagectl ($battery %)" wait_until 10 \
+			out_jq ".devices[0].battery == $battery" "$M" --json battery "$name"
 	fi
 
 	assert_not_contains "$driver: no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged-$driver.log")"

@@ -14,7 +14,7 @@ programme_short
 
 power_adapters
 start_peripheral reference,name=MassageRef
-start_massaged
+start_massaged_hci0
 
 t0=$(ms)
 OUT=$(mctl scan --timeout 10 2>&1)
@@ -44,9 +44,9 @@ ctl=$(char_path "$CONTROL")
 st=$(char_path "$STATUS")
 check "the central sees the control and status characteristics" test -n "$ctl" -a -n "$st"
 assert_eq "massaged holds the write descriptor (WriteAcquired)" "b true" \
-	"$(bluez_prop "$ctl" org.bluez.GattCharacteristic1 WriteAcquired)"
+	"$(bluez_prop "$ctl" GattCharacteristic1 WriteAcquired)"
 assert_eq "massaged holds the notification descriptor (NotifyAcquired)" "b true" \
-	"$(bluez_prop "$st" org.bluez.GattCharacteristic1 NotifyAcquired)"
+	"$(bluez_prop "$st" GattCharacteristic1 NotifyAcquired)"
 assert_contains "massaged says it writes through the descriptor" "writes through a descriptor" \
 	"$(cat "$TEST_TMP/massaged.log")"
 assert_contains "massaged says it is notified through the descriptor" "notifications through a descriptor" \
@@ -65,16 +65,16 @@ assert_contains "the device got 20 % then 30 %" "intensity:20 intensity:30 " "$g
 assert_eq "the programme ended with a stop at the device" stop "$(last_cmd)"
 timing programme "$(($(ms) - t0))"
 
-check "battery from the Battery Service reaches massagectl" wait_until 10 bash -c \
-	"'$M' --json status | jq -e '.devices[0].battery == 85' >/dev/null"
+check "battery from the Battery Service reaches massagectl" wait_until 10 out_jq '.devices[0].battery == 85' "$M" --json status
 
 # SIGTERM during a session: the daemon stops the device before it exits.
 mctl start vm-short --device MassageRef >/dev/null 2>&1
-check "a second session plays" wait_until 5 bash -c "[ \"\$(jq -r 'select(.cmd) | .cmd' '$SIM_LOG' | tail -n1)\" != stop ]"
+# last_any_cmd: the device's last command of any kind (keepalives included).
+last_any_cmd() { jq -r 'select(.cmd) | .cmd' "$SIM_LOG" | tail -n1; }
+check "a second session plays" wait_until 5 not prints stop last_any_cmd
 # The device's own state notifications (Status, through the AcquireNotify
 # descriptor) reach massagectl: the motor speed it reports while running.
-check "the device's reported speed reaches massagectl status" wait_until 5 bash -c \
-	"'$M' --json status | jq -e '.devices[0].speed > 0' >/dev/null"
+check "the device's reported speed reaches massagectl status" wait_until 5 out_jq '.devices[0].speed > 0' "$M" --json status
 m0=$(mark)
 stop_spawned massaged TERM
 assert_eq "massaged exits 0 on SIGTERM" 0 "$SPAWN_RC"

@@ -6,7 +6,7 @@
 # gets ACK/STATE notifications (through AcquireNotify), sees Battery1 from
 # bluetoothd's battery plugin, and the device-side keepalive stops the motor
 # when the host goes quiet. Runs inside the VM with bluetoothd on hci0/hci1.
-. "$SOURCE_DIR/tests/lib.sh"
+. "$VM_TOOLS/lib-guest.sh"
 
 . "$(dirname "$0")/lib-peripheral.sh"
 

@@ -8,7 +8,7 @@
 # STALE), so the applied sequence numbers only ever rise and the last one
 # wins. The test checks both the invariant (any bearer) and, with one
 # channel, the order; it prints how many frames arrived out of order.
-. "$SOURCE_DIR/tests/lib.sh"
+. "$VM_TOOLS/lib-guest.sh"
 . "$(dirname "$0")/lib-peripheral.sh"
 
 channels=$(gatt_channels)
