@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 #define MSD_ACTION_MANAGE_PROGRAMMES "org.massaged.manage-programmes"
 /* The session history and client profiles: a client's label, notes and
  * cautions are personal (health) data, so even reading them asks. */
-#define MSD_ACTION_CLIENTS           "org.massaged.clients"
+#define MSD_ACTION_CLIENTS "org.massaged.clients"
 
 typedef enum {
     MSD_AUTH_OPEN,    /* anybody the D-Bus policy lets through: reads, stops */

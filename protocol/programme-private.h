@@ -15,7 +15,6 @@ void mp_step_free(MpStep *step);
 void mp_diag_add(GPtrArray *diagnostics, MpSeverity severity, const char *source, guint line,
                  const char *group, const char *key, const char *format, ...) G_GNUC_PRINTF(7, 8);
 
-
 /* Parser that always returns the programme it could build: steps with an
  * error in them are left out, `*had_errors` says whether anything failed.
  * mp_programme_load uses it to run the per-step safety checks even when

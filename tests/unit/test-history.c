@@ -193,7 +193,7 @@ static void test_bluez_words(void **state)
         msd_error_in_words("Connect: org.bluez.Error.Failed: le-connection-abort-by-local");
     assert_non_null(strstr(w, "switched off, out of reach"));
     assert_non_null(strstr(w, "le-connection-abort-by-local")); /* the token stays */
-    assert_null(strstr(w, "org.bluez.Error")); /* D-Bus error names do not */
+    assert_null(strstr(w, "org.bluez.Error"));                  /* D-Bus error names do not */
     g_autofree char *refused = msd_error_in_words("Connect: le-connection-refused");
     assert_non_null(strstr(refused, "refused the connection"));
     g_autofree char *plain = msd_error_in_words("something else");
