@@ -112,27 +112,7 @@ static int cmd_export(MctlContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     if (!msd_manager1_call_get_client_sync(c->manager, argv[1], &text, NULL, &error))
         return mctl_fail_dbus(ctx, error, NULL);
-    if (output) {
-        if (g_file_test(output, G_FILE_TEST_EXISTS))
-            return mctl_fail(ctx, MCTL_EXIT_FAILURE, "Choose another name or remove it first.",
-                             "%s exists; not overwriting it", output);
-        if (!g_file_set_contents_full(output, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                      &error))
-            return mctl_fail_error(ctx, error, NULL);
-    }
-    if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "label");
-        json_builder_add_string_value(b, argv[1]);
-        json_builder_set_member_name(b, "text");
-        json_builder_add_string_value(b, text);
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
-    } else if (!output) {
-        fputs(text, stdout);
-    }
-    return MCTL_EXIT_OK;
+    return mctl_export_text(ctx, "label", argv[1], text, output, 0600);
 }
 
 static void add_names(JsonBuilder *b, const char *member, const gboolean *flags, int n,

@@ -130,26 +130,7 @@ int mctl_cmd_programme_export(MctlContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     if (!msd_manager1_call_get_programme_sync(c->manager, argv[1], &text, NULL, &error))
         return mctl_fail_dbus(ctx, error, NULL);
-    if (output) {
-        if (g_file_test(output, G_FILE_TEST_EXISTS))
-            return mctl_fail(ctx, MCTL_EXIT_FAILURE, "Choose another name or remove it first.",
-                             "%s exists; not overwriting it", output);
-        if (!g_file_set_contents(output, text, -1, &error))
-            return mctl_fail_error(ctx, error, NULL);
-    }
-    if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "id");
-        json_builder_add_string_value(b, argv[1]);
-        json_builder_set_member_name(b, "text");
-        json_builder_add_string_value(b, text);
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
-    } else if (!output) {
-        fputs(text, stdout);
-    }
-    return MCTL_EXIT_OK;
+    return mctl_export_text(ctx, "id", argv[1], text, output, 0644);
 }
 
 int mctl_cmd_programme_remove(MctlContext *ctx, int argc, char **argv)

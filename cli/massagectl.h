@@ -104,6 +104,12 @@ int mctl_fail_error(MctlContext *ctx, const GError *error, const char *hint);
 int mctl_exit_for_error(const GError *error);
 const char *mctl_exit_name(int code);
 
+/* An export's text: written to `output` if given (created with `mode`,
+ * never over an existing file), printed otherwise; with --json
+ * {key: name, "text": text} either way. Returns the exit code. */
+int mctl_export_text(MctlContext *ctx, const char *key, const char *name, const char *text,
+                     const char *output, int mode);
+
 /* Prints a JSON node as one line to stdout (for --json). */
 void mctl_print_json(JsonNode *node);
 void mctl_print_json_builder(JsonBuilder *builder);

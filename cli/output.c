@@ -2,6 +2,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "cli/massagectl.h"
 #include "protocol/mp-error.h"
@@ -176,4 +180,66 @@ gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOp
         }
     }
     return TRUE;
+}
+
+/* O_EXCL: "never overwritten" holds even when the file appears between a
+ * check and the write. */
+static gboolean write_new_file(const char *path, const char *text, int mode, GError **error)
+{
+    int fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path,
+                    e == EEXIST ? "exists; not overwriting it" : g_strerror(e));
+        return FALSE;
+    }
+    gsize len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            g_unlink(path);
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path,
+                        g_strerror(e));
+            return FALSE;
+        }
+        done += (gsize)n;
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        g_unlink(path);
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path, g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+int mctl_export_text(MctlContext *ctx, const char *key, const char *name, const char *text,
+                     const char *output, int mode)
+{
+    if (output) {
+        g_autoptr(GError) error = NULL;
+        if (!write_new_file(output, text, mode, &error)) {
+            gboolean exists = g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_EXIST);
+            return mctl_fail(ctx, exists ? MCTL_EXIT_FAILURE : mctl_exit_for_error(error),
+                             exists ? "Choose another name or remove it first." : NULL, "%s",
+                             error->message);
+        }
+    }
+    if (ctx->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, key);
+        json_builder_add_string_value(b, name);
+        json_builder_set_member_name(b, "text");
+        json_builder_add_string_value(b, text);
+        json_builder_end_object(b);
+        mctl_print_json_builder(b);
+    } else if (!output) {
+        fputs(text, stdout);
+    }
+    return MCTL_EXIT_OK;
 }

@@ -50,6 +50,30 @@ gdbus_error() {
 }
 
 # A gentle programme in the design's format: 3 steps, 2 sides.
+# write_long_programme FILE [DURATION]: "Long steps", two constant steps of
+# DURATION each (default 60s; hamstrings proximal at 20 %, distal at 30 %), for
+# tests that work on a session while it plays: a loaded machine must not see
+# the programme end under them.
+write_long_programme() {
+	cat >"$1" <<-PROG
+	[Programme]
+	Name=Long steps
+	Kind=any
+
+	[Step first]
+	Muscle=hamstrings
+	Zone=proximal
+	Duration=${2:-60s}
+	Intensity=20%
+
+	[Step second]
+	Muscle=hamstrings
+	Zone=distal
+	Duration=${2:-60s}
+	Intensity=30%
+	PROG
+}
+
 write_programme() { # file name
 	cat >"$1" <<-PROG
 	# A short test programme.

@@ -33,23 +33,7 @@ write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
 write_programme "$MSD_DATA/programmes/unused.programme" "Never played"
 # Long steps for the interactive parts: a loaded machine, where every
 # massagectl call takes a while, must not see the programme end under them.
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=30s
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=30s
-Intensity=30%
-PROG
+write_long_programme "$MSD_DATA/programmes/long.programme" 30s
 cat >"$MSD_DATA/programmes/percussive.programme" <<'PROG'
 [Programme]
 Name=Percussion only
@@ -251,6 +235,13 @@ run mctl programme export evening-release
 assert_eq "export: the stored text, unchanged" "$(cat "$TEST_TMP/good.programme")" "$RUN_OUT"
 run mctl programme export evening-release -o "$TEST_TMP/good.programme"
 assert_eq "export -o never overwrites" 1 "$RUN_RC"
+assert_contains "export -o: says so" "good.programme: exists; not overwriting it" "$RUN_ERR"
+assert_eq "export -o: the file is as it was" "$(mctl programme export evening-release)" \
+	"$(cat "$TEST_TMP/good.programme")"
+run mctl programme export evening-release -o "$TEST_TMP/exported.programme"
+assert_eq "export -o to a new file: exit 0, nothing on stdout" "0 " "$RUN_RC $RUN_OUT"
+assert_eq "export -o: the stored text in the file" "$(cat "$TEST_TMP/good.programme")" \
+	"$(cat "$TEST_TMP/exported.programme")"
 run mctl programme remove unused
 assert_eq "remove a built-in: exit 6, not 8 (a permission the caller lacks)" 6 "$RUN_RC"
 assert_contains "remove a built-in: says why" "is a built-in programme and cannot be removed" "$RUN_ERR"

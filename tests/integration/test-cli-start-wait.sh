@@ -30,23 +30,7 @@ Zone=proximal
 Duration=5s
 Intensity=20%
 PROG
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=60s
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=60s
-Intensity=30%
-PROG
+write_long_programme "$MSD_DATA/programmes/long.programme" 60s
 printf '[Reconnect]\nWindow=3s\nInitialDelay=200ms\nMaxDelay=500ms\n' >"$MSD_CONF"
 start_massaged --time-scale 5 || exit 1
 monitor_signals

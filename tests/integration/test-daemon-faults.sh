@@ -14,24 +14,7 @@ DA=$(devpath $A)
 DB=$(devpath $B)
 start_bus
 start_sim sim --device "reference,name=Left,address=$A" --device "reference,name=Right,address=$B" || exit 1
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Summary=Two long constant steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=20s
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=20s
-Intensity=30%
-PROG
+write_long_programme "$MSD_DATA/programmes/long.programme" 20s
 printf '[Reconnect]\nWindow=3s\nInitialDelay=200ms\nMaxDelay=500ms\n' >"$MSD_CONF"
 start_massaged --time-scale $SCALE || exit 1
 monitor_signals

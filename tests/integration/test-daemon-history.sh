@@ -34,23 +34,7 @@ Zone=distal
 Duration=4s
 Intensity=30%
 PROG
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=60s
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=60s
-Intensity=30%
-PROG
+write_long_programme "$MSD_DATA/programmes/long.programme" 60s
 
 # hist SQL: rows as "a|b|c" lines (NULL as empty).
 hist() {

@@ -16,23 +16,7 @@ start_bus
 start_sim sim --device "reference,name=Pulse,address=$A" || exit 1
 write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
 # Long steps for the interactive part, so a loaded machine cannot outrun it.
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=30s
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=30s
-Intensity=30%
-PROG
+write_long_programme "$MSD_DATA/programmes/long.programme" 30s
 start_massaged --time-scale $SCALE || exit 1
 monitor_signals
 check "discover" mgr StartDiscovery

@@ -17,23 +17,7 @@ BASE=test/hub1
 start_bus
 start_sim sim --device "reference,name=Pulse,address=$A" || exit 1
 write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=60s
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=60s
-Intensity=30%
-PROG
+write_long_programme "$MSD_DATA/programmes/long.programme" 60s
 start_massaged --time-scale 5 || exit 1
 check "discover" mgr StartDiscovery
 check "device appears" wait_until 10 has_object "$DEV"
