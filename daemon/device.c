@@ -55,7 +55,8 @@ struct _MsdDevice {
      * and not yet answered, and an ERROR seen whose STATE is still to come. */
     guint status_pending;
     gboolean error_pending;
-    gboolean moving_at_drop; /* the link dropped while the motor ran */
+    guint device_watchdog_ms; /* what the device said its watchdog is (0: nothing) */
+    gboolean moving_at_drop;  /* the link dropped while the motor ran */
 
     MsdSession *session;
 };
@@ -187,18 +188,19 @@ static void device_stopped_itself(MsdDevice *dev, const char *why)
         dev->held_idle_id = g_idle_add(on_held_idle, dev);
 }
 
-/* A device with a watchdog may have stopped after we were silent for twice
- * its keepalive period (the shortest watchdog its protocol allows): a daemon
- * frozen (SIGSTOP, a stall) must not carry on as if it ran. */
+/* A device with a watchdog may have stopped after we were silent longer than
+ * it allows (mp_silence_limit_ms: its own word once it gave it, else twice
+ * the keepalive, the shortest its protocol allows): a daemon frozen
+ * (SIGSTOP, a stall) must not carry on as if it ran. */
 static gboolean silence_stopped_it(MsdDevice *dev)
 {
     gint64 silence_us = msd_writer_take_longest_silence(dev->writer);
-    guint keepalive = dev->driver->keepalive_ms;
-    if (!keepalive || silence_us <= (gint64)keepalive * 2 * 1000)
+    guint limit = mp_silence_limit_ms(dev->driver->keepalive_ms, dev->device_watchdog_ms);
+    if (!limit || silence_us <= (gint64)limit * 1000)
         return FALSE;
     g_autofree char *why = g_strdup_printf("massaged sent nothing for %" G_GINT64_FORMAT
                                            " ms, longer than its watchdog allows (%u ms)",
-                                           silence_us / 1000, keepalive * 2);
+                                           silence_us / 1000, limit);
     device_stopped_itself(dev, why);
     return TRUE;
 }
@@ -314,6 +316,10 @@ static void handle_notification(MsdDevice *dev, const char *char_uuid, const gui
         msd_device1_set_battery(dev->skel, (gint)MIN(r.battery, 100u));
     if (r.fields & MP_READING_SPEED)
         msd_device1_set_speed(dev->skel, r.speed);
+    /* Its own watchdog, once it says: a stall shorter than that did not
+     * stop it (the silence rule, silence_stopped_it). */
+    if ((r.fields & MP_READING_INFO) && r.watchdog_ms)
+        dev->device_watchdog_ms = r.watchdog_ms;
     if (r.fields & MP_READING_ERROR)
         msd_dev_warning(dev->address, "the device reports error code %u", r.error_code);
     note_self_stop(dev, &r);
@@ -515,6 +521,7 @@ static void link_close_transport(gpointer data)
     msd_motion_gate_rest(dev->gate);
     dev->status_pending = 0;
     dev->error_pending = FALSE;
+    dev->device_watchdog_ms = 0; /* whoever answers next says it again */
     msd_gatt_transport_close(dev->gatt);
 }
 

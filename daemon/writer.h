@@ -103,9 +103,9 @@ const MsdWriterStats *msd_writer_get_stats(MsdWriter *writer);
 /* The longest the device went without a frame from us (between two writes,
  * or since the connect or the last write until now) since the last call,
  * which resets it. A device with a watchdog (driver->keepalive_ms > 0) may
- * have stopped itself after a silence of twice keepalive_ms (the shortest
- * watchdog the protocol allows): a daemon frozen by SIGSTOP or a long stall
- * learns it here before its next motion frame. */
+ * have stopped itself after a silence longer than mp_silence_limit_ms(): a
+ * daemon frozen by SIGSTOP or a long stall learns it here before its next
+ * motion frame. */
 gint64 msd_writer_take_longest_silence(MsdWriter *writer);
 
 G_END_DECLS

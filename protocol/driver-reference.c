@@ -380,6 +380,7 @@ static gboolean ref_decode(const MpDriver *driver, const char *char_uuid, const 
                    c.version_major, c.version_minor,
                    c.kind == MP_REF_KIND_PERCUSSION ? "percussion" : "vibration", c.speed_min,
                    c.speed_max, unit_name(c.speed_unit), c.mode_count, c.watchdog_ms);
+        out->watchdog_ms = c.watchdog_ms;
         return TRUE;
     }
     (void)driver;

@@ -48,6 +48,16 @@ gboolean mp_command_kind_from_string(const char *s, MpCommandKind *out)
     return FALSE;
 }
 
+guint mp_silence_limit_ms(guint keepalive_ms, guint device_watchdog_ms)
+{
+    if (!keepalive_ms)
+        return 0;
+    guint shortest = keepalive_ms * 2;
+    if (!device_watchdog_ms)
+        return shortest;
+    return MAX(shortest, device_watchdog_ms - device_watchdog_ms / 6);
+}
+
 char *mp_reading_to_string(const MpReading *r)
 {
     GString *s = g_string_new(NULL);

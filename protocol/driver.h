@@ -65,16 +65,27 @@ typedef enum {
 /* What one notification said. Only the fields named in `fields` are set. */
 typedef struct {
     guint fields;
-    guint battery;    /* percent */
-    gboolean running; /* motor on */
-    guint speed;      /* device units */
-    double intensity; /* percent */
-    double force;     /* device-reported force, newtons */
-    guint error_code; /* device error code (driver-specific, documented per driver) */
-    guint ack_seq;    /* sequence number a write acknowledgement refers to */
-    guint ack_status; /* 0 = accepted */
-    char info[64];    /* version or device type text, NUL-terminated */
+    guint battery;     /* percent */
+    gboolean running;  /* motor on */
+    guint speed;       /* device units */
+    double intensity;  /* percent */
+    double force;      /* device-reported force, newtons */
+    guint error_code;  /* device error code (driver-specific, documented per driver) */
+    guint ack_seq;     /* sequence number a write acknowledgement refers to */
+    guint ack_status;  /* 0 = accepted */
+    char info[64];     /* version or device type text, NUL-terminated */
+    guint watchdog_ms; /* with INFO: the device stops when the host is silent this long
+                        * (0: it did not say) */
 } MpReading;
+
+/* The longest silence (ms) after which a device with a watchdog may have
+ * stopped its motor by itself. `keepalive_ms` is the driver's (0: the device
+ * has no watchdog, and the result is 0: no limit); `device_watchdog_ms` is
+ * what the device said of itself (0: nothing). Without the device's word,
+ * twice the keepalive (the shortest watchdog the protocols allow); with it,
+ * its watchdog less a sixth for the delay between our write and its arrival,
+ * never below twice the keepalive. */
+guint mp_silence_limit_ms(guint keepalive_ms, guint device_watchdog_ms);
 
 /* Render a reading as one line of "key=value" pairs, e.g. "battery=85 running=yes". */
 char *mp_reading_to_string(const MpReading *reading);

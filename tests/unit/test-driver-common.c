@@ -148,6 +148,24 @@ static void test_reading_to_string(void **state)
 }
 
 /* The built-in drivers are complete: every hook is set. */
+/* The silence rule's limit: twice the keepalive until the device says its
+ * watchdog; then that watchdog less a sixth, never below twice the keepalive.
+ * Too low pauses sessions for stalls the device forgave (a busy host); too
+ * high lets a device that did stop be driven again unramped. */
+static void test_silence_limit(void **state)
+{
+    assert_int_equal(mp_silence_limit_ms(0, 0), 0);       /* no watchdog: no limit */
+    assert_int_equal(mp_silence_limit_ms(0, 3000), 0);    /* a driver without keepalives */
+    assert_int_equal(mp_silence_limit_ms(1000, 0), 2000); /* not said: the shortest allowed */
+    assert_int_equal(mp_silence_limit_ms(1000, 3000), 2500);
+    assert_int_equal(mp_silence_limit_ms(1000, 2000), 2000); /* never below twice */
+    assert_int_equal(mp_silence_limit_ms(1000, 1200), 2000);
+    assert_int_equal(mp_silence_limit_ms(1000, 60000), 50000);
+    /* Always short of the device's own watchdog once it is above the floor. */
+    for (guint w = 2400; w <= 65535; w += 97)
+        assert_true(mp_silence_limit_ms(1000, w) < w);
+}
+
 static void test_builtins_complete(void **state)
 {
     (void)state;
@@ -252,7 +270,7 @@ int main(void)
         cmocka_unit_test(test_hex_format),         cmocka_unit_test(test_uuid_normalise),
         cmocka_unit_test(test_uuid_equal),         cmocka_unit_test(test_names),
         cmocka_unit_test(test_reading_to_string),  cmocka_unit_test(test_builtins_complete),
-        cmocka_unit_test(test_fuzz_never_crashes),
+        cmocka_unit_test(test_fuzz_never_crashes), cmocka_unit_test(test_silence_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

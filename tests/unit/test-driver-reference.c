@@ -150,6 +150,7 @@ static void test_decode_battery_and_capabilities(void **state)
     assert_true(mp_driver_decode(d, MP_REF_CAPABILITIES_UUID, caps, sizeof caps, &r, &error));
     assert_int_equal(r.fields, MP_READING_INFO);
     assert_string_equal(r.info, "v1.0 percussion speed=1000-3200rpm modes=3 watchdog=3000ms");
+    assert_int_equal(r.watchdog_ms, 3000); /* the silence rule reads it */
 
     MpRefCapabilities c;
     assert_true(mp_reference_parse_capabilities(caps, sizeof caps, &c, &error));
