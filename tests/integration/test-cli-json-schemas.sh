@@ -122,6 +122,15 @@ valid "programme list (massaged, one imported)" programme-list
 check "... the imported one is in it, marked" jq -e '.programmes[] | select(.id == "mine" and .origin == "imported")' <<<"$RUN_OUT"
 run "$M" --json programme show mine
 valid "programme show (imported)" programme
+write_programme "$TEST_TMP/other.programme" "Other one"
+run "$M" --json programme import "$TEST_TMP/other.programme"
+valid "programme import" programme-id
+run "$M" --json programme import --replace "$TEST_TMP/other.programme"
+valid "programme import --replace" programme-id
+run "$M" --json programme export other-one
+valid "programme export" programme-text
+run "$M" --json programme remove other-one
+valid "programme remove" programme-removed
 run mctl --json programme validate "$MSD_DATA/programmes/gentle.programme"
 valid "programme validate" validation
 printf '[Programme]\nName=Bad\n[Step x]\nDuration=zz\n' >"$TEST_TMP/bad.programme"
