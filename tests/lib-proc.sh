@@ -51,6 +51,15 @@ proc_alive() {
 	[ "$1" != Z ] && [ "${20}" = "$2" ]
 }
 
+# recorded_left_behind FILE: the processes a PROC_RECORD file lists that
+# still exist, one "NAME PID" a line (nothing when all are gone).
+recorded_left_behind() {
+	local name pid start
+	while read -r name pid start; do
+		if proc_alive "$pid" "$start"; then echo "$name $pid"; fi
+	done <"$1"
+}
+
 spawn() {
 	local name=$1
 	shift

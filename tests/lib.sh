@@ -104,6 +104,30 @@ start_bus() {
 	export DBUS_SESSION_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
 }
 
+# check_policy_dir WHAT DIR: a real dbus-daemon, configured as a system bus
+# with DIR as its system.d, starts (and stops again); dbus-daemon refuses to
+# start on a policy file it cannot parse. Its output stays in bus.log.
+check_policy_dir() {
+	cat >"$TEST_TMP/bus.conf" <<-XML
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=$TEST_TMP/bus.socket</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default"><allow user="*"/></policy>
+	  <includedir>$2</includedir>
+	</busconfig>
+	XML
+	spawn bus dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address
+	if wait_until 5 test -S "$TEST_TMP/bus.socket" && is_running bus; then
+		pass "$1"
+	else
+		fail "$1" "$(cat "$TEST_TMP/bus.log")"
+	fi
+	stop_spawned bus
+}
+
 # (has_name NAME, start_massaged: tests/lib-massaged.sh)
 
 # run command args...: runs it in the foreground with stdin from /dev/null;

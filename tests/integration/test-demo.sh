@@ -8,13 +8,6 @@
 # starts (name, PID, start time) in PROC_RECORD: "left behind" is checked on
 # exactly those, never on other simulators or daemons running on the machine.
 PROC_RECORD=$TEST_TMP/demo.pids spawn demo "$SOURCE_DIR/sim/demo.sh" "$BUILD_DIR" --time-scale 20
-# left_behind: the recorded processes that still exist, one "NAME PID" a line.
-left_behind() {
-	local name pid start
-	while read -r name pid start; do
-		if proc_alive "$pid" "$start"; then echo "$name $pid"; fi
-	done <"$TEST_TMP/demo.pids"
-}
 check "the demo finishes within 120 s" wait_spawned demo 120
 assert_eq "the demo exits 0" 0 "$SPAWN_RC"
 OUT=$(cat "$TEST_TMP/demo.log")
@@ -24,6 +17,6 @@ assert_contains "it plots the programme" "Hamstring demo" "$OUT"
 assert_contains "the programme completes" "finished: completed" "$OUT"
 assert_contains "the device is stopped at the end" "The device was stopped at the end." "$OUT"
 check "the demo recorded the processes it started" test -s "$TEST_TMP/demo.pids"
-left=$(left_behind)
+left=$(recorded_left_behind "$TEST_TMP/demo.pids")
 assert_eq "no demo process is left behind" "" "$left"
 finish

@@ -9,13 +9,6 @@
 # starts (name, PID, start time) in PROC_RECORD: "left behind" is checked on
 # exactly those, never on other simulators or daemons running on the machine.
 PROC_RECORD=$TEST_TMP/demo.pids spawn demo "$SOURCE_DIR/sim/demo.sh" "$BUILD_DIR" --time-scale 20 --mqtt
-# left_behind: the recorded processes that still exist, one "NAME PID" a line.
-left_behind() {
-	local name pid start
-	while read -r name pid start; do
-		if proc_alive "$pid" "$start"; then echo "$name $pid"; fi
-	done <"$TEST_TMP/demo.pids"
-}
 check "the demo finishes within 120 s" wait_spawned demo 120
 assert_eq "the demo exits 0" 0 "$SPAWN_RC"
 OUT=$(cat "$TEST_TMP/demo.log")
@@ -28,7 +21,7 @@ assert_contains "step events" "event step-changed 2" "$OUT"
 assert_contains "the programme completes" "event finished: completed" "$OUT"
 assert_contains "the device is stopped at the end" "The device was stopped at the end." "$OUT"
 check "the demo recorded the processes it started" test -s "$TEST_TMP/demo.pids"
-left=$(left_behind)
+left=$(recorded_left_behind "$TEST_TMP/demo.pids")
 assert_eq "no demo process is left behind" "" "$left"
 [ "$TESTS_FAILED" -eq 0 ] || cat "$TEST_TMP/demo.log" >&2
 finish

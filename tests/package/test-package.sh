@@ -137,22 +137,5 @@ for a in $actions; do
 	check "the polkit policy declares $a" xmllint --xpath "//action[@id='$a']" "$policy"
 done
 
-cat >"$TEST_TMP/bus.conf" <<XML
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$TEST_TMP/bus.socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow user="*"/></policy>
-  <includedir>$root/usr/share/dbus-1/system.d</includedir>
-</busconfig>
-XML
-spawn bus dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address
-if wait_until 5 test -S "$TEST_TMP/bus.socket" && is_running bus; then
-	pass "a real dbus-daemon starts with the packaged policy files"
-else
-	fail "a real dbus-daemon starts with the packaged policy files" "$(cat "$TEST_TMP/bus.log")"
-fi
-stop_spawned bus
+check_policy_dir "a real dbus-daemon starts with the packaged policy files" "$root/usr/share/dbus-1/system.d"
 finish
