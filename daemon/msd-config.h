@@ -33,7 +33,4 @@ gboolean msd_config_load(MsdConfig *config, const char *path, gboolean required,
 gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *origin,
                               GError **error);
 
-/* "90s", "2min", "1m30s", "500ms", "1h"; a bare number is seconds. */
-gboolean msd_parse_duration_ms(const char *text, guint64 *out_ms);
-
 G_END_DECLS
