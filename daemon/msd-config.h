@@ -1,7 +1,9 @@
 /* massaged's configuration: massaged.conf plus massaged.conf.d/NAME.conf drop-ins
  * (read in name order; a later file overrides a key an earlier one set), then
  * the command line on top. Every problem is an MSD_ERROR_CONFIG error naming
- * the file, the group and the key. */
+ * the file, the line, the group and the key ("FILE:LINE: [Group] Key: why",
+ * protocol/text-file.h). Durations: protocol/timespan.h, a bare number is
+ * seconds. */
 #pragma once
 
 #include <glib.h>
