@@ -1,7 +1,9 @@
 /* massaged's configuration: massaged.conf plus massaged.conf.d/NAME.conf drop-ins
  * (read in name order; a later file overrides a key an earlier one set), then
  * the command line on top. Every problem is an MSD_ERROR_CONFIG error naming
- * the file, the group and the key. */
+ * the file, the line, the group and the key ("FILE:LINE: [Group] Key: why",
+ * protocol/text-file.h). Durations: protocol/timespan.h, a bare number is
+ * seconds. */
 #pragma once
 
 #include <glib.h>
@@ -32,8 +34,5 @@ gboolean msd_config_load(MsdConfig *config, const char *path, gboolean required,
 /* Applies one key file's text; `origin` names it in errors. For tests. */
 gboolean msd_config_load_data(MsdConfig *config, const char *text, const char *origin,
                               GError **error);
-
-/* "90s", "2min", "1m30s", "500ms", "1h"; a bare number is seconds. */
-gboolean msd_parse_duration_ms(const char *text, guint64 *out_ms);
 
 G_END_DECLS

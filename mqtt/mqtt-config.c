@@ -1,7 +1,5 @@
 #include "mqtt/mqtt-config.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,71 +51,16 @@ gboolean mqb_topic_is_valid(const char *topic)
     return g_utf8_validate(topic, -1, NULL) && strlen(topic) < 1024;
 }
 
-/* The line of KEY in GROUP in TEXT (1-based), or 0: GKeyFile forgets lines,
- * and an error that names the line is what a person fixing the file needs. */
-static int find_line(const char *text, const char *group, const char *key)
-{
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    gboolean in_group = FALSE;
-    int found = 0;
-    for (int i = 0; lines[i]; i++) {
-        char *l = g_strstrip(lines[i]);
-        if (l[0] == '[') {
-            g_autofree char *want = g_strdup_printf("[%s]", group);
-            in_group = strcmp(l, want) == 0;
-            if (in_group && !key && !found)
-                found = i + 1;
-            continue;
-        }
-        if (in_group && key) {
-            gsize n = strlen(key);
-            if (strncmp(l, key, n) == 0 && (l[n] == '=' || l[n] == ' ' || l[n] == '\t'))
-                found = i + 1; /* the last one wins, as in GKeyFile */
-        }
-    }
-    return found;
-}
-
-static gboolean config_error(GError **error, const char *text, const char *origin,
-                             const char *group, const char *key, const char *fmt, ...)
-    G_GNUC_PRINTF(6, 7);
-
-static gboolean config_error(GError **error, const char *text, const char *origin,
-                             const char *group, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    int line = find_line(text, group, key);
-    g_autofree char *where = line > 0 ? g_strdup_printf("%s:%d", origin, line) : g_strdup(origin);
-    if (key)
-        g_set_error(error, MQB_CONFIG_ERROR, 0, "%s: [%s] %s: %s", where, group, key, msg);
-    else
-        g_set_error(error, MQB_CONFIG_ERROR, 0, "%s: [%s]: %s", where, group, msg);
-    return FALSE;
-}
-
-typedef struct {
-    GKeyFile *kf;
-    const char *text;
-    const char *origin;
-} Src;
-
-static char *get_raw(const Src *s, const char *group, const char *key)
-{
-    char *v = g_key_file_get_value(s->kf, group, key, NULL);
-    return v ? g_strstrip(v) : NULL;
-}
+typedef MpConfigSource Src;
 
 static gboolean get_string(const Src *s, const char *group, const char *key, char **inout,
                            GError **error)
 {
-    g_autofree char *v = get_raw(s, group, key);
+    g_autofree char *v = mp_config_get(s, group, key);
     if (!v)
         return TRUE;
     if (!g_utf8_validate(v, -1, NULL))
-        return config_error(error, s->text, s->origin, group, key, "not UTF-8");
+        return mp_config_error(s, error, group, key, "not UTF-8");
     g_free(*inout);
     *inout = *v ? g_steal_pointer(&v) : NULL; /* an empty value unsets it */
     return TRUE;
@@ -129,15 +72,14 @@ static gboolean get_path(const Src *s, const char *group, const char *key, char 
     if (!get_string(s, group, key, inout, error))
         return FALSE;
     if (*inout && !g_path_is_absolute(*inout))
-        return config_error(error, s->text, s->origin, group, key, "\"%s\" is not an absolute path",
-                            *inout);
+        return mp_config_error(s, error, group, key, "\"%s\" is not an absolute path", *inout);
     return TRUE;
 }
 
 static gboolean get_bool(const Src *s, const char *group, const char *key, gboolean *inout,
                          GError **error)
 {
-    g_autofree char *v = get_raw(s, group, key);
+    g_autofree char *v = mp_config_get(s, group, key);
     if (!v)
         return TRUE;
     static const char *const yes[] = {"yes", "true", "on", "1", NULL};
@@ -148,67 +90,38 @@ static gboolean get_bool(const Src *s, const char *group, const char *key, gbool
     else if (g_strv_contains(no, lower))
         *inout = FALSE;
     else
-        return config_error(error, s->text, s->origin, group, key, "\"%s\" is not yes or no", v);
+        return mp_config_error(s, error, group, key, "\"%s\" is not yes or no", v);
     return TRUE;
 }
 
 static gboolean get_uint(const Src *s, const char *group, const char *key, guint64 min, guint64 max,
                          guint64 *out, gboolean *present, GError **error)
 {
-    g_autofree char *v = get_raw(s, group, key);
+    g_autofree char *v = mp_config_get(s, group, key);
     *present = v != NULL;
     if (!v)
         return TRUE;
     guint64 n = 0;
     g_autoptr(GError) local = NULL;
     if (!g_ascii_string_to_unsigned(v, 10, min, max, &n, &local))
-        return config_error(error, s->text, s->origin, group, key,
-                            "\"%s\" is not a whole number from %" G_GUINT64_FORMAT
-                            " to %" G_GUINT64_FORMAT,
-                            v, min, max);
+        return mp_config_error(s, error, group, key,
+                               "\"%s\" is not a whole number from %" G_GUINT64_FORMAT
+                               " to %" G_GUINT64_FORMAT,
+                               v, min, max);
     *out = n;
     return TRUE;
 }
 
-/* "500ms", "2s", "1min" or a bare number of seconds. */
+/* A duration (1m30s, 500ms, 2h; a bare number is seconds) up to `max` ms. */
 static gboolean get_duration_ms(const Src *s, const char *group, const char *key, guint64 max,
                                 guint *inout, GError **error)
 {
-    g_autofree char *v = get_raw(s, group, key);
-    if (!v)
-        return TRUE;
-    char *end = NULL;
-    errno = 0;
-    guint64 n = g_ascii_strtoull(v, &end, 10);
-    guint64 unit = 0;
-    if (end != v && errno == 0) {
-        if (*end == '\0' || strcmp(end, "s") == 0)
-            unit = 1000;
-        else if (strcmp(end, "ms") == 0)
-            unit = 1;
-        else if (strcmp(end, "min") == 0 || strcmp(end, "m") == 0)
-            unit = 60000;
-    }
-    if (unit == 0 || n > max / unit)
-        return config_error(error, s->text, s->origin, group, key,
-                            "\"%s\" is not a duration up to %" G_GUINT64_FORMAT
-                            " ms (e.g. 500ms, 2s, 1min)",
-                            v, max);
-    *inout = (guint)(n * unit);
-    return TRUE;
-}
-
-static gboolean check_keys(const Src *s, const char *group, const char *const *known,
-                           GError **error)
-{
-    g_auto(GStrv) keys = g_key_file_get_keys(s->kf, group, NULL, NULL);
-    for (guint i = 0; keys && keys[i]; i++) {
-        if (!g_strv_contains(known, keys[i])) {
-            g_autofree char *list = g_strjoinv(", ", (char **)known);
-            return config_error(error, s->text, s->origin, group, keys[i],
-                                "unknown key (known: %s)", list);
-        }
-    }
+    guint64 ms = 0;
+    gboolean present = FALSE;
+    if (!mp_config_get_duration(s, group, key, max, &ms, &present, error))
+        return FALSE;
+    if (present)
+        *inout = (guint)ms;
     return TRUE;
 }
 
@@ -229,11 +142,6 @@ static void config_copy(MqbConfig *dst, const MqbConfig *src)
 static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
 {
     static const char *const groups[] = {"Broker", "TLS", "Topics", "HomeAssistant", NULL};
-    g_auto(GStrv) present = g_key_file_get_groups(s->kf, NULL);
-    for (guint i = 0; present[i]; i++)
-        if (!g_strv_contains(groups, present[i]))
-            return config_error(error, s->text, s->origin, present[i], NULL,
-                                "unknown group (known: Broker, TLS, Topics, HomeAssistant)");
     static const char *const broker_keys[] = {
         "Host", "Port",      "ClientId",          "Username", "PasswordFile",
         "QoS",  "KeepAlive", "ReconnectMaxDelay", NULL};
@@ -241,9 +149,8 @@ static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
                                            "KeyFile", "Verify", NULL};
     static const char *const topic_keys[] = {"Base", "StateInterval", NULL};
     static const char *const ha_keys[] = {"Discovery", "Prefix", NULL};
-    if (!check_keys(s, "Broker", broker_keys, error) || !check_keys(s, "TLS", tls_keys, error) ||
-        !check_keys(s, "Topics", topic_keys, error) ||
-        !check_keys(s, "HomeAssistant", ha_keys, error))
+    static const char *const *const keys[] = {broker_keys, tls_keys, topic_keys, ha_keys};
+    if (!mp_config_check_names(s, groups, keys, error))
         return FALSE;
 
     guint64 n = 0;
@@ -251,7 +158,7 @@ static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
     if (!get_string(s, "Broker", "Host", &next->host, error))
         return FALSE;
     if (!next->host)
-        return config_error(error, s->text, s->origin, "Broker", "Host", "must not be empty");
+        return mp_config_error(s, error, "Broker", "Host", "must not be empty");
     if (!get_uint(s, "Broker", "Port", 1, 65535, &n, &has, error))
         return FALSE;
     if (has)
@@ -261,8 +168,7 @@ static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
         !get_path(s, "Broker", "PasswordFile", &next->password_file, error))
         return FALSE;
     if (!next->client_id || strlen(next->client_id) > 200)
-        return config_error(error, s->text, s->origin, "Broker", "ClientId",
-                            "must be 1 to 200 characters");
+        return mp_config_error(s, error, "Broker", "ClientId", "must be 1 to 200 characters");
     if (!get_uint(s, "Broker", "QoS", 0, 2, &n, &has, error))
         return FALSE;
     if (has)
@@ -273,14 +179,12 @@ static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
                          error))
         return FALSE;
     if (keepalive_ms < 5000)
-        return config_error(error, s->text, s->origin, "Broker", "KeepAlive",
-                            "must be at least 5s");
+        return mp_config_error(s, error, "Broker", "KeepAlive", "must be at least 5s");
     next->keepalive_s = keepalive_ms / 1000;
     if (next->reconnect_max_ms < 1000)
-        return config_error(error, s->text, s->origin, "Broker", "ReconnectMaxDelay",
-                            "must be at least 1s");
+        return mp_config_error(s, error, "Broker", "ReconnectMaxDelay", "must be at least 1s");
 
-    g_autofree char *tls_raw = get_raw(s, "TLS", "Enabled");
+    g_autofree char *tls_raw = mp_config_get(s, "TLS", "Enabled");
     if (!get_bool(s, "TLS", "Enabled", &next->tls, error) ||
         !get_path(s, "TLS", "CAFile", &next->ca_file, error) ||
         !get_path(s, "TLS", "CertFile", &next->cert_file, error) ||
@@ -290,16 +194,15 @@ static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
     if (!tls_raw && next->ca_file)
         next->tls = TRUE; /* a CA file means TLS, unless Enabled=no says otherwise */
     if ((next->cert_file == NULL) != (next->key_file == NULL))
-        return config_error(error, s->text, s->origin, "TLS",
-                            next->cert_file ? "KeyFile" : "CertFile",
-                            "CertFile and KeyFile go together");
+        return mp_config_error(s, error, "TLS", next->cert_file ? "KeyFile" : "CertFile",
+                               "CertFile and KeyFile go together");
 
     if (!get_string(s, "Topics", "Base", &next->base_topic, error))
         return FALSE;
     if (!mqb_topic_is_valid(next->base_topic))
-        return config_error(error, s->text, s->origin, "Topics", "Base",
-                            "\"%s\" is not a topic (no '+', '#', empty levels or leading '/')",
-                            next->base_topic ? next->base_topic : "");
+        return mp_config_error(s, error, "Topics", "Base",
+                               "\"%s\" is not a topic (no '+', '#', empty levels or leading '/')",
+                               next->base_topic ? next->base_topic : "");
     if (!get_duration_ms(s, "Topics", "StateInterval", 60 * 1000, &next->state_interval_ms, error))
         return FALSE;
 
@@ -307,9 +210,8 @@ static gboolean load_into(MqbConfig *next, const Src *s, GError **error)
         !get_string(s, "HomeAssistant", "Prefix", &next->discovery_prefix, error))
         return FALSE;
     if (!mqb_topic_is_valid(next->discovery_prefix))
-        return config_error(error, s->text, s->origin, "HomeAssistant", "Prefix",
-                            "\"%s\" is not a topic",
-                            next->discovery_prefix ? next->discovery_prefix : "");
+        return mp_config_error(s, error, "HomeAssistant", "Prefix", "\"%s\" is not a topic",
+                               next->discovery_prefix ? next->discovery_prefix : "");
     return TRUE;
 }
 
@@ -323,7 +225,7 @@ gboolean mqb_config_load_data(MqbConfig *config, const char *text, const char *o
         g_set_error(error, MQB_CONFIG_ERROR, 0, "%s: %s", origin, local->message);
         return FALSE;
     }
-    Src s = {kf, text, origin};
+    const Src s = {kf, text, origin, MQB_CONFIG_ERROR, 0};
     MqbConfig next;
     config_copy(&next, config); /* work on a copy: nothing changes on error */
     if (!load_into(&next, &s, error)) {
@@ -344,14 +246,8 @@ static gboolean parse_text(const char *text, gsize len, const char *source, gpoi
 gboolean mqb_config_load(MqbConfig *config, const char *path, gboolean required,
                          const char *dropin_dir, GError **error)
 {
-    g_autoptr(GError) local = NULL;
-    if (mp_config_files_load(path, required, dropin_dir, parse_text, config, &local))
-        return TRUE;
-    if (local->domain == G_FILE_ERROR) /* reading; the message names the file */
-        g_set_error_literal(error, MQB_CONFIG_ERROR, 0, local->message);
-    else
-        g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
+    return mp_config_files_load(path, required, dropin_dir, parse_text, config, MQB_CONFIG_ERROR, 0,
+                                error);
 }
 
 gboolean mqb_config_set_broker(MqbConfig *config, const char *text, GError **error)

@@ -1,12 +1,14 @@
-/* *.device files: a small line-keeping key-file reader (GKeyFile forgets line
- * numbers, and every error here must name its line), the checks, and the
- * MpDriver built from the result. The format: docs/device-files.md. */
+/* *.device files: the key file (read by the line-keeping reader shared with
+ * programmes, protocol/key-file.h: GKeyFile forgets line numbers, and every
+ * error here must name its line), the checks, and the MpDriver built from
+ * the result. The format: docs/device-files.md. */
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "protocol/text-file.h"
 #include "protocol/device-file.h"
+#include "protocol/key-file.h"
+#include "protocol/text-file.h"
 #include "protocol/driver-values.h"
 #include "protocol/frame-template.h"
 
@@ -54,58 +56,57 @@ static void fail_at(GError **error, const char *origin, guint line, const char *
 {
     va_list ap;
     va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    mp_located_error_valist(error, MP_ERROR, MP_ERROR_INVALID, origin, line, group, key, fmt, ap);
     va_end(ap);
-    g_autoptr(GString) s = g_string_new(origin);
-    if (line)
-        g_string_append_printf(s, ":%u", line);
-    g_string_append(s, ":");
-    if (group)
-        g_string_append_printf(s, " [%s]", group);
-    if (key)
-        g_string_append_printf(s, " %s", key);
-    if (group || key)
-        g_string_append(s, ":");
-    g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "%s %s", s->str, msg);
 }
 
-static guint line_of(const char *text, const char *at)
+/* The first record that is an error of kind `kind`, or NULL. */
+static const MpKeyLine *first_error(GArray *lines, MpKeyError kind)
 {
-    guint line = 1;
-    for (const char *p = text; p < at; p++)
-        line += *p == '\n';
-    return line;
+    for (guint i = 0; i < lines->len; i++) {
+        const MpKeyLine *l = &g_array_index(lines, MpKeyLine, i);
+        if (l->kind == MP_KEY_LINE_ERROR && l->error == kind)
+            return l;
+    }
+    return NULL;
 }
 
+/* Builds the groups from the reader's records; stops at the first problem.
+ * A NUL byte or invalid UTF-8 anywhere is reported before anything else:
+ * the file is not text. */
 static gboolean read_lines(KeyFile *kf, const char *text, gsize len, GError **error)
 {
-    const char *nul = memchr(text, '\0', len);
-    if (nul) {
-        fail_at(error, kf->origin, line_of(text, nul), NULL, NULL,
-                "contains a NUL byte: not a text file");
+    g_autoptr(GArray) lines = mp_key_file_read(text, len, 0);
+    const MpKeyLine *bad = first_error(lines, MP_KEY_ERROR_NUL);
+    if (bad) {
+        fail_at(error, kf->origin, bad->line, NULL, NULL, "contains a NUL byte: not a text file");
         return FALSE;
     }
-    const char *bad = NULL;
-    if (!g_utf8_validate_len(text, len, &bad)) {
-        fail_at(error, kf->origin, line_of(text, bad), NULL, NULL, "not UTF-8 text");
+    bad = first_error(lines, MP_KEY_ERROR_UTF8);
+    if (bad) {
+        fail_at(error, kf->origin, bad->line, NULL, NULL, "not UTF-8 text");
         return FALSE;
     }
-    g_autofree char *copy = g_strndup(text, len);
-    g_auto(GStrv) lines = g_strsplit(copy, "\n", -1);
     Group *group = NULL;
-    for (guint n = 0; lines[n]; n++) {
-        guint line = n + 1;
-        char *l = g_strstrip(lines[n]);
-        if (!*l || *l == '#' || *l == ';')
-            continue;
-        if (*l == '[') {
-            char *close = strchr(l, ']');
-            if (!close || close[1] != '\0') {
+    for (guint i = 0; i < lines->len; i++) {
+        MpKeyLine *l = &g_array_index(lines, MpKeyLine, i);
+        guint line = l->line;
+        if (l->kind == MP_KEY_LINE_ERROR) {
+            if (l->error == MP_KEY_ERROR_HEADER)
                 fail_at(error, kf->origin, line, NULL, NULL,
-                        "'%s' is not a group header: expected [Name]", l);
-                return FALSE;
-            }
-            g_autofree char *name = g_strndup(l + 1, (gsize)(close - l - 1));
+                        "'%s' is not a group header: expected [Name]", l->name);
+            else if (l->error == MP_KEY_ERROR_NO_EQUALS)
+                fail_at(error, kf->origin, line, group ? group->name : NULL, NULL,
+                        "'%s': expected KEY = VALUE", l->name);
+            else if (!group) /* MP_KEY_ERROR_NO_KEY */
+                fail_at(error, kf->origin, line, NULL, NULL,
+                        " = ... comes before any group; start with [Device]");
+            else
+                fail_at(error, kf->origin, line, group->name, NULL, "a line with '=' but no key");
+            return FALSE;
+        }
+        if (l->kind == MP_KEY_LINE_GROUP) {
+            const char *name = l->name;
             if (!g_strv_contains(group_names, name)) {
                 const char *near = mp_closest_word(name, group_names);
                 if (near)
@@ -117,49 +118,31 @@ static gboolean read_lines(KeyFile *kf, const char *text, gsize len, GError **er
                             name);
                 return FALSE;
             }
-            for (guint i = 0; i < kf->groups->len; i++) {
-                Group *g = kf->groups->pdata[i];
-                if (g_str_equal(g->name, name)) {
-                    fail_at(error, kf->origin, line, NULL, NULL,
-                            "[%s] appears twice (first on line %u)", name, g->line);
-                    return FALSE;
-                }
+            if (l->first_line) {
+                fail_at(error, kf->origin, line, NULL, NULL,
+                        "[%s] appears twice (first on line %u)", name, l->first_line);
+                return FALSE;
             }
             group = g_new0(Group, 1);
-            group->name = g_steal_pointer(&name);
+            group->name = g_steal_pointer(&l->name);
             group->line = line;
             group->entries = g_array_new(FALSE, TRUE, sizeof(Entry));
             g_array_set_clear_func(group->entries, entry_clear);
             g_ptr_array_add(kf->groups, group);
             continue;
         }
-        char *eq = strchr(l, '=');
-        if (!eq) {
-            fail_at(error, kf->origin, line, group ? group->name : NULL, NULL,
-                    "'%s': expected KEY = VALUE", l);
-            return FALSE;
-        }
-        *eq = '\0';
-        char *key = g_strstrip(l);
-        char *value = g_strstrip(eq + 1);
+        const char *key = l->name;
         if (!group) {
             fail_at(error, kf->origin, line, NULL, NULL,
                     "%s = ... comes before any group; start with [Device]", key);
             return FALSE;
         }
-        if (!*key) {
-            fail_at(error, kf->origin, line, group->name, NULL, "a line with '=' but no key");
+        if (l->first_line) {
+            fail_at(error, kf->origin, line, group->name, key, "given twice (first on line %u)",
+                    l->first_line);
             return FALSE;
         }
-        for (guint i = 0; i < group->entries->len; i++) {
-            Entry *e = &g_array_index(group->entries, Entry, i);
-            if (g_str_equal(e->key, key)) {
-                fail_at(error, kf->origin, line, group->name, key, "given twice (first on line %u)",
-                        e->line);
-                return FALSE;
-            }
-        }
-        Entry e = {g_strdup(key), g_strdup(value), line, FALSE};
+        Entry e = {g_steal_pointer(&l->name), g_steal_pointer(&l->value), line, FALSE};
         g_array_append_val(group->entries, e);
     }
     return TRUE;

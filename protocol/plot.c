@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "protocol/timespan.h"
+
 /* Samples per column: enough that a pulse's "on" phase, at least 200 ms long
  * (docs/programmes.md), shows in any column shorter than about 12 s; wider
  * columns still catch it unless on= is far shorter than off=. */
@@ -47,22 +49,7 @@ static void append_line(GString *out, Grid *g, guint line)
 
 char *mp_plot_format_span(guint64 ms)
 {
-    if (ms == 0)
-        return g_strdup("0s");
-    if (ms < 1000)
-        return g_strdup_printf("%" G_GUINT64_FORMAT "ms", ms);
-    guint64 s = ms / 1000;
-    guint64 h = s / 3600, m = (s / 60) % 60, sec = s % 60;
-    GString *str = g_string_new(NULL);
-    if (h)
-        g_string_append_printf(str, "%" G_GUINT64_FORMAT "h", h);
-    if (m)
-        g_string_append_printf(str, "%" G_GUINT64_FORMAT "m", m);
-    if (sec || (!h && !m))
-        g_string_append_printf(str, "%" G_GUINT64_FORMAT "s", sec);
-    if (ms % 1000 && !h && !m && s < 10)
-        g_string_printf(str, "%.1fs", (double)ms / 1000.0);
-    return g_string_free(str, FALSE);
+    return mp_timespan_format_style(ms, MP_TIMESPAN_STYLE_COMPACT);
 }
 
 /* The stretch of programme time the chart covers. */

@@ -34,7 +34,7 @@ typedef struct {
 char *mp_plot_render(const MpTimeline *tl, const MpPlotOptions *options);
 
 /* "45s", "2m", "1m30s", "1h5m", "500ms": short time labels for the axis and
- * for tables. */
+ * for tables (mp_timespan_format_style's compact style). */
 char *mp_plot_format_span(guint64 ms);
 
 G_END_DECLS

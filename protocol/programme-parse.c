@@ -1,11 +1,12 @@
-/* The programme parser: a small line-oriented reader (not GKeyFile) so every
- * diagnostic carries its line, duplicates are caught, and trailing comments
- * work. It never stops at the first problem: each line is checked, each
- * error recorded, and only then is the programme refused. */
+/* The programme parser, on the line-keeping key-file reader shared with
+ * *.device files (protocol/key-file.h) so every diagnostic carries its line
+ * and duplicates are caught. It never stops at the first problem: each line
+ * is checked, each error recorded, and only then is the programme refused. */
 #include "protocol/programme-private.h"
 
 #include <string.h>
 
+#include "protocol/key-file.h"
 #include "protocol/mp-error.h"
 #include "protocol/timespan.h"
 
@@ -48,7 +49,6 @@ typedef struct {
 
     GroupKind group;
     char *group_name; /* "Programme", "Step mid" */
-    GHashTable *keys; /* key -> first line, for duplicates */
     MpStep *step;
     gboolean step_bad;
     gboolean saw_zone;
@@ -138,7 +138,6 @@ static void close_group(Parser *ps)
     if (ps->group == GROUP_STEP)
         finish_step(ps);
     g_clear_pointer(&ps->group_name, g_free);
-    g_hash_table_remove_all(ps->keys);
     ps->group = GROUP_NONE;
     ps->step_bad = FALSE;
     ps->saw_zone = FALSE;
@@ -389,7 +388,8 @@ static void step_key(Parser *ps, guint line, const char *key, const char *value)
     }
 }
 
-static void key_value(Parser *ps, guint line, const char *key, const char *value)
+/* `first`: the line of the same key earlier in this group, or 0. */
+static void key_value(Parser *ps, guint line, const char *key, const char *value, guint first)
 {
     if (ps->group == GROUP_UNKNOWN)
         return;
@@ -420,86 +420,58 @@ static void key_value(Parser *ps, guint line, const char *key, const char *value
         }
         return;
     }
-    gpointer first = g_hash_table_lookup(ps->keys, key);
     if (first && !g_str_equal(key, "References")) {
-        add_error(ps, line, key, "is given twice (first at line %u)", GPOINTER_TO_UINT(first));
+        add_error(ps, line, key, "is given twice (first at line %u)", first);
         return;
     }
-    if (!first)
-        g_hash_table_insert(ps->keys, g_strdup(key), GUINT_TO_POINTER(line));
     if (ps->group == GROUP_PROGRAMME)
         programme_key(ps, line, key, value);
     else
         step_key(ps, line, key, value);
 }
 
-/* Removes a trailing comment (# or ; after whitespace) and the escapes
- * "\#", "\;" and "\\" that let a value contain them. */
-static char *strip_comment(const char *s)
+/* One record of the key-file reader: the lines it could not read are
+ * worded here, in the programme's terms. */
+static void read_record(Parser *ps, const MpKeyLine *l)
 {
-    GString *out = g_string_new(NULL);
-    for (const char *c = s; *c; c++) {
-        if (*c == '\\' && (c[1] == '#' || c[1] == ';' || c[1] == '\\')) {
-            g_string_append_c(out, c[1]);
-            c++;
-            continue;
-        }
-        if ((*c == '#' || *c == ';') && c > s && (c[-1] == ' ' || c[-1] == '\t'))
-            break;
-        g_string_append_c(out, *c);
+    switch (l->kind) {
+    case MP_KEY_LINE_GROUP:
+        open_group(ps, l->line, l->name);
+        return;
+    case MP_KEY_LINE_ENTRY:
+        key_value(ps, l->line, l->name, l->value, l->first_line);
+        return;
+    case MP_KEY_LINE_ERROR:
+        break;
     }
-    return g_strstrip(g_string_free(out, FALSE));
-}
-
-static void parse_line(Parser *ps, guint line, const char *raw, gsize len)
-{
-    if (len > MP_PROGRAMME_MAX_LINE || memchr(raw, '\0', len) ||
-        !g_utf8_validate(raw, (gssize)len, NULL))
+    switch (l->error) {
+    case MP_KEY_ERROR_TOO_LONG:
         ps->skipped++;
-    if (len > MP_PROGRAMME_MAX_LINE) {
-        add_error(ps, line, NULL, "the line is longer than %d bytes", MP_PROGRAMME_MAX_LINE);
-        return;
-    }
-    if (memchr(raw, '\0', len)) {
-        add_error(ps, line, NULL, "the line contains a NUL byte");
-        return;
-    }
-    if (!g_utf8_validate(raw, (gssize)len, NULL)) {
-        add_error(ps, line, NULL, "the line is not valid UTF-8");
-        return;
-    }
-    g_autofree char *copy = g_strndup(raw, len);
-    char *s = g_strstrip(copy);
-    if (*s == '\0' || *s == '#' || *s == ';')
-        return;
-    g_autofree char *text = strip_comment(s);
-
-    if (*text == '[') {
-        gsize n = strlen(text);
-        if (text[n - 1] != ']') {
-            close_group(ps);
-            add_error(ps, line, NULL, "a group header must end with ], e.g. [Step warm-up]");
-            ps->group = GROUP_UNKNOWN; /* its keys would only add noise */
-            return;
-        }
-        text[n - 1] = '\0';
-        open_group(ps, line, text + 1);
-        return;
-    }
-    char *eq = strchr(text, '=');
-    if (!eq) {
+        add_error(ps, l->line, NULL, "the line is longer than %d bytes", MP_PROGRAMME_MAX_LINE);
+        break;
+    case MP_KEY_ERROR_NUL:
         ps->skipped++;
-        add_error(ps, line, NULL, "expected Key=value, a [Group] or a # comment");
-        return;
+        add_error(ps, l->line, NULL, "the line contains a NUL byte");
+        break;
+    case MP_KEY_ERROR_UTF8:
+        ps->skipped++;
+        add_error(ps, l->line, NULL, "the line is not valid UTF-8");
+        break;
+    case MP_KEY_ERROR_HEADER:
+        close_group(ps);
+        add_error(ps, l->line, NULL, "a group header must end with ], e.g. [Step warm-up]");
+        ps->group = GROUP_UNKNOWN; /* its keys would only add noise */
+        break;
+    case MP_KEY_ERROR_NO_EQUALS:
+        ps->skipped++;
+        add_error(ps, l->line, NULL, "expected Key=value, a [Group] or a # comment");
+        break;
+    case MP_KEY_ERROR_NO_KEY:
+        add_error(ps, l->line, NULL, "a line starts with '='; expected Key=value");
+        break;
+    case MP_KEY_ERROR_NONE:
+        break;
     }
-    *eq = '\0';
-    char *key = g_strstrip(text);
-    char *value = g_strstrip(eq + 1);
-    if (!*key) {
-        add_error(ps, line, NULL, "a line starts with '='; expected Key=value");
-        return;
-    }
-    key_value(ps, line, key, value);
 }
 
 static gboolean only_blank(const char *text, gsize len)
@@ -570,30 +542,16 @@ MpProgramme *mp_programme_parse_partial(const char *text, gsize len, const char 
         .source = source,
         .diags = diagnostics,
         .p = mp_programme_new(source),
-        .keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .step_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
     };
 
-    gsize start = 0;
-    guint line = 1;
-    /* A UTF-8 byte order mark is harmless; skip it. */
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        start = 3;
-    while (start < len && !ps.gave_up) {
-        const char *nl = memchr(text + start, '\n', len - start);
-        gsize end = nl ? (gsize)(nl - text) : len;
-        gsize n = end - start;
-        if (n > 0 && text[start + n - 1] == '\r')
-            n--;
-        parse_line(&ps, line, text + start, n);
-        start = end + 1;
-        line++;
-    }
+    g_autoptr(GArray) lines = mp_key_file_read(text, len, MP_PROGRAMME_MAX_LINE);
+    for (guint i = 0; i < lines->len && !ps.gave_up; i++)
+        read_record(&ps, &g_array_index(lines, MpKeyLine, i));
     close_group(&ps);
     if (!ps.gave_up)
         check_programme(&ps);
 
-    g_hash_table_unref(ps.keys);
     g_hash_table_unref(ps.step_ids);
     g_free(ps.group_name);
     *had_errors = ps.errors;

@@ -26,16 +26,27 @@ static const Unit *find_unit(const char *name, gsize len)
     return NULL;
 }
 
-gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
+static void too_long(GError **error, const char *s, guint64 max_ms)
+{
+    g_autofree char *max = mp_timespan_format(max_ms);
+    g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "\"%s\" is too long (at most %s)", s, max);
+}
+
+gboolean mp_timespan_parse_full(const char *s, MpTimespanFlags flags, guint64 max_ms,
+                                guint64 *out_ms, GError **error)
 {
     const char *p = s;
     guint64 total = 0;
     gboolean any = FALSE;
+    gboolean bare_seconds = (flags & MP_TIMESPAN_BARE_SECONDS) != 0;
+    max_ms = MIN(max_ms, MP_TIMESPAN_MAX_MS);
 
     while (*p == ' ' || *p == '\t')
         p++;
     if (*p == '\0') {
-        g_set_error(error, MP_ERROR, MP_ERROR_INVALID, "is empty; write a time span such as 90s");
+        g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                    bare_seconds ? "is empty; write a duration such as 30 (seconds) or 90s"
+                                 : "is empty; write a time span such as 90s");
         return FALSE;
     }
     while (*p != '\0') {
@@ -46,7 +57,7 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
         gsize digits = 0, frac_digits = 0;
         while (g_ascii_isdigit(*p)) {
             if (digits >= 9) {
-                g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "\"%s\" is too long (at most 24h)", s);
+                too_long(error, s, max_ms);
                 return FALSE;
             }
             whole = whole * 10 + (guint64)(*p - '0');
@@ -68,8 +79,14 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
             }
         }
         if (digits == 0 && frac_digits == 0) {
-            g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
-                        "\"%s\" is not a time span; write e.g. 90s, 1m30s, 2min or 500ms", s);
+            if (bare_seconds)
+                g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                            "\"%s\" is not a duration; write e.g. 30 (seconds), 90s, 1m30s, "
+                            "2min or 500ms",
+                            s);
+            else
+                g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
+                            "\"%s\" is not a time span; write e.g. 90s, 1m30s, 2min or 500ms", s);
             return FALSE;
         }
         while (*p == ' ' || *p == '\t')
@@ -77,7 +94,11 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
         const char *u = p;
         while (g_ascii_isalpha(*p))
             p++;
-        if (p == u) {
+        static const Unit second = {"s", 1000};
+        const Unit *unit = NULL;
+        if (p == u && *p == '\0' && !any && bare_seconds) {
+            unit = &second; /* a configuration's bare number */
+        } else if (p == u) {
             /* massaged.conf reads a bare number as seconds, a programme does
              * not (seconds or minutes?): name the form that means seconds. */
             if (*p == '\0')
@@ -89,7 +110,8 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
                             "\"%s\" needs a unit: ms, s, min or h (e.g. 90s)", s);
             return FALSE;
         }
-        const Unit *unit = find_unit(u, (gsize)(p - u));
+        if (!unit)
+            unit = find_unit(u, (gsize)(p - u));
         if (!unit) {
             g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
                         "\"%.*s\" is not a time unit; use ms, s, min or h", (int)(p - u), u);
@@ -104,8 +126,8 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
         }
         ms += frac_num / frac_div;
         total += ms;
-        if (total > MP_TIMESPAN_MAX_MS) {
-            g_set_error(error, MP_ERROR, MP_ERROR_RANGE, "\"%s\" is too long (at most 24h)", s);
+        if (total > max_ms) {
+            too_long(error, s, max_ms);
             return FALSE;
         }
         any = TRUE;
@@ -117,18 +139,32 @@ gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
     return TRUE;
 }
 
-char *mp_timespan_format(guint64 ms)
+gboolean mp_timespan_parse(const char *s, guint64 *out_ms, GError **error)
 {
+    return mp_timespan_parse_full(s, MP_TIMESPAN_UNIT_REQUIRED, MP_TIMESPAN_MAX_MS, out_ms, error);
+}
+
+char *mp_timespan_format_style(guint64 ms, MpTimespanStyle style)
+{
+    gboolean compact = style == MP_TIMESPAN_STYLE_COMPACT;
     if (ms == 0)
         return g_strdup("0s");
-    GString *s = g_string_new(NULL);
+    if (ms < 1000)
+        return g_strdup_printf("%ums", (guint)ms);
     guint64 h = ms / 3600000, m = ms / 60000 % 60, sec = ms / 1000 % 60, rest = ms % 1000;
+    if (compact && !h && !m && sec < 10 && rest)
+        return g_strdup_printf("%.1fs", (double)ms / 1000.0);
+    if (compact)
+        rest = 0; /* to the second */
+    const char *sep = compact ? "" : " ";
+    GString *s = g_string_new(NULL);
     if (h)
         g_string_append_printf(s, "%" G_GUINT64_FORMAT "h", h);
     if (m)
-        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT "min", s->len ? " " : "", m);
-    if (sec || (rest && (h || m))) {
-        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT, s->len ? " " : "", sec);
+        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT "%s", s->len ? sep : "", m,
+                               compact ? "m" : "min");
+    if (sec || rest) {
+        g_string_append_printf(s, "%s%" G_GUINT64_FORMAT, s->len ? sep : "", sec);
         if (rest) {
             char frac[8];
             g_snprintf(frac, sizeof frac, "%03u", (guint)rest);
@@ -138,8 +174,11 @@ char *mp_timespan_format(guint64 ms)
             g_string_append_printf(s, ".%s", frac);
         }
         g_string_append(s, "s");
-    } else if (rest) {
-        g_string_append_printf(s, "%s%ums", s->len ? " " : "", (guint)rest);
     }
     return g_string_free(s, FALSE);
+}
+
+char *mp_timespan_format(guint64 ms)
+{
+    return mp_timespan_format_style(ms, MP_TIMESPAN_STYLE_LONG);
 }

@@ -25,6 +25,10 @@ bad "relative CA path" "$conf:2: [TLS] CAFile: \"ca.crt\" is not an absolute pat
 bad "cert without key" "[TLS] KeyFile: CertFile and KeyFile go together" $'[TLS]\nCertFile=/etc/c.crt'
 bad "yes or no" "$conf:2: [HomeAssistant] Discovery: \"maybe\" is not yes or no" $'[HomeAssistant]\nDiscovery=maybe'
 bad "a duration" "$conf:2: [Topics] StateInterval: \"fast\" is not a duration" $'[Topics]\nStateInterval=fast'
+bad "a duration over its bound" "$conf:3: [Broker] KeepAlive: \"2h\" is too long (at most 1h)" \
+	$'[Broker]\nHost=x\nKeepAlive=2h'
+bad "a later part without its unit" "$conf:2: [Broker] ReconnectMaxDelay: \"1m30\" needs a unit" \
+	$'[Broker]\nReconnectMaxDelay=1m30'
 
 # A drop-in's error names the drop-in.
 printf '[Broker]\nPort=1884\n' >"$conf"
@@ -60,7 +64,8 @@ assert_exit "unknown option: exit 2" 2
 
 # A good file with drop-ins in name order (the later wins), and the options on
 # top: the startup line says what it uses. No bus here, so it stops there.
-printf '[Broker]\nHost=a.lan\nPort=1000\n[Topics]\nBase=x/y\n' >"$conf"
+# Durations take the programme grammar (1m30s, h, fractions) and a bare number of seconds.
+printf '[Broker]\nHost=a.lan\nPort=1000\nKeepAlive=1m30s\nReconnectMaxDelay=0.5h\n[Topics]\nBase=x/y\nStateInterval=2\n' >"$conf"
 mkdir -p "$conf.d"
 printf '[Broker]\nPort=2000\n' >"$conf.d/10-a.conf"
 printf '[Broker]\nPort=3000\n' >"$conf.d/20-b.conf"

@@ -11,7 +11,12 @@
 #include "daemon/msd-config.h"
 #include "daemon/msd-error.h"
 #include "daemon/programme-store.h"
+#include "protocol/timespan.h"
 
+/* The configuration's durations: the programme grammar (protocol/timespan.h)
+ * plus a bare number read as seconds. "5 s" and "1.5s" were refused before
+ * the configuration used the one parser; they now mean what they mean in a
+ * programme. */
 static void test_durations(void **state)
 {
     static const struct {
@@ -21,12 +26,13 @@ static void test_durations(void **state)
     } cases[] = {
         {"90s", TRUE, 90000},  {"2min", TRUE, 120000}, {"1m30s", TRUE, 90000}, {"500ms", TRUE, 500},
         {"1h", TRUE, 3600000}, {"30", TRUE, 30000},    {" 5s ", TRUE, 5000},   {"", FALSE, 0},
-        {"s", FALSE, 0},       {"5 s", FALSE, 0},      {"-5s", FALSE, 0},      {"5x", FALSE, 0},
-        {"1.5s", FALSE, 0},    {"5s5", FALSE, 0},
+        {"s", FALSE, 0},       {"5 s", TRUE, 5000},    {"-5s", FALSE, 0},      {"5x", FALSE, 0},
+        {"1.5s", TRUE, 1500},  {"5s5", FALSE, 0},      {"1.5", TRUE, 1500},    {"1m30", FALSE, 0},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         guint64 ms = 0;
-        gboolean ok = msd_parse_duration_ms(cases[i].text, &ms);
+        gboolean ok = mp_timespan_parse_full(cases[i].text, MP_TIMESPAN_BARE_SECONDS,
+                                             MP_TIMESPAN_MAX_MS, &ms, NULL);
         if (ok != cases[i].ok)
             fail_msg("\"%s\": expected %s", cases[i].text, cases[i].ok ? "ok" : "an error");
         if (ok)
@@ -71,17 +77,22 @@ static void test_config_errors(void **state)
         const char *message; /* a part of the error message */
     } cases[] = {
         {"[Safety]\nMaxIntensity=150%\n",
-         "x.conf: [Safety] MaxIntensity: 150 is above the hard ceiling"},
+         "x.conf:2: [Safety] MaxIntensity: 150 is above the hard ceiling"},
         {"[Safety]\nMaxIntensity=lots\n", "[Safety] MaxIntensity: \"lots\" is not a percentage"},
         {"[Safety]\nMaxSessionTime=forever\n",
          "[Safety] MaxSessionTime: \"forever\" is not a duration"},
         {"[Safety]\nMaxIntensty=50%\n", "[Safety] MaxIntensty: unknown key"},
         {"[Safety]\nMinZoneRest=29s\n",
-         "x.conf: [Safety] MinZoneRest: 29s is below the hard floor of 30000 ms"},
+         "x.conf:2: [Safety] MinZoneRest: 29s is below the hard floor of 30000 ms"},
         {"[Safety]\nMinZoneRest=2h\n", "[Safety] MinZoneRest: 2h is above 3600000 ms"},
         {"[Safety]\nMinZoneRest=soon\n", "[Safety] MinZoneRest: \"soon\" is not a duration"},
         {"[Safety]\nMaxMuscleTime=301s\n",
-         "x.conf: [Safety] MaxMuscleTime: 301s is above the hard ceiling"},
+         "x.conf:2: [Safety] MaxMuscleTime: 301s is above the hard ceiling"},
+        {"[Safety]\nMaxSessionTime=1m30\n",
+         "x.conf:2: [Safety] MaxSessionTime: \"1m30\" needs a unit"},
+        {"[Safety]\nMaxSessionTime=\n", "x.conf:2: [Safety] MaxSessionTime: is empty"},
+        {"[Reconnect]\nWindow=30h\n", "[Reconnect] Window: \"30h\" is too long (at most 24h)"},
+        {"\n[History]\nKeepDays=x\n", "x.conf:3: [History] KeepDays: \"x\" is not a whole"},
         {"[Safty]\n", "[Safty]: unknown group"},
         {"[Reconnect]\nInitialDelay=0s\n", "[Reconnect] InitialDelay: must be above 0"},
         {"[Reconnect]\nInitialDelay=5s\nMaxDelay=1s\n", "[Reconnect] MaxDelay: must not be below"},

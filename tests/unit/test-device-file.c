@@ -440,6 +440,32 @@ static void test_parse_nul(void **state)
     assert_string_equal(error->message, "nul.device:2: contains a NUL byte: not a text file");
 }
 
+/* The comment rule programmes have (protocol/key-file.h): a trailing '#' or
+ * ';' after a blank is a comment, "\;" keeps one; CRLF and a byte order
+ * mark are fine. A NUL byte is reported before a later UTF-8 error, as the
+ * file is not text. */
+static void test_shared_syntax(void **state)
+{
+    (void)state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MpDriver) d = parse("\xEF\xBB\xBF[Device]   # the device\r\n"
+                                  "Name = x ; its name\r\n"
+                                  "Kind = vibration\r\n"
+                                  "NamePatterns = A*;B* \\; C*   # three\r\n"
+                                  "Service = 180a\r\nWrite = 2a00\r\n"
+                                  "[Commands]\r\nStop = 00 # off\r\n",
+                                  &error);
+    if (!d)
+        fail_msg("%s", error->message);
+    assert_string_equal(d->name, "x");
+    assert_int_equal(g_strv_length(d->name_patterns), 3);
+    assert_string_equal(d->name_patterns[2], "C*");
+    static const char text[] = "[Device]\nName = \xC3\x28\nKind = a\0b\n";
+    g_autoptr(GError) nul = NULL;
+    assert_null(mp_device_file_parse(text, sizeof text - 1, "t.device", &nul));
+    assert_string_equal(nul->message, "t.device:3: contains a NUL byte: not a text file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_error_corpus),
         cmocka_unit_test(test_load_missing),
         cmocka_unit_test(test_parse_nul),
+        cmocka_unit_test(test_shared_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
