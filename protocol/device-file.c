@@ -11,6 +11,7 @@
 #include "protocol/text-file.h"
 #include "protocol/driver-values.h"
 #include "protocol/frame-template.h"
+#include "protocol/suggest.h"
 
 /* ---- the key file ------------------------------------------------------- */
 
@@ -108,7 +109,7 @@ static gboolean read_lines(KeyFile *kf, const char *text, gsize len, GError **er
         if (l->kind == MP_KEY_LINE_GROUP) {
             const char *name = l->name;
             if (!g_strv_contains(group_names, name)) {
-                const char *near = mp_closest_word(name, group_names);
+                const char *near = mp_suggest(name, group_names);
                 if (near)
                     fail_at(error, kf->origin, line, NULL, NULL,
                             "unknown group [%s]; did you mean [%s]?", name, near);
@@ -176,7 +177,7 @@ static gboolean check_known_keys(KeyFile *kf, Group *g, const char *const *known
         Entry *e = &g_array_index(g->entries, Entry, i);
         if (g_strv_contains(known, e->key))
             continue;
-        const char *near = mp_closest_word(e->key, known);
+        const char *near = mp_suggest(e->key, known);
         if (near) {
             fail_at(error, kf->origin, e->line, g->name, e->key, "unknown key; did you mean %s?",
                     near);
@@ -677,7 +678,7 @@ static gboolean read_device(Ctx *c, MpDriver *d, DeviceFile *df)
     }
     if (!mp_device_kind_from_string(e->value, &d->kind) || d->kind == MP_KIND_ANY) {
         static const char *const kinds[] = {"percussion", "vibration", NULL};
-        const char *near = mp_closest_word(e->value, kinds);
+        const char *near = mp_suggest(e->value, kinds);
         fail_at(c->error, kf->origin, e->line, g->name, "Kind",
                 "'%s' is not a kind (percussion or vibration)%s%s%s", e->value,
                 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");

@@ -4,6 +4,7 @@
 #include "protocol/checksum.h"
 #include "protocol/frame-template.h"
 #include "protocol/mp-error.h"
+#include "protocol/suggest.h"
 
 /* 512 bytes is the largest attribute value ATT allows. */
 #define MAX_FRAME 512
@@ -115,41 +116,6 @@ guint mp_frame_template_slot_max(const MpFrameTemplate *t, MpSlot slot)
     return max;
 }
 
-static guint edit_distance(const char *a, const char *b)
-{
-    gsize la = strlen(a), lb = strlen(b);
-    g_autofree guint *row = g_new(guint, lb + 1);
-    for (gsize j = 0; j <= lb; j++)
-        row[j] = (guint)j;
-    for (gsize i = 1; i <= la; i++) {
-        guint diag = row[0];
-        row[0] = (guint)i;
-        for (gsize j = 1; j <= lb; j++) {
-            guint up = row[j];
-            guint cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
-            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *mp_closest_word(const char *word, const char *const *candidates)
-{
-    const char *best = NULL;
-    guint best_d = G_MAXUINT;
-    for (const char *const *c = candidates; *c; c++) {
-        guint d = edit_distance(word, *c);
-        if (d < best_d) {
-            best_d = d;
-            best = *c;
-        }
-    }
-    /* Short words are easily "close" to anything: demand more similarity. */
-    guint limit = strlen(word) <= 3 ? 1 : 2;
-    return best_d <= limit ? best : NULL;
-}
-
 static const Placeholder *find_placeholder(const char *name)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(placeholders); i++)
@@ -188,7 +154,7 @@ static gboolean parse_func(const char *inner, Token *tk, GError **error)
         const char *names[G_N_ELEMENTS(funcs) + 1] = {NULL};
         for (gsize i = 0; i < G_N_ELEMENTS(funcs); i++)
             names[i] = funcs[i].name;
-        const char *near = mp_closest_word(name, names);
+        const char *near = mp_suggest(name, names);
         g_autofree char *known = g_strjoinv("(), ", (char **)names);
         if (near)
             g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
@@ -243,7 +209,7 @@ static gboolean parse_placeholder(const char *inner, MpTemplateUse use, Token *t
         for (gsize i = 0; i < G_N_ELEMENTS(placeholders); i++)
             if (use == MP_TEMPLATE_COMMAND ? placeholders[i].command : placeholders[i].notify)
                 names[n++] = placeholders[i].name;
-        const char *near = mp_closest_word(inner, names);
+        const char *near = mp_suggest(inner, names);
         if (near) {
             g_set_error(error, MP_ERROR, MP_ERROR_INVALID,
                         "unknown placeholder {%s}; did you mean {%s}?", inner, near);

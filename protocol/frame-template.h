@@ -60,8 +60,4 @@ typedef enum {
 MpMatch mp_frame_template_match(const MpFrameTemplate *t, const guint8 *data, gsize len,
                                 guint values[MP_SLOT_COUNT], char **bad_checksum);
 
-/* "Did you mean" support shared with the key-file parser: the candidate
- * closest to `word` (edit distance at most 2, or case only), or NULL. */
-const char *mp_closest_word(const char *word, const char *const *candidates);
-
 G_END_DECLS

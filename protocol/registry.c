@@ -6,6 +6,7 @@
 #include "protocol/device-file.h"
 #include "protocol/frame-template.h"
 #include "protocol/registry.h"
+#include "protocol/suggest.h"
 
 struct _MpRegistry {
     GPtrArray *drivers; /* MpDriver*, owned; built-ins first, in the order added */
@@ -102,7 +103,7 @@ MpDriver *mp_registry_lookup(MpRegistry *registry, const char *name_or_path, GEr
     for (guint k = 0; k < registry->drivers->len; k++)
         g_ptr_array_add(names, ((MpDriver *)registry->drivers->pdata[k])->name);
     g_ptr_array_add(names, NULL);
-    const char *near = mp_closest_word(name_or_path, (const char *const *)names->pdata);
+    const char *near = mp_suggest(name_or_path, (const char *const *)names->pdata);
     g_autofree char *all = g_strjoinv(", ", (char **)names->pdata);
     if (near)
         g_set_error(error, MP_ERROR, MP_ERROR_NOT_FOUND, "no driver '%s'; did you mean '%s'?",
