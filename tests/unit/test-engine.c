@@ -11,90 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "daemon/engine.h"
+#include "engine-fixture.h"
 #include "fake-transport.h"
-#include "protocol/timeline.h"
-
-#define T0 ((gint64)1000000000) /* the fake clock's start: like a real uptime */
-#define MS ((gint64)1000)
-#define S  ((gint64)1000000)
-
-typedef enum {
-    EV_INTENSITY,
-    EV_STOP,
-    EV_STEP,
-    EV_STATE,
-    EV_FINISH,
-} EvKind;
-
-typedef struct {
-    gint64 t;
-    EvKind kind;
-    double v;
-    gboolean edge; /* EV_INTENSITY: the sink's step_edge */
-} Ev;
-
-typedef struct {
-    MsdClock *clock;
-    MpProgramme *p;
-    MpTimeline *tl;
-    MsdEngine *e;
-    GArray *ev;
-    gboolean finished;
-    MsdFinishReason reason;
-    char *message;
-    MsdWriter *writer; /* NULL: the sink only records */
-} Fx;
-
-static void rec(Fx *fx, EvKind kind, double v)
-{
-    Ev ev = {msd_clock_now(fx->clock), kind, v, FALSE};
-    g_array_append_val(fx->ev, ev);
-}
-
-static void cb_intensity(MsdEngine *e, double v, gboolean step_edge, gpointer d)
-{
-    Fx *fx = d;
-    rec(fx, EV_INTENSITY, v);
-    g_array_index(fx->ev, Ev, fx->ev->len - 1).edge = step_edge;
-    if (fx->writer)
-        msd_writer_set_intensity(fx->writer, v);
-}
-
-static void cb_stop(MsdEngine *e, gpointer d)
-{
-    Fx *fx = d;
-    rec(fx, EV_STOP, 0);
-    if (fx->writer)
-        msd_writer_stop(fx->writer, NULL, NULL);
-}
-
-static void cb_step(MsdEngine *e, const MpTimelineEntry *entry, gpointer d)
-{
-    rec(d, EV_STEP, entry->index);
-}
-
-static void cb_state(MsdEngine *e, MsdEngineState s, gpointer d)
-{
-    rec(d, EV_STATE, s);
-}
-
-static void cb_finished(MsdEngine *e, MsdFinishReason r, const char *msg, gpointer d)
-{
-    Fx *fx = d;
-    rec(fx, EV_FINISH, r);
-    fx->finished = TRUE;
-    fx->reason = r;
-    fx->message = g_strdup(msg);
-}
-
-static const MsdEngineCallbacks callbacks = {
-    .set_intensity = cb_intensity,
-    .stop = cb_stop,
-    .step_changed = cb_step,
-    .state_changed = cb_state,
-    .finished = cb_finished,
-};
 
 /* a 0..10 s constant 20, b 10..30 s ramp 20->40, rest 30..35 s, c 35..45 s constant 30 */
 static const char basic_text[] = "[Programme]\nName=T\nKind=percussion\n\n"
@@ -105,85 +23,6 @@ static const char basic_text[] = "[Programme]\nName=T\nKind=percussion\n\n"
                                  "[Step rest]\nDuration=5s\nIntensity=0%\n\n"
                                  "[Step c]\nMuscle=hamstrings\nZone=distal\nDuration=10s\n"
                                  "Intensity=constant 30%\n";
-
-static MpProgramme *parse_ok(const char *text)
-{
-    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-    MpProgramme *p = mp_programme_parse(text, strlen(text), "t.programme", diags);
-    for (guint i = 0; i < diags->len; i++) {
-        g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, i));
-        print_error("unexpected: %s\n", s);
-    }
-    assert_non_null(p);
-    return p;
-}
-
-static Fx *fx_new_cfg(const char *text, const MsdEngineConfig *cfg)
-{
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(T0);
-    fx->p = parse_ok(text);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
-    g_autoptr(GError) error = NULL;
-    fx->e = msd_engine_new(fx->clock, fx->tl, cfg, &callbacks, fx, NULL, &error);
-    assert_null(error);
-    assert_non_null(fx->e);
-    return fx;
-}
-
-static Fx *fx_new(const char *text)
-{
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
-    return fx_new_cfg(text, &cfg);
-}
-
-static void fx_free(Fx *fx)
-{
-    msd_engine_free(fx->e);
-    mp_timeline_free(fx->tl);
-    mp_programme_unref(fx->p);
-    g_array_unref(fx->ev);
-    g_free(fx->message);
-    msd_clock_unref(fx->clock);
-    g_free(fx);
-}
-
-static void advance_s(Fx *fx, double seconds)
-{
-    msd_fake_clock_advance(fx->clock, (gint64)llround(seconds * S));
-}
-
-/* The events of one kind, from index `from`. */
-static GArray *of_kind(Fx *fx, EvKind kind, guint from)
-{
-    GArray *a = g_array_new(FALSE, FALSE, sizeof(Ev));
-    for (guint i = from; i < fx->ev->len; i++) {
-        Ev *ev = &g_array_index(fx->ev, Ev, i);
-        if (ev->kind == kind)
-            g_array_append_val(a, *ev);
-    }
-    return a;
-}
-
-static const Ev *last_ev(Fx *fx)
-{
-    assert_true(fx->ev->len > 0);
-    return &g_array_index(fx->ev, Ev, fx->ev->len - 1);
-}
-
-static double last_intensity(Fx *fx)
-{
-    for (guint i = fx->ev->len; i-- > 0;) {
-        Ev *ev = &g_array_index(fx->ev, Ev, i);
-        if (ev->kind == EV_INTENSITY)
-            return ev->v;
-        if (ev->kind == EV_STOP)
-            return 0;
-    }
-    return -1;
-}
 
 /* Every step change at its scheduled instant, the finish at the end with a
  * stop to the device before Finished. */
@@ -628,53 +467,54 @@ static char *edges_from(Fx *fx, guint from, guint *rises)
     return g_string_free(out, FALSE);
 }
 
+/* A programme played untouched from its start for `seconds`: the edges it
+ * gives, and more than `rises_above` rises in all. */
+typedef struct {
+    const char *what;
+    const char *text;
+    double seconds;
+    const char *edges;
+    guint rises_above;
+} EdgeCase;
+
 static void test_step_edge(void **state)
 {
+    const EdgeCase cases[] = {
+        /* a 20 -> b ramp 20..40 -> rest 0 -> c 30: only c's start is an
+         * edge rise (b starts where a ends; the rest is a fall). */
+        {"basic", basic_text, 50, "30@35000", 20},
+        /* 10 -> 40 within max_jump; 40 -> 95 gives 80 at once (an edge),
+         * then a softening ramp to 95 (not an edge). */
+        {"jump", jump_text, 20, "40@5000 80@10000", 10},
+        /* A wave: rises all the way, never an edge. */
+        {"wave", wave_text, 60, "", 20},
+        /* A ramp too steep, held to the limit by a softening ramp that
+         * carries on across the edge into c: the rise at the edge is the
+         * ramp's. */
+        {"steep", steep_text, 20, "", 50},
+        /* A pulse: each rising edge is one (the validator allows max_jump
+         * there); the start and the falls are not. */
+        {"pulse", pulse_text, 10, "30@3000 30@6000", 0},
+    };
     guint rises;
-    /* a 20 -> b ramp 20..40 -> rest 0 -> c 30: only c's start is an edge
-     * rise (b starts where a ends; the rest is a fall). */
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 50);
-    g_autofree char *basic = edges_from(fx, 0, &rises);
-    assert_string_equal(basic, "30@35000");
-    assert_true(rises > 20);
-    fx_free(fx);
-
-    /* 10 -> 40 within max_jump; 40 -> 95 gives 80 at once (an edge), then
-     * a softening ramp to 95 (not an edge). */
-    fx = fx_new(jump_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 20);
-    g_autofree char *jump = edges_from(fx, 0, &rises);
-    assert_string_equal(jump, "40@5000 80@10000");
-    assert_true(rises > 10);
-    fx_free(fx);
-
-    /* A wave: rises all the way, never an edge. */
-    fx = fx_new(wave_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 60);
-    g_autofree char *wave = edges_from(fx, 0, &rises);
-    assert_string_equal(wave, "");
-    assert_true(rises > 20);
-    fx_free(fx);
-
-    /* A ramp too steep, held to the limit by a softening ramp that carries
-     * on across the edge into c: the rise at the edge is the ramp's. */
-    fx = fx_new(steep_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 20);
-    g_autofree char *steep = edges_from(fx, 0, &rises);
-    assert_string_equal(steep, "");
-    assert_true(rises > 50);
-    fx_free(fx);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const EdgeCase *c = &cases[i];
+        Fx *fx = fx_new(c->text);
+        msd_engine_start(fx->e);
+        advance_s(fx, c->seconds);
+        g_autofree char *edges = edges_from(fx, 0, &rises);
+        if (strcmp(edges, c->edges) != 0 || rises <= c->rises_above)
+            fail_msg("%s: edges \"%s\", want \"%s\"; %u rises, want more than %u", c->what, edges,
+                     c->edges, rises, c->rises_above);
+        fx_free(fx);
+    }
 
     /* The soft start's ramp (30 % at once, then 10 %/s) crosses 50 % at
      * 2 s, exactly where b begins: that rise is the ramp's, not an edge's. */
-    fx = fx_new("[Programme]\nName=R\nKind=percussion\n\n"
-                "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=2s\nIntensity=constant 60%\n\n"
-                "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=10s\nIntensity=constant 70%\n");
+    Fx *fx =
+        fx_new("[Programme]\nName=R\nKind=percussion\n\n"
+               "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=2s\nIntensity=constant 60%\n\n"
+               "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=10s\nIntensity=constant 70%\n");
     msd_engine_start(fx->e);
     advance_s(fx, 2);
     assert_int_equal(last_intensity(fx), 50);
@@ -683,15 +523,6 @@ static void test_step_edge(void **state)
     g_autofree char *ramp = edges_from(fx, 0, &rises);
     assert_string_equal(ramp, "");
     assert_int_equal(last_intensity(fx), 70);
-    fx_free(fx);
-
-    /* A pulse: each rising edge is one (the validator allows max_jump
-     * there); the start and the falls are not. */
-    fx = fx_new(pulse_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 10);
-    g_autofree char *pulse = edges_from(fx, 0, &rises);
-    assert_string_equal(pulse, "30@3000 30@6000");
     fx_free(fx);
 
     /* A person's actions: Next, Adjust, Resume, device back, scale,
@@ -949,17 +780,12 @@ static gboolean real_timeout(gpointer data)
 
 static void test_real_clock_smoke(void **state)
 {
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_real();
-    fx->p = parse_ok(basic_text);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
     MsdEngineConfig cfg;
     msd_engine_config_init(&cfg);
     cfg.time_scale = 100;
     MsdEngineCallbacks cb = callbacks;
     cb.finished = real_finished;
-    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    Fx *fx = fx_new_programme(msd_clock_new_real(), parse_ok(basic_text), &cfg, &cb);
     real_loop = g_main_loop_new(NULL, FALSE);
     guint to = g_timeout_add_seconds(20, real_timeout, NULL);
     gint64 start = msd_clock_now(fx->clock);
@@ -1006,13 +832,7 @@ static void test_random_actions(void **state)
         msd_engine_config_init(&cfg);
         cfg.time_scale = (seed % 4 == 0) ? 3 : 1;
         cfg.limits.max_intensity = (seed % 5 == 0) ? 50 : 100;
-        Fx *fx = g_new0(Fx, 1);
-        fx->clock = msd_clock_new_fake(T0);
-        fx->p = parse_ok(texts[seed % G_N_ELEMENTS(texts)]);
-        fx->tl = mp_timeline_new(fx->p);
-        fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
-        fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
-        assert_non_null(fx->e);
+        Fx *fx = fx_new_programme(NULL, parse_ok(texts[seed % G_N_ELEMENTS(texts)]), &cfg, &cb);
         double cap = MIN(cfg.limits.max_intensity, fx->p->max_intensity);
         msd_engine_start(fx->e);
         gboolean device_stopped = FALSE; /* and no person resumed since */
@@ -1197,16 +1017,9 @@ static void cb_state_reading(MsdEngine *e, MsdEngineState s, gpointer d)
 
 static void test_state_listener_reads(void **state)
 {
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
     MsdEngineCallbacks cb = callbacks;
     cb.state_changed = cb_state_reading;
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(T0);
-    fx->p = parse_ok(basic_text);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
-    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    Fx *fx = fx_new_programme(NULL, parse_ok(basic_text), NULL, &cb);
     msd_engine_start(fx->e);
     advance_s(fx, 12); /* 2 s into b */
     msd_engine_pause(fx->e);
