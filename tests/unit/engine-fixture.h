@@ -153,6 +153,14 @@ G_GNUC_UNUSED static void advance_s(Fx *fx, double seconds)
     msd_fake_clock_advance(fx->clock, (gint64)llround(seconds * S));
 }
 
+/* Starts fx's engine and plays for `seconds` of the fake clock; returns fx. */
+G_GNUC_UNUSED static Fx *fx_play(Fx *fx, double seconds)
+{
+    msd_engine_start(fx->e);
+    advance_s(fx, seconds);
+    return fx;
+}
+
 /* The events of one kind, from index `from`. */
 static GArray *of_kind(Fx *fx, EvKind kind, guint from)
 {

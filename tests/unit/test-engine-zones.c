@@ -22,15 +22,6 @@ static void assert_refused(GError *error, const char *message)
     assert_string_equal(error->message, message);
 }
 
-/* A validated programme started and played for `us` (cfg NULL: defaults). */
-static Fx *played(const char *text, const MsdEngineConfig *cfg, gint64 us)
-{
-    Fx *fx = fx_new_validated(text, cfg);
-    msd_engine_start(fx->e);
-    advance(fx, us);
-    return fx;
-}
-
 #define HEAD "[Programme]\nName=T\nKind=percussion\n"
 
 /* a 0..1:00, b 1:00..2:30, rest 2:30..3:00: 2:30 in a row on the calves. */
@@ -43,7 +34,7 @@ static const char replay_text[] = HEAD "[Step a]\nMuscle=calves\nDuration=1min\n
  * of the minimum rest, allowed after the full minimum. */
 static void test_previous_refused_until_rested(void **state)
 {
-    Fx *fx = played(replay_text, NULL, 120 * S); /* 30 s into b */
+    Fx *fx = fx_play(fx_new_validated(replay_text, NULL), 120); /* 30 s into b */
     g_autoptr(GError) error = NULL;
     assert_false(msd_engine_previous(fx->e, &error));
     assert_refused(error, "Previous refused: step \"b\" would then make 4min 30s in a row on "
@@ -85,7 +76,7 @@ static const char rest_text[] = HEAD "[Step a]\nMuscle=calves\nDuration=3min\nIn
  * pause add up to a real rest. */
 static void test_next_cannot_cut_a_rest_short(void **state)
 {
-    Fx *fx = played(rest_text, NULL, 185 * S); /* 5 s into the rest */
+    Fx *fx = fx_play(fx_new_validated(rest_text, NULL), 185); /* 5 s into the rest */
     g_autoptr(GError) error = NULL;
     assert_false(msd_engine_next(fx->e, &error));
     assert_refused(error, "Next refused: step \"b\" would then make 4min in a row on calves mid, "
@@ -99,7 +90,7 @@ static void test_next_cannot_cut_a_rest_short(void **state)
     assert_int_equal(g_array_index(steps, Ev, 2).t, T0 + 210 * S);
     fx_free(fx);
 
-    fx = played(rest_text, NULL, 185 * S);
+    fx = fx_play(fx_new_validated(rest_text, NULL), 185);
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 25 * S); /* 5 s of the rest step + 25 s of pause */
     g_clear_error(&error);
@@ -109,7 +100,7 @@ static void test_next_cannot_cut_a_rest_short(void **state)
     fx_free(fx);
 
     /* The pause stays a rest once play resumes. */
-    fx = played(rest_text, NULL, 185 * S);
+    fx = fx_play(fx_new_validated(rest_text, NULL), 185);
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 25 * S);
     assert_true(msd_engine_resume(fx->e));
@@ -126,7 +117,8 @@ static void test_pause_counts_in_real_time(void **state)
     MsdEngineConfig cfg;
     msd_engine_config_init(&cfg);
     cfg.time_scale = 10;
-    Fx *fx = played(rest_text, &cfg, 18500 * MS); /* programme 3:05: 5 s into the rest */
+    /* 18.5 s: programme 3:05, 5 s into the rest. */
+    Fx *fx = fx_play(fx_new_validated(rest_text, &cfg), 18.5);
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 2500 * MS);
     g_autoptr(GError) error = NULL;
@@ -140,7 +132,7 @@ static void test_pause_counts_in_real_time(void **state)
 /* Waiting for a lost device is a rest too. */
 static void test_waiting_for_the_device_is_a_rest(void **state)
 {
-    Fx *fx = played(rest_text, NULL, 185 * S);
+    Fx *fx = fx_play(fx_new_validated(rest_text, NULL), 185);
     msd_engine_device_lost(fx->e);
     advance(fx, 10 * S);
     g_autoptr(GError) error = NULL;
@@ -160,7 +152,7 @@ static const char total_text[] = HEAD "[Step a]\nMuscle=calves\nDuration=2min 30
  * long the rest: the total is not refilled by resting. */
 static void test_previous_refused_by_the_total(void **state)
 {
-    Fx *fx = played(total_text, NULL, 240 * S); /* 1 min into b */
+    Fx *fx = fx_play(fx_new_validated(total_text, NULL), 240); /* 1 min into b */
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 600 * S);
     g_autoptr(GError) error = NULL;
@@ -172,7 +164,7 @@ static void test_previous_refused_by_the_total(void **state)
     /* What was skipped was not played: 10 s of a, Next, Next, 1 min of b,
      * then Previous to the rest replays 2 min of b: 3:10 in all, allowed
      * (had the skipped 2:20 of a been counted, it would be 5:30). */
-    fx = played(total_text, NULL, 10 * S);
+    fx = fx_play(fx_new_validated(total_text, NULL), 10);
     assert_true(msd_engine_next(fx->e, NULL));
     assert_true(msd_engine_next(fx->e, NULL));
     assert_int_equal(msd_engine_get_position(fx->e), 180000);
@@ -190,7 +182,7 @@ static void test_previous_refused_by_the_total(void **state)
 /* Next at the last step ends the session: always allowed. */
 static void test_next_to_the_end_is_allowed(void **state)
 {
-    Fx *fx = played(replay_text, NULL, 10 * S);
+    Fx *fx = fx_play(fx_new_validated(replay_text, NULL), 10);
     assert_true(msd_engine_next(fx->e, NULL));
     assert_true(msd_engine_next(fx->e, NULL));
     assert_true(msd_engine_next(fx->e, NULL));

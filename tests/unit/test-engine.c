@@ -82,9 +82,7 @@ static void check_against_walk(Fx *fx, double time_scale)
 
 static void test_every_change_on_time(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 60);
+    Fx *fx = fx_play(fx_new(basic_text), 60);
     check_against_walk(fx, 1.0);
     fx_free(fx);
 }
@@ -121,9 +119,7 @@ static void test_no_drift_long_wave(void **state)
  * the same point, and the next step comes exactly as late as the pause. */
 static void test_pause_resume(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 4);
+    Fx *fx = fx_play(fx_new(basic_text), 4);
     assert_true(msd_engine_pause(fx->e));
     assert_false(msd_engine_pause(fx->e));
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
@@ -152,9 +148,7 @@ static void test_pause_resume(void **state)
  * Next on the last entry completes the session. */
 static void test_next_previous(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 3);
+    Fx *fx = fx_play(fx_new(basic_text), 3);
     assert_true(msd_engine_next(fx->e, NULL));
     assert_int_equal(msd_engine_get_position(fx->e), 10000);
     assert_int_equal(msd_engine_get_entry(fx->e)->index, 1);
@@ -218,6 +212,17 @@ static void assert_rise_limited(Fx *fx, guint from, double rate, double allow)
     }
 }
 
+/* A restart from rest (start, resume, device back) towards 60 %, made just
+ * after event `mark`: 30 % (max_start_intensity) at once, 60 % after
+ * `seconds`, and no rise steeper than 10 %/s in between. */
+static void assert_soft_restart(Fx *fx, guint mark, double seconds)
+{
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, seconds);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 30);
+}
+
 /* A 60 % step: the start gives 30 % (max_start_intensity) at once, then a
  * ramp at max_rise_per_s (10 %/s) reaching 60 % after 3 s; a resume does
  * the same. */
@@ -244,10 +249,7 @@ static void test_soft_start_and_resume(void **state)
     advance_s(fx, 5);
     guint mark = fx->ev->len;
     msd_engine_resume(fx->e);
-    assert_int_equal(last_intensity(fx), 30);
-    advance_s(fx, 10);
-    assert_int_equal(last_intensity(fx), 60);
-    assert_rise_limited(fx, mark, 10, 30);
+    assert_soft_restart(fx, mark, 10);
     /* The programme time lost to softening is not made up: the step still
      * ends 60 s of programme time after it began. */
     assert_int_equal(msd_engine_get_position(fx->e), 20000);
@@ -258,9 +260,7 @@ static void test_soft_start_and_resume(void **state)
  * limit, a fall is immediate, a rest stays at 0. */
 static void test_adjust(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 1);
+    Fx *fx = fx_play(fx_new(basic_text), 1);
     guint mark = fx->ev->len;
     assert_true(msd_engine_adjust(fx->e, 15) == 15);
     assert_int_equal(last_intensity(fx), 20); /* not yet: ramping */
@@ -346,9 +346,7 @@ static const char at_limit_text[] = "[Programme]\nName=L\nKind=percussion\n\n"
 
 static void test_programme_jump_limit(void **state)
 {
-    Fx *fx = fx_new(jump_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    Fx *fx = fx_play(fx_new(jump_text), 5);
     assert_int_equal(last_intensity(fx), 40); /* +30: within max_jump, as written */
     advance_s(fx, 5);
     assert_int_equal(last_intensity(fx), 80); /* +55 asked: +40 at once, then the ramp */
@@ -363,9 +361,7 @@ static void test_programme_jump_limit(void **state)
  * same programme time, softly. */
 static void test_device_lost_and_back(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 12);
+    Fx *fx = fx_play(fx_new(high_text), 12);
     assert_int_equal(last_intensity(fx), 60);
     msd_engine_device_lost(fx->e);
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_WAITING_DEVICE);
@@ -377,10 +373,7 @@ static void test_device_lost_and_back(void **state)
     msd_engine_device_back(fx->e);
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PLAYING);
     assert_int_equal(g_array_index(fx->ev, Ev, mark).kind, EV_STOP); /* known state first */
-    assert_int_equal(last_intensity(fx), 30);
-    advance_s(fx, 3);
-    assert_int_equal(last_intensity(fx), 60);
-    assert_rise_limited(fx, mark, 10, 30);
+    assert_soft_restart(fx, mark, 3);
     advance_s(fx, 45); /* 48 s of the step were left */
     g_autoptr(GArray) steps = of_kind(fx, EV_STEP, mark);
     assert_int_equal(steps->len, 1);
@@ -396,9 +389,7 @@ static void test_device_lost_and_back(void **state)
  * A user pause during the wait keeps it paused when the device returns. */
 static void test_device_lost_waits_for_the_link(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    Fx *fx = fx_play(fx_new(high_text), 5);
     msd_engine_device_lost(fx->e);
     assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0); /* no window here */
     guint mark = fx->ev->len;
@@ -418,9 +409,7 @@ static void test_device_lost_waits_for_the_link(void **state)
     assert_int_equal(last_ev(fx)->kind, EV_FINISH);
     fx_free(fx);
 
-    fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    fx = fx_play(fx_new(high_text), 5);
     msd_engine_device_lost(fx->e);
     assert_true(msd_engine_pause(fx->e));
     advance_s(fx, 2);
@@ -527,9 +516,7 @@ static void test_step_edge(void **state)
 
     /* A person's actions: Next, Adjust, Resume, device back, scale,
      * Previous. Never an edge, though each rises. */
-    fx = fx_new(jump_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 1);
+    fx = fx_play(fx_new(jump_text), 1);
     guint mark = fx->ev->len;
     assert_true(msd_engine_next(fx->e, NULL)); /* b: 10 -> 40, ramped */
     advance_s(fx, 2);                          /* b at 7 s */
@@ -559,9 +546,7 @@ static void test_step_edge(void **state)
  * a person resumes, which restarts softly. */
 static void test_device_stopped_while_playing(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 12);
+    Fx *fx = fx_play(fx_new(high_text), 12);
     assert_int_equal(last_intensity(fx), 60);
     assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
     assert_string_equal(msd_pause_reason_to_string(msd_engine_get_pause_reason(fx->e)), "");
@@ -592,10 +577,7 @@ static void test_device_stopped_while_playing(void **state)
     mark = fx->ev->len;
     assert_true(msd_engine_resume(fx->e));
     assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
-    assert_int_equal(last_intensity(fx), 30);
-    advance_s(fx, 3);
-    assert_int_equal(last_intensity(fx), 60);
-    assert_rise_limited(fx, mark, 10, 30);
+    assert_soft_restart(fx, mark, 3);
     assert_int_equal(msd_engine_get_position(fx->e), 15000);
     fx_free(fx);
 }
@@ -651,9 +633,7 @@ static void test_device_stopped_when_still(void **state)
  * session's own calls after it are refused. */
 static void test_stop_and_fail(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 2.5);
+    Fx *fx = fx_play(fx_new(basic_text), 2.5);
     msd_engine_stop(fx->e);
     assert_true(fx->finished);
     assert_int_equal(msd_engine_get_position(fx->e), 2500); /* where it stopped */
@@ -926,9 +906,7 @@ static void test_random_actions(void **state)
  * allowed +90 points at once, and a jump back wrapped around). */
 static void test_ramp_across_jumps(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 1);
+    Fx *fx = fx_play(fx_new(basic_text), 1);
     msd_engine_adjust(fx->e, 20); /* 20 -> 40, ramping */
     advance_s(fx, 0.5);
     assert_int_equal(last_intensity(fx), 25);
@@ -951,9 +929,7 @@ static void test_ramp_across_jumps(void **state)
  * exactly as written. */
 static void test_slope_guard(void **state)
 {
-    Fx *fx = fx_new(steep_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 20);
+    Fx *fx = fx_play(fx_new(steep_text), 20);
     assert_rise_limited(fx, 0, 10, 20);
     /* 20 -> 80 at 10 %/s from 5 s: 80 reached at 11 s, not at 7 s. */
     g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
@@ -974,9 +950,7 @@ static void test_slope_guard(void **state)
  * ignored, and the caps still hold. */
 static void test_set_scale(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    Fx *fx = fx_play(fx_new(high_text), 5);
     assert_int_equal(last_intensity(fx), 60);
     assert_true(msd_engine_set_scale(fx->e, 0.5) == 0.5);
     assert_int_equal(last_intensity(fx), 30); /* down: at once */
@@ -1112,9 +1086,7 @@ static void noop_stop(MsdEngine *e, gpointer d)
 
 static void test_getters_and_destroy(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 12);
+    Fx *fx = fx_play(fx_new(basic_text), 12);
     assert_true(msd_engine_get_intensity(fx->e) == 22);
     msd_engine_pause(fx->e);
     assert_true(msd_engine_user_paused(fx->e));
