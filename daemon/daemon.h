@@ -1,6 +1,8 @@
 /* The daemon as a library: configuration, the driver registry, the programme
- * store, the org.massaged objects and the BlueZ client. main.c only parses
- * the command line, claims the bus name and runs the loop. */
+ * and client stores, the session history, the in-motion record and crash
+ * recovery, the org.massaged objects and the BlueZ client. main.c parses the
+ * command line, guards the bus connection (memory trim, error bound), starts
+ * the systemd watchdog, claims the bus name and runs the loop. */
 #pragma once
 
 #include <gio/gio.h>
@@ -11,7 +13,7 @@ typedef struct {
     char *config_file; /* NULL: <sysconfdir>/massaged.conf (optional) */
     char *config_dir;  /* NULL: <config_file's dir>/massaged.conf.d */
     char *data_dir;    /* programmes/ and devices/ under it */
-    char *state_dir;   /* imported programmes */
+    char *state_dir;   /* imported programmes, clients, history, the in-motion record */
     char *device_dir;  /* extra *.device files (overrides [Devices] Directory) */
     char *adapter;     /* overrides [Bluetooth] Adapter */
     double time_scale; /* 1: real time */

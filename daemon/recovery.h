@@ -74,10 +74,6 @@ gboolean msd_recovery_gave_up(MsdRecovery *recovery, const char *address);
  * daemon scans so that bluetoothd finds it. */
 gboolean msd_recovery_needs_scan(MsdRecovery *recovery);
 
-/* The driver the record names for `address` while recovery holds it (to
- * match a device whose advertisement alone does not say), or NULL. */
-const char *msd_recovery_get_driver(MsdRecovery *recovery, const char *address);
-
 /* Entries recovery gave up on start over, with a new window (a person asked
  * for a stop: StopAll). */
 void msd_recovery_rearm(MsdRecovery *recovery);

@@ -2,7 +2,7 @@
  * org.massaged.Session1 at /org/massaged/session/<N>. The playback itself
  * (deadlines, pause/resume/next/previous/adjust, safety at play time) is the
  * engine's (daemon/engine.h); the reconnect window is the device's link
- * (daemon/device.c). This file binds the engine to D-Bus, to the device
+ * (daemon/link.h). This file binds the engine to D-Bus, to the device
  * (every level through msd_device_set_level, the device's motion gate) and
  * to an attached caller. */
 #pragma once

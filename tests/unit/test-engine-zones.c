@@ -10,93 +10,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "daemon/engine.h"
 #include "daemon/msd-error.h"
-#include "protocol/timeline.h"
-
-#define T0 ((gint64)1000000000)
-#define MS ((gint64)1000)
-#define S  ((gint64)1000000)
-
-typedef struct {
-    MsdClock *clock;
-    MpProgramme *p;
-    MpTimeline *tl;
-    MsdEngine *e;
-    GArray *steps; /* clock time of each step change */
-    gboolean finished;
-    MsdFinishReason reason;
-} Fx;
-
-static void cb_intensity(MsdEngine *e, double v, gboolean step_edge, gpointer d)
-{
-}
-
-static void cb_stop(MsdEngine *e, gpointer d)
-{
-}
-
-static void cb_step(MsdEngine *e, const MpTimelineEntry *entry, gpointer d)
-{
-    Fx *fx = d;
-    gint64 now = msd_clock_now(fx->clock);
-    g_array_append_val(fx->steps, now);
-}
-
-static void cb_finished(MsdEngine *e, MsdFinishReason r, const char *msg, gpointer d)
-{
-    Fx *fx = d;
-    fx->finished = TRUE;
-    fx->reason = r;
-}
-
-static const MsdEngineCallbacks callbacks = {
-    .set_intensity = cb_intensity,
-    .stop = cb_stop,
-    .step_changed = cb_step,
-    .finished = cb_finished,
-};
-
-static Fx *fx_new_cfg(const char *text, const MsdEngineConfig *cfg)
-{
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(T0);
-    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-    /* Every programme here is valid: the refusals come from what is played. */
-    fx->p = mp_programme_load(text, strlen(text), "t.programme", &cfg->limits, diags);
-    for (guint i = 0; i < diags->len; i++) {
-        g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, i));
-        print_error("unexpected: %s\n", s);
-    }
-    assert_non_null(fx->p);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->steps = g_array_new(FALSE, FALSE, sizeof(gint64));
-    fx->e = msd_engine_new(fx->clock, fx->tl, cfg, &callbacks, fx, NULL, NULL);
-    assert_non_null(fx->e);
-    return fx;
-}
-
-static Fx *fx_new(const char *text)
-{
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
-    return fx_new_cfg(text, &cfg);
-}
-
-static void fx_free(Fx *fx)
-{
-    msd_engine_free(fx->e);
-    mp_timeline_free(fx->tl);
-    mp_programme_unref(fx->p);
-    g_array_unref(fx->steps);
-    msd_clock_unref(fx->clock);
-    g_free(fx);
-}
-
-static void advance(Fx *fx, gint64 us)
-{
-    msd_fake_clock_advance(fx->clock, us);
-}
+#include "engine-fixture.h"
 
 static void assert_refused(GError *error, const char *message)
 {
@@ -119,9 +34,7 @@ static const char replay_text[] = HEAD "[Step a]\nMuscle=calves\nDuration=1min\n
  * of the minimum rest, allowed after the full minimum. */
 static void test_previous_refused_until_rested(void **state)
 {
-    Fx *fx = fx_new(replay_text);
-    msd_engine_start(fx->e);
-    advance(fx, 120 * S); /* 30 s into b */
+    Fx *fx = fx_play(fx_new_validated(replay_text, NULL), 120); /* 30 s into b */
     g_autoptr(GError) error = NULL;
     assert_false(msd_engine_previous(fx->e, &error));
     assert_refused(error, "Previous refused: step \"b\" would then make 4min 30s in a row on "
@@ -131,7 +44,8 @@ static void test_previous_refused_until_rested(void **state)
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PLAYING);
     assert_int_equal(msd_engine_get_entry(fx->e)->index, 1);
     assert_int_equal(msd_engine_get_position(fx->e), 120000);
-    assert_int_equal(fx->steps->len, 2);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, 0);
+    assert_int_equal(steps->len, 2);
 
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 30 * S - 1 * MS);
@@ -162,9 +76,7 @@ static const char rest_text[] = HEAD "[Step a]\nMuscle=calves\nDuration=3min\nIn
  * pause add up to a real rest. */
 static void test_next_cannot_cut_a_rest_short(void **state)
 {
-    Fx *fx = fx_new(rest_text);
-    msd_engine_start(fx->e);
-    advance(fx, 185 * S); /* 5 s into the rest */
+    Fx *fx = fx_play(fx_new_validated(rest_text, NULL), 185); /* 5 s into the rest */
     g_autoptr(GError) error = NULL;
     assert_false(msd_engine_next(fx->e, &error));
     assert_refused(error, "Next refused: step \"b\" would then make 4min in a row on calves mid, "
@@ -173,13 +85,12 @@ static void test_next_cannot_cut_a_rest_short(void **state)
     assert_int_equal(msd_engine_get_entry(fx->e)->index, 1);
     /* The rest plays out by itself, and b starts on time. */
     advance(fx, 25 * S);
-    assert_int_equal(fx->steps->len, 3);
-    assert_int_equal(g_array_index(fx->steps, gint64, 2), T0 + 210 * S);
+    g_autoptr(GArray) steps = of_kind(fx, EV_STEP, 0);
+    assert_int_equal(steps->len, 3);
+    assert_int_equal(g_array_index(steps, Ev, 2).t, T0 + 210 * S);
     fx_free(fx);
 
-    fx = fx_new(rest_text);
-    msd_engine_start(fx->e);
-    advance(fx, 185 * S);
+    fx = fx_play(fx_new_validated(rest_text, NULL), 185);
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 25 * S); /* 5 s of the rest step + 25 s of pause */
     g_clear_error(&error);
@@ -189,9 +100,7 @@ static void test_next_cannot_cut_a_rest_short(void **state)
     fx_free(fx);
 
     /* The pause stays a rest once play resumes. */
-    fx = fx_new(rest_text);
-    msd_engine_start(fx->e);
-    advance(fx, 185 * S);
+    fx = fx_play(fx_new_validated(rest_text, NULL), 185);
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 25 * S);
     assert_true(msd_engine_resume(fx->e));
@@ -208,9 +117,8 @@ static void test_pause_counts_in_real_time(void **state)
     MsdEngineConfig cfg;
     msd_engine_config_init(&cfg);
     cfg.time_scale = 10;
-    Fx *fx = fx_new_cfg(rest_text, &cfg);
-    msd_engine_start(fx->e);
-    advance(fx, 18500 * MS); /* programme 3:05: 5 s into the rest */
+    /* 18.5 s: programme 3:05, 5 s into the rest. */
+    Fx *fx = fx_play(fx_new_validated(rest_text, &cfg), 18.5);
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 2500 * MS);
     g_autoptr(GError) error = NULL;
@@ -224,9 +132,7 @@ static void test_pause_counts_in_real_time(void **state)
 /* Waiting for a lost device is a rest too. */
 static void test_waiting_for_the_device_is_a_rest(void **state)
 {
-    Fx *fx = fx_new(rest_text);
-    msd_engine_start(fx->e);
-    advance(fx, 185 * S);
+    Fx *fx = fx_play(fx_new_validated(rest_text, NULL), 185);
     msd_engine_device_lost(fx->e);
     advance(fx, 10 * S);
     g_autoptr(GError) error = NULL;
@@ -246,9 +152,7 @@ static const char total_text[] = HEAD "[Step a]\nMuscle=calves\nDuration=2min 30
  * long the rest: the total is not refilled by resting. */
 static void test_previous_refused_by_the_total(void **state)
 {
-    Fx *fx = fx_new(total_text);
-    msd_engine_start(fx->e);
-    advance(fx, 240 * S); /* 1 min into b */
+    Fx *fx = fx_play(fx_new_validated(total_text, NULL), 240); /* 1 min into b */
     assert_true(msd_engine_pause(fx->e));
     advance(fx, 600 * S);
     g_autoptr(GError) error = NULL;
@@ -260,9 +164,7 @@ static void test_previous_refused_by_the_total(void **state)
     /* What was skipped was not played: 10 s of a, Next, Next, 1 min of b,
      * then Previous to the rest replays 2 min of b: 3:10 in all, allowed
      * (had the skipped 2:20 of a been counted, it would be 5:30). */
-    fx = fx_new(total_text);
-    msd_engine_start(fx->e);
-    advance(fx, 10 * S);
+    fx = fx_play(fx_new_validated(total_text, NULL), 10);
     assert_true(msd_engine_next(fx->e, NULL));
     assert_true(msd_engine_next(fx->e, NULL));
     assert_int_equal(msd_engine_get_position(fx->e), 180000);
@@ -280,9 +182,7 @@ static void test_previous_refused_by_the_total(void **state)
 /* Next at the last step ends the session: always allowed. */
 static void test_next_to_the_end_is_allowed(void **state)
 {
-    Fx *fx = fx_new(replay_text);
-    msd_engine_start(fx->e);
-    advance(fx, 10 * S);
+    Fx *fx = fx_play(fx_new_validated(replay_text, NULL), 10);
     assert_true(msd_engine_next(fx->e, NULL));
     assert_true(msd_engine_next(fx->e, NULL));
     assert_true(msd_engine_next(fx->e, NULL));

@@ -11,90 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "daemon/engine.h"
+#include "engine-fixture.h"
 #include "fake-transport.h"
-#include "protocol/timeline.h"
-
-#define T0 ((gint64)1000000000) /* the fake clock's start: like a real uptime */
-#define MS ((gint64)1000)
-#define S  ((gint64)1000000)
-
-typedef enum {
-    EV_INTENSITY,
-    EV_STOP,
-    EV_STEP,
-    EV_STATE,
-    EV_FINISH,
-} EvKind;
-
-typedef struct {
-    gint64 t;
-    EvKind kind;
-    double v;
-    gboolean edge; /* EV_INTENSITY: the sink's step_edge */
-} Ev;
-
-typedef struct {
-    MsdClock *clock;
-    MpProgramme *p;
-    MpTimeline *tl;
-    MsdEngine *e;
-    GArray *ev;
-    gboolean finished;
-    MsdFinishReason reason;
-    char *message;
-    MsdWriter *writer; /* NULL: the sink only records */
-} Fx;
-
-static void rec(Fx *fx, EvKind kind, double v)
-{
-    Ev ev = {msd_clock_now(fx->clock), kind, v, FALSE};
-    g_array_append_val(fx->ev, ev);
-}
-
-static void cb_intensity(MsdEngine *e, double v, gboolean step_edge, gpointer d)
-{
-    Fx *fx = d;
-    rec(fx, EV_INTENSITY, v);
-    g_array_index(fx->ev, Ev, fx->ev->len - 1).edge = step_edge;
-    if (fx->writer)
-        msd_writer_set_intensity(fx->writer, v);
-}
-
-static void cb_stop(MsdEngine *e, gpointer d)
-{
-    Fx *fx = d;
-    rec(fx, EV_STOP, 0);
-    if (fx->writer)
-        msd_writer_stop(fx->writer, NULL, NULL);
-}
-
-static void cb_step(MsdEngine *e, const MpTimelineEntry *entry, gpointer d)
-{
-    rec(d, EV_STEP, entry->index);
-}
-
-static void cb_state(MsdEngine *e, MsdEngineState s, gpointer d)
-{
-    rec(d, EV_STATE, s);
-}
-
-static void cb_finished(MsdEngine *e, MsdFinishReason r, const char *msg, gpointer d)
-{
-    Fx *fx = d;
-    rec(fx, EV_FINISH, r);
-    fx->finished = TRUE;
-    fx->reason = r;
-    fx->message = g_strdup(msg);
-}
-
-static const MsdEngineCallbacks callbacks = {
-    .set_intensity = cb_intensity,
-    .stop = cb_stop,
-    .step_changed = cb_step,
-    .state_changed = cb_state,
-    .finished = cb_finished,
-};
 
 /* a 0..10 s constant 20, b 10..30 s ramp 20->40, rest 30..35 s, c 35..45 s constant 30 */
 static const char basic_text[] = "[Programme]\nName=T\nKind=percussion\n\n"
@@ -105,85 +23,6 @@ static const char basic_text[] = "[Programme]\nName=T\nKind=percussion\n\n"
                                  "[Step rest]\nDuration=5s\nIntensity=0%\n\n"
                                  "[Step c]\nMuscle=hamstrings\nZone=distal\nDuration=10s\n"
                                  "Intensity=constant 30%\n";
-
-static MpProgramme *parse_ok(const char *text)
-{
-    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-    MpProgramme *p = mp_programme_parse(text, strlen(text), "t.programme", diags);
-    for (guint i = 0; i < diags->len; i++) {
-        g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, i));
-        print_error("unexpected: %s\n", s);
-    }
-    assert_non_null(p);
-    return p;
-}
-
-static Fx *fx_new_cfg(const char *text, const MsdEngineConfig *cfg)
-{
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(T0);
-    fx->p = parse_ok(text);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
-    g_autoptr(GError) error = NULL;
-    fx->e = msd_engine_new(fx->clock, fx->tl, cfg, &callbacks, fx, NULL, &error);
-    assert_null(error);
-    assert_non_null(fx->e);
-    return fx;
-}
-
-static Fx *fx_new(const char *text)
-{
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
-    return fx_new_cfg(text, &cfg);
-}
-
-static void fx_free(Fx *fx)
-{
-    msd_engine_free(fx->e);
-    mp_timeline_free(fx->tl);
-    mp_programme_unref(fx->p);
-    g_array_unref(fx->ev);
-    g_free(fx->message);
-    msd_clock_unref(fx->clock);
-    g_free(fx);
-}
-
-static void advance_s(Fx *fx, double seconds)
-{
-    msd_fake_clock_advance(fx->clock, (gint64)llround(seconds * S));
-}
-
-/* The events of one kind, from index `from`. */
-static GArray *of_kind(Fx *fx, EvKind kind, guint from)
-{
-    GArray *a = g_array_new(FALSE, FALSE, sizeof(Ev));
-    for (guint i = from; i < fx->ev->len; i++) {
-        Ev *ev = &g_array_index(fx->ev, Ev, i);
-        if (ev->kind == kind)
-            g_array_append_val(a, *ev);
-    }
-    return a;
-}
-
-static const Ev *last_ev(Fx *fx)
-{
-    assert_true(fx->ev->len > 0);
-    return &g_array_index(fx->ev, Ev, fx->ev->len - 1);
-}
-
-static double last_intensity(Fx *fx)
-{
-    for (guint i = fx->ev->len; i-- > 0;) {
-        Ev *ev = &g_array_index(fx->ev, Ev, i);
-        if (ev->kind == EV_INTENSITY)
-            return ev->v;
-        if (ev->kind == EV_STOP)
-            return 0;
-    }
-    return -1;
-}
 
 /* Every step change at its scheduled instant, the finish at the end with a
  * stop to the device before Finished. */
@@ -243,9 +82,7 @@ static void check_against_walk(Fx *fx, double time_scale)
 
 static void test_every_change_on_time(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 60);
+    Fx *fx = fx_play(fx_new(basic_text), 60);
     check_against_walk(fx, 1.0);
     fx_free(fx);
 }
@@ -282,9 +119,7 @@ static void test_no_drift_long_wave(void **state)
  * the same point, and the next step comes exactly as late as the pause. */
 static void test_pause_resume(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 4);
+    Fx *fx = fx_play(fx_new(basic_text), 4);
     assert_true(msd_engine_pause(fx->e));
     assert_false(msd_engine_pause(fx->e));
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PAUSED);
@@ -313,9 +148,7 @@ static void test_pause_resume(void **state)
  * Next on the last entry completes the session. */
 static void test_next_previous(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 3);
+    Fx *fx = fx_play(fx_new(basic_text), 3);
     assert_true(msd_engine_next(fx->e, NULL));
     assert_int_equal(msd_engine_get_position(fx->e), 10000);
     assert_int_equal(msd_engine_get_entry(fx->e)->index, 1);
@@ -379,6 +212,17 @@ static void assert_rise_limited(Fx *fx, guint from, double rate, double allow)
     }
 }
 
+/* A restart from rest (start, resume, device back) towards 60 %, made just
+ * after event `mark`: 30 % (max_start_intensity) at once, 60 % after
+ * `seconds`, and no rise steeper than 10 %/s in between. */
+static void assert_soft_restart(Fx *fx, guint mark, double seconds)
+{
+    assert_int_equal(last_intensity(fx), 30);
+    advance_s(fx, seconds);
+    assert_int_equal(last_intensity(fx), 60);
+    assert_rise_limited(fx, mark, 10, 30);
+}
+
 /* A 60 % step: the start gives 30 % (max_start_intensity) at once, then a
  * ramp at max_rise_per_s (10 %/s) reaching 60 % after 3 s; a resume does
  * the same. */
@@ -405,10 +249,7 @@ static void test_soft_start_and_resume(void **state)
     advance_s(fx, 5);
     guint mark = fx->ev->len;
     msd_engine_resume(fx->e);
-    assert_int_equal(last_intensity(fx), 30);
-    advance_s(fx, 10);
-    assert_int_equal(last_intensity(fx), 60);
-    assert_rise_limited(fx, mark, 10, 30);
+    assert_soft_restart(fx, mark, 10);
     /* The programme time lost to softening is not made up: the step still
      * ends 60 s of programme time after it began. */
     assert_int_equal(msd_engine_get_position(fx->e), 20000);
@@ -419,9 +260,7 @@ static void test_soft_start_and_resume(void **state)
  * limit, a fall is immediate, a rest stays at 0. */
 static void test_adjust(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 1);
+    Fx *fx = fx_play(fx_new(basic_text), 1);
     guint mark = fx->ev->len;
     assert_true(msd_engine_adjust(fx->e, 15) == 15);
     assert_int_equal(last_intensity(fx), 20); /* not yet: ramping */
@@ -507,9 +346,7 @@ static const char at_limit_text[] = "[Programme]\nName=L\nKind=percussion\n\n"
 
 static void test_programme_jump_limit(void **state)
 {
-    Fx *fx = fx_new(jump_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    Fx *fx = fx_play(fx_new(jump_text), 5);
     assert_int_equal(last_intensity(fx), 40); /* +30: within max_jump, as written */
     advance_s(fx, 5);
     assert_int_equal(last_intensity(fx), 80); /* +55 asked: +40 at once, then the ramp */
@@ -524,9 +361,7 @@ static void test_programme_jump_limit(void **state)
  * same programme time, softly. */
 static void test_device_lost_and_back(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 12);
+    Fx *fx = fx_play(fx_new(high_text), 12);
     assert_int_equal(last_intensity(fx), 60);
     msd_engine_device_lost(fx->e);
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_WAITING_DEVICE);
@@ -538,10 +373,7 @@ static void test_device_lost_and_back(void **state)
     msd_engine_device_back(fx->e);
     assert_int_equal(msd_engine_get_state(fx->e), MSD_ENGINE_PLAYING);
     assert_int_equal(g_array_index(fx->ev, Ev, mark).kind, EV_STOP); /* known state first */
-    assert_int_equal(last_intensity(fx), 30);
-    advance_s(fx, 3);
-    assert_int_equal(last_intensity(fx), 60);
-    assert_rise_limited(fx, mark, 10, 30);
+    assert_soft_restart(fx, mark, 3);
     advance_s(fx, 45); /* 48 s of the step were left */
     g_autoptr(GArray) steps = of_kind(fx, EV_STEP, mark);
     assert_int_equal(steps->len, 1);
@@ -557,9 +389,7 @@ static void test_device_lost_and_back(void **state)
  * A user pause during the wait keeps it paused when the device returns. */
 static void test_device_lost_waits_for_the_link(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    Fx *fx = fx_play(fx_new(high_text), 5);
     msd_engine_device_lost(fx->e);
     assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0); /* no window here */
     guint mark = fx->ev->len;
@@ -579,9 +409,7 @@ static void test_device_lost_waits_for_the_link(void **state)
     assert_int_equal(last_ev(fx)->kind, EV_FINISH);
     fx_free(fx);
 
-    fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    fx = fx_play(fx_new(high_text), 5);
     msd_engine_device_lost(fx->e);
     assert_true(msd_engine_pause(fx->e));
     advance_s(fx, 2);
@@ -628,53 +456,54 @@ static char *edges_from(Fx *fx, guint from, guint *rises)
     return g_string_free(out, FALSE);
 }
 
+/* A programme played untouched from its start for `seconds`: the edges it
+ * gives, and more than `rises_above` rises in all. */
+typedef struct {
+    const char *what;
+    const char *text;
+    double seconds;
+    const char *edges;
+    guint rises_above;
+} EdgeCase;
+
 static void test_step_edge(void **state)
 {
+    const EdgeCase cases[] = {
+        /* a 20 -> b ramp 20..40 -> rest 0 -> c 30: only c's start is an
+         * edge rise (b starts where a ends; the rest is a fall). */
+        {"basic", basic_text, 50, "30@35000", 20},
+        /* 10 -> 40 within max_jump; 40 -> 95 gives 80 at once (an edge),
+         * then a softening ramp to 95 (not an edge). */
+        {"jump", jump_text, 20, "40@5000 80@10000", 10},
+        /* A wave: rises all the way, never an edge. */
+        {"wave", wave_text, 60, "", 20},
+        /* A ramp too steep, held to the limit by a softening ramp that
+         * carries on across the edge into c: the rise at the edge is the
+         * ramp's. */
+        {"steep", steep_text, 20, "", 50},
+        /* A pulse: each rising edge is one (the validator allows max_jump
+         * there); the start and the falls are not. */
+        {"pulse", pulse_text, 10, "30@3000 30@6000", 0},
+    };
     guint rises;
-    /* a 20 -> b ramp 20..40 -> rest 0 -> c 30: only c's start is an edge
-     * rise (b starts where a ends; the rest is a fall). */
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 50);
-    g_autofree char *basic = edges_from(fx, 0, &rises);
-    assert_string_equal(basic, "30@35000");
-    assert_true(rises > 20);
-    fx_free(fx);
-
-    /* 10 -> 40 within max_jump; 40 -> 95 gives 80 at once (an edge), then
-     * a softening ramp to 95 (not an edge). */
-    fx = fx_new(jump_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 20);
-    g_autofree char *jump = edges_from(fx, 0, &rises);
-    assert_string_equal(jump, "40@5000 80@10000");
-    assert_true(rises > 10);
-    fx_free(fx);
-
-    /* A wave: rises all the way, never an edge. */
-    fx = fx_new(wave_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 60);
-    g_autofree char *wave = edges_from(fx, 0, &rises);
-    assert_string_equal(wave, "");
-    assert_true(rises > 20);
-    fx_free(fx);
-
-    /* A ramp too steep, held to the limit by a softening ramp that carries
-     * on across the edge into c: the rise at the edge is the ramp's. */
-    fx = fx_new(steep_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 20);
-    g_autofree char *steep = edges_from(fx, 0, &rises);
-    assert_string_equal(steep, "");
-    assert_true(rises > 50);
-    fx_free(fx);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const EdgeCase *c = &cases[i];
+        Fx *fx = fx_new(c->text);
+        msd_engine_start(fx->e);
+        advance_s(fx, c->seconds);
+        g_autofree char *edges = edges_from(fx, 0, &rises);
+        if (strcmp(edges, c->edges) != 0 || rises <= c->rises_above)
+            fail_msg("%s: edges \"%s\", want \"%s\"; %u rises, want more than %u", c->what, edges,
+                     c->edges, rises, c->rises_above);
+        fx_free(fx);
+    }
 
     /* The soft start's ramp (30 % at once, then 10 %/s) crosses 50 % at
      * 2 s, exactly where b begins: that rise is the ramp's, not an edge's. */
-    fx = fx_new("[Programme]\nName=R\nKind=percussion\n\n"
-                "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=2s\nIntensity=constant 60%\n\n"
-                "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=10s\nIntensity=constant 70%\n");
+    Fx *fx =
+        fx_new("[Programme]\nName=R\nKind=percussion\n\n"
+               "[Step a]\nMuscle=hamstrings\nZone=mid\nDuration=2s\nIntensity=constant 60%\n\n"
+               "[Step b]\nMuscle=hamstrings\nZone=mid\nDuration=10s\nIntensity=constant 70%\n");
     msd_engine_start(fx->e);
     advance_s(fx, 2);
     assert_int_equal(last_intensity(fx), 50);
@@ -685,20 +514,9 @@ static void test_step_edge(void **state)
     assert_int_equal(last_intensity(fx), 70);
     fx_free(fx);
 
-    /* A pulse: each rising edge is one (the validator allows max_jump
-     * there); the start and the falls are not. */
-    fx = fx_new(pulse_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 10);
-    g_autofree char *pulse = edges_from(fx, 0, &rises);
-    assert_string_equal(pulse, "30@3000 30@6000");
-    fx_free(fx);
-
     /* A person's actions: Next, Adjust, Resume, device back, scale,
      * Previous. Never an edge, though each rises. */
-    fx = fx_new(jump_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 1);
+    fx = fx_play(fx_new(jump_text), 1);
     guint mark = fx->ev->len;
     assert_true(msd_engine_next(fx->e, NULL)); /* b: 10 -> 40, ramped */
     advance_s(fx, 2);                          /* b at 7 s */
@@ -728,9 +546,7 @@ static void test_step_edge(void **state)
  * a person resumes, which restarts softly. */
 static void test_device_stopped_while_playing(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 12);
+    Fx *fx = fx_play(fx_new(high_text), 12);
     assert_int_equal(last_intensity(fx), 60);
     assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
     assert_string_equal(msd_pause_reason_to_string(msd_engine_get_pause_reason(fx->e)), "");
@@ -761,10 +577,7 @@ static void test_device_stopped_while_playing(void **state)
     mark = fx->ev->len;
     assert_true(msd_engine_resume(fx->e));
     assert_int_equal(msd_engine_get_pause_reason(fx->e), MSD_PAUSE_NONE);
-    assert_int_equal(last_intensity(fx), 30);
-    advance_s(fx, 3);
-    assert_int_equal(last_intensity(fx), 60);
-    assert_rise_limited(fx, mark, 10, 30);
+    assert_soft_restart(fx, mark, 3);
     assert_int_equal(msd_engine_get_position(fx->e), 15000);
     fx_free(fx);
 }
@@ -820,9 +633,7 @@ static void test_device_stopped_when_still(void **state)
  * session's own calls after it are refused. */
 static void test_stop_and_fail(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 2.5);
+    Fx *fx = fx_play(fx_new(basic_text), 2.5);
     msd_engine_stop(fx->e);
     assert_true(fx->finished);
     assert_int_equal(msd_engine_get_position(fx->e), 2500); /* where it stopped */
@@ -949,17 +760,12 @@ static gboolean real_timeout(gpointer data)
 
 static void test_real_clock_smoke(void **state)
 {
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_real();
-    fx->p = parse_ok(basic_text);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
     MsdEngineConfig cfg;
     msd_engine_config_init(&cfg);
     cfg.time_scale = 100;
     MsdEngineCallbacks cb = callbacks;
     cb.finished = real_finished;
-    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    Fx *fx = fx_new_programme(msd_clock_new_real(), parse_ok(basic_text), &cfg, &cb);
     real_loop = g_main_loop_new(NULL, FALSE);
     guint to = g_timeout_add_seconds(20, real_timeout, NULL);
     gint64 start = msd_clock_now(fx->clock);
@@ -1006,13 +812,7 @@ static void test_random_actions(void **state)
         msd_engine_config_init(&cfg);
         cfg.time_scale = (seed % 4 == 0) ? 3 : 1;
         cfg.limits.max_intensity = (seed % 5 == 0) ? 50 : 100;
-        Fx *fx = g_new0(Fx, 1);
-        fx->clock = msd_clock_new_fake(T0);
-        fx->p = parse_ok(texts[seed % G_N_ELEMENTS(texts)]);
-        fx->tl = mp_timeline_new(fx->p);
-        fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
-        fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
-        assert_non_null(fx->e);
+        Fx *fx = fx_new_programme(NULL, parse_ok(texts[seed % G_N_ELEMENTS(texts)]), &cfg, &cb);
         double cap = MIN(cfg.limits.max_intensity, fx->p->max_intensity);
         msd_engine_start(fx->e);
         gboolean device_stopped = FALSE; /* and no person resumed since */
@@ -1106,9 +906,7 @@ static void test_random_actions(void **state)
  * allowed +90 points at once, and a jump back wrapped around). */
 static void test_ramp_across_jumps(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 1);
+    Fx *fx = fx_play(fx_new(basic_text), 1);
     msd_engine_adjust(fx->e, 20); /* 20 -> 40, ramping */
     advance_s(fx, 0.5);
     assert_int_equal(last_intensity(fx), 25);
@@ -1131,9 +929,7 @@ static void test_ramp_across_jumps(void **state)
  * exactly as written. */
 static void test_slope_guard(void **state)
 {
-    Fx *fx = fx_new(steep_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 20);
+    Fx *fx = fx_play(fx_new(steep_text), 20);
     assert_rise_limited(fx, 0, 10, 20);
     /* 20 -> 80 at 10 %/s from 5 s: 80 reached at 11 s, not at 7 s. */
     g_autoptr(GArray) sent = of_kind(fx, EV_INTENSITY, 0);
@@ -1154,9 +950,7 @@ static void test_slope_guard(void **state)
  * ignored, and the caps still hold. */
 static void test_set_scale(void **state)
 {
-    Fx *fx = fx_new(high_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 5);
+    Fx *fx = fx_play(fx_new(high_text), 5);
     assert_int_equal(last_intensity(fx), 60);
     assert_true(msd_engine_set_scale(fx->e, 0.5) == 0.5);
     assert_int_equal(last_intensity(fx), 30); /* down: at once */
@@ -1197,16 +991,9 @@ static void cb_state_reading(MsdEngine *e, MsdEngineState s, gpointer d)
 
 static void test_state_listener_reads(void **state)
 {
-    MsdEngineConfig cfg;
-    msd_engine_config_init(&cfg);
     MsdEngineCallbacks cb = callbacks;
     cb.state_changed = cb_state_reading;
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(T0);
-    fx->p = parse_ok(basic_text);
-    fx->tl = mp_timeline_new(fx->p);
-    fx->ev = g_array_new(FALSE, FALSE, sizeof(Ev));
-    fx->e = msd_engine_new(fx->clock, fx->tl, &cfg, &cb, fx, NULL, NULL);
+    Fx *fx = fx_new_programme(NULL, parse_ok(basic_text), NULL, &cb);
     msd_engine_start(fx->e);
     advance_s(fx, 12); /* 2 s into b */
     msd_engine_pause(fx->e);
@@ -1299,9 +1086,7 @@ static void noop_stop(MsdEngine *e, gpointer d)
 
 static void test_getters_and_destroy(void **state)
 {
-    Fx *fx = fx_new(basic_text);
-    msd_engine_start(fx->e);
-    advance_s(fx, 12);
+    Fx *fx = fx_play(fx_new(basic_text), 12);
     assert_true(msd_engine_get_intensity(fx->e) == 22);
     msd_engine_pause(fx->e);
     assert_true(msd_engine_user_paused(fx->e));

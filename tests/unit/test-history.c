@@ -16,6 +16,7 @@
 
 #include "daemon/history.h"
 #include "daemon/msd-error.h"
+#include "tmp-dir.h"
 
 static char *tmpdir;
 static const MsdHistoryRetention keep_all = {0, 0};
@@ -28,13 +29,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    g_autoptr(GDir) dir = g_dir_open(tmpdir, 0, NULL);
-    const char *name;
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *p = g_build_filename(tmpdir, name, NULL);
-        g_unlink(p);
-    }
-    g_rmdir(tmpdir);
+    rm_rf(tmpdir);
     g_clear_pointer(&tmpdir, g_free);
     return 0;
 }

@@ -90,6 +90,23 @@ static Em *last(Fx *fx)
     return em(fx, fx->em->len - 1);
 }
 
+/* Emission i is at `level` (to float rounding), from rest or not. */
+static void assert_em(Fx *fx, guint i, double level, gboolean from_rest)
+{
+    assert_true(fabs(em(fx, i)->level - level) < 1e-9);
+    if (from_rest)
+        assert_true(em(fx, i)->from_rest);
+    else
+        assert_false(em(fx, i)->from_rest);
+}
+
+/* No emission from `from` on is above `cap`. */
+static void assert_never_above(Fx *fx, guint from, double cap)
+{
+    for (guint i = from; i < n_em(fx); i++)
+        assert_true(em(fx, i)->level <= cap + 1e-9);
+}
+
 static double rate_per_us(Fx *fx)
 {
     return fx->lim.max_rise_per_s * fx->time_scale / 1e6;
@@ -151,8 +168,7 @@ static void test_cap(void **state)
     assert_true(fabs(msd_motion_gate_get_target(fx->g) - 100) < 1e-9);
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_true(fabs(last(fx)->level - 100) < 1e-9);
-    for (guint i = 0; i < n_em(fx); i++)
-        assert_true(em(fx, i)->level <= 100 + 1e-9);
+    assert_never_above(fx, 0, 100);
     fx_free(fx);
 
     /* A stricter cap from the config: 60. */
@@ -166,8 +182,7 @@ static void test_cap(void **state)
     assert_true(fabs(msd_motion_gate_get_target(fx->g) - 60) < 1e-9);
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_true(fabs(last(fx)->level - 60) < 1e-9);
-    for (guint i = 0; i < n_em(fx); i++)
-        assert_true(em(fx, i)->level <= 60 + 1e-9);
+    assert_never_above(fx, 0, 60);
     fx_free(fx);
 
     /* A cap below the start limit: from rest, the cap at once and no more. */
@@ -175,8 +190,7 @@ static void test_cap(void **state)
     fx = fx_new_with(&lim, 1);
     msd_motion_gate_request(fx->g, 100, FALSE);
     assert_int_equal(n_em(fx), 1);
-    assert_true(fabs(em(fx, 0)->level - 20) < 1e-9);
-    assert_true(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 20, TRUE);
     assert_false(msd_motion_gate_is_ramping(fx->g));
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_int_equal(n_em(fx), 1);
@@ -202,8 +216,7 @@ static void test_session_cap(void **state)
     msd_motion_gate_request(fx->g, 100, TRUE);
     msd_motion_gate_request(fx->g, 55, FALSE);
     msd_fake_clock_advance(fx->clock, 60 * S);
-    for (guint i = from; i < n_em(fx); i++)
-        assert_true(em(fx, i)->level <= 40 + 1e-9);
+    assert_never_above(fx, from, 40);
     assert_true(fabs(msd_motion_gate_get_level(fx->g) - 40) < 1e-9);
     /* Above the limits' cap: the limits' cap stays. */
     msd_motion_gate_set_session_cap(fx->g, 90);
@@ -227,8 +240,7 @@ static void test_start_from_rest(void **state)
     /* At once, inside the call: the start limit, from rest. */
     assert_int_equal(n_em(fx), 1);
     assert_int_equal(em(fx, 0)->t, T0);
-    assert_true(fabs(em(fx, 0)->level - 30) < 1e-9);
-    assert_true(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 30, TRUE);
     assert_true(msd_motion_gate_is_ramping(fx->g));
 
     msd_fake_clock_advance(fx->clock, 60 * S);
@@ -260,8 +272,7 @@ static void test_start_rule_beats_edge(void **state)
     Fx *fx = fx_new(1);
     msd_motion_gate_request(fx->g, 60, TRUE);
     assert_int_equal(n_em(fx), 1);
-    assert_true(fabs(em(fx, 0)->level - 30) < 1e-9);
-    assert_true(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 30, TRUE);
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_true(fabs(last(fx)->level - 60) < 1e-9);
     assert_unit_steps(fx, 1);
@@ -274,8 +285,7 @@ static void test_start_rule_beats_edge(void **state)
     fx = fx_new(1);
     msd_motion_gate_request(fx->g, 20, FALSE);
     assert_int_equal(n_em(fx), 1);
-    assert_true(fabs(em(fx, 0)->level - 20) < 1e-9);
-    assert_true(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 20, TRUE);
     assert_false(msd_motion_gate_is_ramping(fx->g));
     assert_int_equal(msd_fake_clock_n_pending(fx->clock), 0);
     fx_free(fx);
@@ -293,8 +303,7 @@ static void test_edge_jump(void **state)
     msd_motion_gate_request(fx->g, 70, TRUE);
     assert_int_equal(n_em(fx), 1);
     assert_int_equal(em(fx, 0)->t, t);
-    assert_true(fabs(em(fx, 0)->level - 70) < 1e-9);
-    assert_false(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 70, FALSE);
     assert_false(msd_motion_gate_is_ramping(fx->g));
 
     /* Down again (at once), hold, then 60 points at an edge: 40 at once, the
@@ -330,8 +339,7 @@ static void test_rise_without_edge_is_ramped(void **state)
      * quanta) at once, then one point per 100 ms. */
     msd_motion_gate_request(fx->g, 70, FALSE);
     assert_int_equal(n_em(fx), 1);
-    assert_true(fabs(em(fx, 0)->level - 32) < 1e-9);
-    assert_false(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 32, FALSE);
     assert_true(msd_motion_gate_is_ramping(fx->g));
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_int_equal(n_em(fx), 39);
@@ -358,8 +366,7 @@ static void test_decrease_and_zero_at_once(void **state)
     msd_motion_gate_request(fx->g, 40, FALSE);
     assert_int_equal(n_em(fx), 1);
     assert_int_equal(em(fx, 0)->t, t);
-    assert_true(fabs(em(fx, 0)->level - 40) < 1e-9);
-    assert_false(em(fx, 0)->from_rest);
+    assert_em(fx, 0, 40, FALSE);
 
     msd_motion_gate_request(fx->g, 0, FALSE);
     assert_int_equal(n_em(fx), 2);
@@ -374,14 +381,12 @@ static void test_decrease_and_zero_at_once(void **state)
     msd_fake_clock_advance(fx->clock, 10 * S);
     msd_motion_gate_request(fx->g, 70, TRUE);
     assert_int_equal(n_em(fx), 3);
-    assert_true(fabs(em(fx, 2)->level - 40) < 1e-9);
-    assert_true(em(fx, 2)->from_rest);
+    assert_em(fx, 2, 40, TRUE);
     msd_motion_gate_request(fx->g, 0, FALSE);
     msd_fake_clock_advance(fx->clock, 10 * S);
     msd_motion_gate_request(fx->g, 70, FALSE);
     assert_int_equal(n_em(fx), 5);
-    assert_true(fabs(em(fx, 4)->level - 30) < 1e-9);
-    assert_true(em(fx, 4)->from_rest);
+    assert_em(fx, 4, 30, TRUE);
     fx_free(fx);
 }
 
@@ -408,8 +413,7 @@ static void test_rest_resets_and_cancels(void **state)
     /* The next level obeys the start rule, even at an edge. */
     msd_motion_gate_request(fx->g, 100, TRUE);
     assert_int_equal(n_em(fx), n + 1);
-    assert_true(fabs(last(fx)->level - 30) < 1e-9);
-    assert_true(last(fx)->from_rest);
+    assert_em(fx, n_em(fx) - 1, 30, TRUE);
 
     /* And after a finished ramp too, with the budget full. */
     msd_fake_clock_advance(fx->clock, 60 * S);
@@ -418,8 +422,7 @@ static void test_rest_resets_and_cancels(void **state)
     n = n_em(fx);
     msd_motion_gate_request(fx->g, 70, TRUE);
     assert_int_equal(n_em(fx), n + 1);
-    assert_true(fabs(last(fx)->level - 30) < 1e-9);
-    assert_true(last(fx)->from_rest);
+    assert_em(fx, n_em(fx) - 1, 30, TRUE);
     /* A request of 0 at rest emits nothing. */
     msd_motion_gate_rest(fx->g);
     msd_motion_gate_request(fx->g, 0, FALSE);
@@ -456,8 +459,7 @@ static void test_lowered_target_stops_ramp(void **state)
     assert_true(msd_motion_gate_is_ramping(fx->g));
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_true(fabs(last(fx)->level - 45) < 1e-9);
-    for (guint i = n; i < n_em(fx); i++)
-        assert_true(em(fx, i)->level <= 45 + 1e-9);
+    assert_never_above(fx, n, 45);
     assert_unit_steps(fx, 1);
     assert_rise_within(fx, 0, 0.5);
     fx_free(fx);
@@ -667,8 +669,7 @@ static void test_request_from_emit(void **state)
     assert_true(fabs(msd_motion_gate_get_target(fx->g) - 35) < 1e-9);
     msd_fake_clock_advance(fx->clock, 60 * S);
     assert_true(fabs(last(fx)->level - 35) < 1e-9);
-    for (guint i = 0; i < n_em(fx); i++)
-        assert_true(em(fx, i)->level <= 35 + 1e-9);
+    assert_never_above(fx, 0, 35);
     assert_unit_steps(fx, 1);
     fx_free(fx);
 }

@@ -20,6 +20,7 @@
 
 #include "daemon/motion-record.h"
 #include "daemon/msd-error.h"
+#include "tmp-dir.h"
 
 #define assert_error(err, domain, code)                                                            \
     do {                                                                                           \
@@ -67,23 +68,6 @@ static int setup(void **state)
     g_string_truncate(logged, 0);
     *state = f;
     return 0;
-}
-
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *p = g_build_filename(path, name, NULL);
-            rm_rf(p);
-        }
-        g_dir_close(d);
-        g_chmod(path, 0700);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
 }
 
 static int teardown(void **state)

@@ -157,11 +157,9 @@ static void test_found_device_is_stopped_at_once(void **state)
     assert_false(msd_recovery_holds(f->r, B));       /* never recorded */
 }
 
-/* Failures back off 0.5, 1, 2, 4, 5, 5... s; no attempt starts after the
- * 60 s window; then recovery gives up and the device stays held. */
-static void test_backoff_then_give_up(void **state)
+/* A recovery of A alone whose every stop fails, until it gives up. */
+static void fail_until_given_up(Fixture *f)
 {
-    Fixture *f = *state;
     start(f, entries(A, NULL));
     /* Bounded: a recovery that never gave up would try forever. */
     while (f->done && f->attempt_times->len < 100) {
@@ -169,6 +167,14 @@ static void test_backoff_then_give_up(void **state)
         msd_fake_clock_run_next(f->clock);
     }
     assert_null(f->done);
+}
+
+/* Failures back off 0.5, 1, 2, 4, 5, 5... s; no attempt starts after the
+ * 60 s window; then recovery gives up and the device stays held. */
+static void test_backoff_then_give_up(void **state)
+{
+    Fixture *f = *state;
+    fail_until_given_up(f);
     const gint64 s = G_USEC_PER_SEC;
     const gint64 want[] = {0, s / 2, s * 3 / 2, s * 7 / 2, s * 15 / 2, s * 25 / 2, s * 35 / 2};
     for (guint i = 0; i < G_N_ELEMENTS(want); i++)
@@ -280,13 +286,7 @@ static void test_two_devices(void **state)
 static void test_rearm_after_giving_up(void **state)
 {
     Fixture *f = *state;
-    start(f, entries(A, NULL));
-    /* Bounded: a recovery that never gave up would try forever. */
-    while (f->done && f->attempt_times->len < 100) {
-        answer(f, FALSE);
-        msd_fake_clock_run_next(f->clock);
-    }
-    assert_null(f->done);
+    fail_until_given_up(f);
     guint before = f->attempt_times->len;
     msd_fake_clock_advance(f->clock, 100 * G_USEC_PER_SEC);
     gint64 now = msd_clock_now(f->clock) - T0;

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "programme-fixture.h"
 #include "protocol/timeline.h"
 
 /* Overridable for a longer soak: -DRANDOM_ROUNDS=5000 -DRANDOM_SEED=n */
@@ -17,19 +18,6 @@
 #ifndef RANDOM_SEED
 #define RANDOM_SEED 7
 #endif
-
-static MpProgramme *parse_ok(const char *text)
-{
-    g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-    MpProgramme *p = mp_programme_parse(text, strlen(text), "t.programme", diags);
-    for (guint i = 0; i < diags->len; i++) {
-        g_autofree char *s = mp_diagnostic_to_string(g_ptr_array_index(diags, i));
-        print_error("unexpected: %s\n", s);
-    }
-    assert_non_null(p);
-    assert_int_equal(diags->len, 0);
-    return p;
-}
 
 typedef struct {
     MpEnvelope env;
@@ -138,7 +126,7 @@ static const char sided[] = "[Programme]\n"
 static void test_sides_expansion(void **state)
 {
     (void)state;
-    g_autoptr(MpProgramme) p = parse_ok(sided);
+    g_autoptr(MpProgramme) p = parse_clean(sided);
     g_autoptr(MpTimeline) tl = mp_timeline_new(p);
     static const struct {
         const char *id;
@@ -198,16 +186,16 @@ static void test_sides_variants(void **state)
             "[Step b]\nDuration=1s\n[Step l]\nSide=%s\nMuscle=calves\nDuration=1s\n"
             "Intensity=5%%\n",
             cases[i].sides, i == 2 ? "right" : "left");
-        g_autoptr(MpProgramme) p = parse_ok(text);
+        g_autoptr(MpProgramme) p = parse_clean(text);
         g_autoptr(MpTimeline) tl = mp_timeline_new(p);
         assert_int_equal(mp_timeline_n_entries(tl), cases[i].n_entries);
         assert_int_equal(mp_timeline_entry(tl, 0)->side, cases[i].first);
         assert_int_equal(mp_timeline_entry(tl, cases[i].n_entries - 1)->side, cases[i].last);
     }
     /* Sides=none: each step once, with its own Side or none. */
-    g_autoptr(MpProgramme) p =
-        parse_ok("[Programme]\nName=x\nSides=none\n[Step a]\nMuscle=glutes\nDuration=1s\n"
-                 "Intensity=5%\n[Step b]\nSide=left\nMuscle=calves\nDuration=2s\nIntensity=5%\n");
+    g_autoptr(MpProgramme) p = parse_clean(
+        "[Programme]\nName=x\nSides=none\n[Step a]\nMuscle=glutes\nDuration=1s\n"
+        "Intensity=5%\n[Step b]\nSide=left\nMuscle=calves\nDuration=2s\nIntensity=5%\n");
     g_autoptr(MpTimeline) tl = mp_timeline_new(p);
     assert_int_equal(mp_timeline_n_entries(tl), 2);
     assert_int_equal(mp_timeline_entry(tl, 0)->side, MP_SIDE_NONE);
@@ -314,7 +302,7 @@ static gboolean chain_ok(const MpTimeline *tl, double quantum)
 static void test_next_change_exact(void **state)
 {
     (void)state;
-    g_autoptr(MpProgramme) p = parse_ok(long_programme);
+    g_autoptr(MpProgramme) p = parse_clean(long_programme);
     g_autoptr(MpTimeline) tl = mp_timeline_new(p);
     static const double quanta[] = {1, 5, 2.5, 0.5, 10, 0.1, 3.7};
     for (gsize i = 0; i < G_N_ELEMENTS(quanta); i++)
@@ -324,7 +312,7 @@ static void test_next_change_exact(void **state)
 static void test_next_change_ends(void **state)
 {
     (void)state;
-    g_autoptr(MpProgramme) p = parse_ok(sided);
+    g_autoptr(MpProgramme) p = parse_clean(sided);
     g_autoptr(MpTimeline) tl = mp_timeline_new(p);
     guint64 d = mp_timeline_duration(tl);
     assert_int_equal(mp_timeline_next_change(tl, d - 1, 1), d);
@@ -415,7 +403,7 @@ static void test_next_change_random(void **state)
                 break;
             }
         }
-        g_autoptr(MpProgramme) p = parse_ok(text->str);
+        g_autoptr(MpProgramme) p = parse_clean(text->str);
         g_autoptr(MpTimeline) tl = mp_timeline_new(p);
         if (!chain_ok(tl, quanta[g_rand_int_range(rand, 0, G_N_ELEMENTS(quanta))])) {
             print_error("%s", text->str);

@@ -7,44 +7,21 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "fake-transport.h"
+#include "writer-fixture.h"
 
 #define MS 1000
 
-typedef struct {
-    MsdClock *clock;
-    MpDriver *driver;
-    FakeTransport ft;
-    MsdWriter *w;
-} Fx;
-
-static Fx *fx_new(guint keepalive_ms)
+/* Writes without response, no min gap: only the keepalive period varies. */
+static Fx *silence_fx_new(guint keepalive_ms)
 {
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(0);
-    fx->driver = test_driver_new(MP_WRITE_WITHOUT_RESPONSE, 0, keepalive_ms, 1);
-    ft_init(&fx->ft, fx->clock);
-    fx->w = msd_writer_new(fx->clock, fx->driver, &ft_vtable, &fx->ft);
-    msd_writer_set_connected(fx->w, TRUE);
-    return fx;
-}
-
-static void fx_free(Fx *fx)
-{
-    msd_writer_free(fx->w);
-    while (fx->ft.pending->len)
-        ft_complete(&fx->ft, NULL);
-    ft_clear(&fx->ft);
-    mp_driver_unref(fx->driver);
-    msd_clock_unref(fx->clock);
-    g_free(fx);
+    return fx_new(MP_WRITE_WITHOUT_RESPONSE, 0, keepalive_ms, 1, FALSE);
 }
 
 /* Without keepalives, a gap between two writes is the silence; it counts
  * until asked, and asking resets it. */
 static void test_gap_between_writes(void **state)
 {
-    Fx *fx = fx_new(0);
+    Fx *fx = silence_fx_new(0);
     msd_writer_set_intensity(fx->w, 20);
     msd_fake_clock_advance(fx->clock, 5000 * MS);
     msd_writer_set_intensity(fx->w, 30);
@@ -59,7 +36,7 @@ static void test_gap_between_writes(void **state)
  * before its first frame. */
 static void test_silence_until_now(void **state)
 {
-    Fx *fx = fx_new(0);
+    Fx *fx = silence_fx_new(0);
     msd_writer_set_intensity(fx->w, 20);
     msd_fake_clock_advance(fx->clock, 7000 * MS);
     assert_int_equal(msd_writer_take_longest_silence(fx->w), 7000 * MS);
@@ -69,7 +46,7 @@ static void test_silence_until_now(void **state)
 /* Keepalives keep a running daemon's silence at the keepalive period. */
 static void test_keepalive_bounds_silence(void **state)
 {
-    Fx *fx = fx_new(1000);
+    Fx *fx = silence_fx_new(1000);
     msd_writer_set_intensity(fx->w, 20);
     msd_fake_clock_advance(fx->clock, 10000 * MS);
     assert_true(msd_writer_take_longest_silence(fx->w) <= 1000 * MS);
@@ -80,7 +57,7 @@ static void test_keepalive_bounds_silence(void **state)
  * the device saw. */
 static void test_reconnect_resets(void **state)
 {
-    Fx *fx = fx_new(0);
+    Fx *fx = silence_fx_new(0);
     msd_writer_set_intensity(fx->w, 20);
     msd_fake_clock_advance(fx->clock, 100 * MS);
     msd_writer_set_connected(fx->w, FALSE);

@@ -7,58 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "fake-transport.h"
-
-typedef struct {
-    MsdClock *clock;
-    MpDriver *driver;
-    FakeTransport ft;
-    MsdWriter *w;
-    guint errors;
-    MpCommandKind last_error_kind;
-    guint stops_done;
-    gboolean last_stop_ok;
-} Fx;
-
-static void on_error(MsdWriter *w, MpCommandKind kind, const GError *error, gpointer data)
-{
-    Fx *fx = data;
-    fx->errors++;
-    fx->last_error_kind = kind;
-}
-
-static void on_stop(MsdWriter *w, const GError *error, gpointer data)
-{
-    Fx *fx = data;
-    fx->stops_done++;
-    fx->last_stop_ok = error == NULL;
-}
-
-static Fx *fx_new(MpWriteType type, guint gap_ms, guint keepalive_ms, guint stop_frames,
-                  gboolean manual)
-{
-    Fx *fx = g_new0(Fx, 1);
-    fx->clock = msd_clock_new_fake(0);
-    fx->driver = test_driver_new(type, gap_ms, keepalive_ms, stop_frames);
-    ft_init(&fx->ft, fx->clock);
-    fx->ft.manual = manual;
-    fx->w = msd_writer_new(fx->clock, fx->driver, &ft_vtable, &fx->ft);
-    msd_writer_set_error_func(fx->w, on_error, fx);
-    msd_writer_set_connected(fx->w, TRUE);
-    return fx;
-}
-
-static void fx_free(Fx *fx)
-{
-    msd_writer_free(fx->w);
-    /* Late completions after the writer is gone must be harmless. */
-    while (fx->ft.pending->len)
-        ft_complete(&fx->ft, NULL);
-    ft_clear(&fx->ft);
-    mp_driver_unref(fx->driver);
-    msd_clock_unref(fx->clock);
-    g_free(fx);
-}
+#include "writer-fixture.h"
 
 static guint n_writes(Fx *fx)
 {
@@ -367,12 +316,7 @@ static void test_free_with_stop_pending(void **state)
     fx->w = NULL;
     assert_int_equal(fx->stops_done, 1);
     assert_false(fx->last_stop_ok);
-    while (fx->ft.pending->len)
-        ft_complete(&fx->ft, NULL);
-    ft_clear(&fx->ft);
-    mp_driver_unref(fx->driver);
-    msd_clock_unref(fx->clock);
-    g_free(fx);
+    fx_free(fx);
 }
 
 /* The real reference driver: the frames on the wire are exactly what
