@@ -514,33 +514,32 @@ static GBytes *ref_encode_reading(const MpDriver *driver, const MpReading *r, GE
 
 MpDriver *mp_driver_reference_new(void)
 {
-    MpDriver *d = mp_driver_new();
-    d->name = g_strdup(NAME);
-    d->description = g_strdup("massaged reference protocol v1 (docs/protocol.md)");
-    d->origin = g_strdup("built-in");
-    /* The device's own kind is in Capabilities; percussion is the product's default. */
-    d->kind = MP_KIND_PERCUSSION;
-    d->service_uuid = g_strdup(MP_REF_SERVICE_UUID);
-    d->write_uuid = g_strdup(MP_REF_CONTROL_UUID);
-    d->notify_uuid = g_strdup(MP_REF_STATUS_UUID);
-    g_strfreev(d->read_uuids);
-    const char *reads[] = {MP_REF_CAPABILITIES_UUID, MP_REF_BATTERY_LEVEL_UUID, NULL};
-    d->read_uuids = g_strdupv((char **)reads);
-    /* Without response, so BlueZ offers AcquireWrite; sequence numbers make
-     * the reordering of Enhanced ATT harmless. */
-    d->write_type = MP_WRITE_WITHOUT_RESPONSE;
-    d->min_gap_ms = MP_REF_DEFAULT_MIN_GAP_MS;
-    d->keepalive_ms = MP_REF_HOST_KEEPALIVE_MS;
-    /* The wire range; the device's own range is in Capabilities and it
-     * refuses values outside it with an OUT_OF_RANGE acknowledgement. */
-    d->speed_min = 0;
-    d->speed_max = G_MAXUINT16;
-    d->speed_unit = g_strdup("device units");
-    d->uses_seq = TRUE;
-    d->reports_changes = TRUE;
-    d->encode = ref_encode;
-    d->decode = ref_decode;
-    d->parse_command = ref_parse_command;
-    d->encode_reading = ref_encode_reading;
-    return d;
+    static const char *const reads[] = {MP_REF_CAPABILITIES_UUID, MP_REF_BATTERY_LEVEL_UUID, NULL};
+    static const MpDriverSpec spec = {
+        .name = NAME,
+        .description = "massaged reference protocol v1 (docs/protocol.md)",
+        /* The device's own kind is in Capabilities; percussion is the product's default. */
+        .kind = MP_KIND_PERCUSSION,
+        .service_uuid = MP_REF_SERVICE_UUID,
+        .write_uuid = MP_REF_CONTROL_UUID,
+        .notify_uuid = MP_REF_STATUS_UUID,
+        .read_uuids = reads,
+        /* Without response, so BlueZ offers AcquireWrite; sequence numbers make
+         * the reordering of Enhanced ATT harmless. */
+        .write_type = MP_WRITE_WITHOUT_RESPONSE,
+        .min_gap_ms = MP_REF_DEFAULT_MIN_GAP_MS,
+        .keepalive_ms = MP_REF_HOST_KEEPALIVE_MS,
+        /* The wire range; the device's own range is in Capabilities and it
+         * refuses values outside it with an OUT_OF_RANGE acknowledgement. */
+        .speed_min = 0,
+        .speed_max = G_MAXUINT16,
+        .speed_unit = "device units",
+        .uses_seq = TRUE,
+        .reports_changes = TRUE,
+        .encode = ref_encode,
+        .decode = ref_decode,
+        .parse_command = ref_parse_command,
+        .encode_reading = ref_encode_reading,
+    };
+    return mp_driver_new_from_spec(&spec);
 }
