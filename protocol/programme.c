@@ -59,32 +59,20 @@ static gboolean lookup(const char *const *names, gsize n, const char *s, guint *
     return FALSE;
 }
 
-gboolean mp_muscle_from_string(const char *s, MpMuscle *out)
-{
-    guint v;
-    if (!lookup(muscle_names, G_N_ELEMENTS(muscle_names), s, &v))
-        return FALSE;
-    *out = (MpMuscle)v;
-    return TRUE;
-}
+/* One body for the three parsers: look the name up, give it its type. */
+#define DEFINE_FROM_STRING(fn, Type, names)                                                        \
+    gboolean fn(const char *s, Type *out)                                                          \
+    {                                                                                              \
+        guint v;                                                                                   \
+        if (!lookup(names, G_N_ELEMENTS(names), s, &v))                                            \
+            return FALSE;                                                                          \
+        *out = (Type)v;                                                                            \
+        return TRUE;                                                                               \
+    }
 
-gboolean mp_zone_from_string(const char *s, MpZone *out)
-{
-    guint v;
-    if (!lookup(zone_names, G_N_ELEMENTS(zone_names), s, &v))
-        return FALSE;
-    *out = (MpZone)v;
-    return TRUE;
-}
-
-gboolean mp_side_from_string(const char *s, MpSide *out)
-{
-    guint v;
-    if (!lookup(side_names, G_N_ELEMENTS(side_names), s, &v))
-        return FALSE;
-    *out = (MpSide)v;
-    return TRUE;
-}
+DEFINE_FROM_STRING(mp_muscle_from_string, MpMuscle, muscle_names)
+DEFINE_FROM_STRING(mp_zone_from_string, MpZone, zone_names)
+DEFINE_FROM_STRING(mp_side_from_string, MpSide, side_names)
 
 /* The refcount lives next to the public struct, not in it. */
 typedef struct {
