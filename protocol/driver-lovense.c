@@ -43,16 +43,14 @@ static gboolean lv_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
 {
     (void)seq;
     double percent;
+    gboolean start_default;
     guint level;
     switch (cmd->kind) {
     case MP_CMD_START:
     case MP_CMD_INTENSITY:
-        if (!mp_value_percent(driver, cmd, &percent, error))
+        if (!mp_value_start_percent(driver, cmd, &percent, &start_default, error))
             return FALSE;
-        if (cmd->kind == MP_CMD_START && percent == 0.0)
-            level = 1;
-        else
-            level = (guint)lround(percent / 5.0);
+        level = start_default ? 1 : (guint)lround(percent / 5.0);
         add_level(frames, level);
         return TRUE;
     case MP_CMD_STOP:

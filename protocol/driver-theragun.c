@@ -71,16 +71,14 @@ static gboolean tg_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
 {
     (void)seq; /* the protocol has no sequence numbers */
     double percent;
+    gboolean start_default;
     guint rpm;
     switch (cmd->kind) {
     case MP_CMD_START:
     case MP_CMD_INTENSITY:
-        if (!mp_value_percent(driver, cmd, &percent, error))
+        if (!mp_value_start_percent(driver, cmd, &percent, &start_default, error))
             return FALSE;
-        if (cmd->kind == MP_CMD_START && percent == 0.0)
-            rpm = RPM_START;
-        else
-            rpm = (guint)lround(percent * RPM_MAX / 100.0);
+        rpm = start_default ? RPM_START : (guint)lround(percent * RPM_MAX / 100.0);
         g_ptr_array_add(frames, speed_frame(rpm));
         return TRUE;
     case MP_CMD_STOP:
