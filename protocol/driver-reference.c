@@ -390,6 +390,25 @@ static gboolean ref_decode(const MpDriver *driver, const char *char_uuid, const 
 
 /* ---- device side ---- */
 
+/* The control frames: the command each carries, its payload length and its
+ * name in docs/protocol.md. */
+typedef struct {
+    guint8 opcode;
+    MpCommandKind kind;
+    guint len;
+    const char *what;
+} ControlOp;
+
+static const ControlOp control_ops[] = {
+    {MP_REF_OP_START, MP_CMD_START, 1, "START"},
+    {MP_REF_OP_STOP, MP_CMD_STOP, 0, "STOP"},
+    {MP_REF_OP_INTENSITY, MP_CMD_INTENSITY, 1, "INTENSITY"},
+    {MP_REF_OP_SPEED, MP_CMD_SPEED, 2, "SPEED"},
+    {MP_REF_OP_MODE, MP_CMD_MODE, 1, "MODE"},
+    {MP_REF_OP_STATUS_REQ, MP_CMD_STATUS, 0, "STATUS_REQUEST"},
+    {MP_REF_OP_KEEPALIVE, MP_CMD_KEEPALIVE, 0, "KEEPALIVE"},
+};
+
 gboolean mp_reference_parse_control(const guint8 *data, gsize len, MpCommand *out, guint8 *seq,
                                     guint8 *status, GError **error)
 {
@@ -398,35 +417,16 @@ gboolean mp_reference_parse_control(const guint8 *data, gsize len, MpCommand *ou
         return FALSE;
     *seq = f.seq;
     const guint8 *p = f.payload;
-    MpCommand cmd = {0};
-    guint want;
-    const char *what;
-    switch (f.opcode) {
-    case MP_REF_OP_START:
-        cmd.kind = MP_CMD_START, want = 1, what = "START";
-        break;
-    case MP_REF_OP_STOP:
-        cmd.kind = MP_CMD_STOP, want = 0, what = "STOP";
-        break;
-    case MP_REF_OP_INTENSITY:
-        cmd.kind = MP_CMD_INTENSITY, want = 1, what = "INTENSITY";
-        break;
-    case MP_REF_OP_SPEED:
-        cmd.kind = MP_CMD_SPEED, want = 2, what = "SPEED";
-        break;
-    case MP_REF_OP_MODE:
-        cmd.kind = MP_CMD_MODE, want = 1, what = "MODE";
-        break;
-    case MP_REF_OP_STATUS_REQ:
-        cmd.kind = MP_CMD_STATUS, want = 0, what = "STATUS_REQUEST";
-        break;
-    case MP_REF_OP_KEEPALIVE:
-        cmd.kind = MP_CMD_KEEPALIVE, want = 0, what = "KEEPALIVE";
-        break;
-    default:
+    const ControlOp *op = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(control_ops) && !op; i++)
+        if (control_ops[i].opcode == f.opcode)
+            op = &control_ops[i];
+    if (!op)
         return fail(error, status, MP_REF_ERR_UNKNOWN_OPCODE, MP_ERROR_INVALID,
                     "unknown control opcode 0x%02x", f.opcode);
-    }
+    MpCommand cmd = {.kind = op->kind};
+    guint want = op->len;
+    const char *what = op->what;
     if (!need_len(&f, want, what, status, error))
         return FALSE;
     if (want == 1)
