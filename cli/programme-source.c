@@ -108,24 +108,23 @@ static gint info_cmp(gconstpointer a, gconstpointer b)
 
 static GPtrArray *list_data_dir(MctlProgrammeSource *src, GPtrArray *diagnostics, GError **error)
 {
-    g_autoptr(GDir) dir = g_dir_open(src->dir, 0, error);
-    if (!dir)
+    /* Read by the daemon's rule, against the default limits. */
+    g_autoptr(GPtrArray) files = mp_programme_dir_load(src->dir, NULL, error);
+    if (!files)
         return NULL;
-    MpSafetyLimits limits;
-    mp_safety_limits_init(&limits);
     g_autoptr(GPtrArray) out =
         g_ptr_array_new_with_free_func((GDestroyNotify)mctl_programme_info_free);
-    for (const char *name; (name = g_dir_read_name(dir));) {
-        if (!g_str_has_suffix(name, PROGRAMME_SUFFIX) || name[0] == '.')
-            continue;
-        g_autofree char *path = g_build_filename(src->dir, name, NULL);
+    for (guint i = 0; i < files->len; i++) {
+        MpProgrammeFile *f = files->pdata[i];
         /* A broken built-in is a packaging bug: the caller says so and lists the rest. */
-        g_autoptr(MpProgramme) p = mp_programme_load_file(path, &limits, diagnostics);
+        if (diagnostics)
+            g_ptr_array_extend_and_steal(diagnostics, g_steal_pointer(&f->diagnostics));
+        MpProgramme *p = f->programme;
         if (!p)
             continue;
         g_autoptr(MpTimeline) tl = mp_timeline_new(p);
         MctlProgrammeInfo *info = g_new0(MctlProgrammeInfo, 1);
-        info->id = g_strndup(name, strlen(name) - strlen(PROGRAMME_SUFFIX));
+        info->id = g_strdup(f->id);
         info->name = g_strdup(p->name);
         info->summary = g_strdup(p->summary);
         info->duration_ms = mp_timeline_duration(tl);

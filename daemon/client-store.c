@@ -8,6 +8,8 @@
 #include "daemon/log.h"
 #include "daemon/msd-error.h"
 #include "daemon/programme-store.h"
+#include "protocol/dir-files.h"
+#include "protocol/text-file.h"
 #include "protocol/timespan.h"
 
 struct _MsdClientStore {
@@ -56,16 +58,16 @@ void msd_client_store_load(MsdClientStore *s)
 {
     g_hash_table_remove_all(s->by_label);
     g_autoptr(GError) error = NULL;
-    g_autoptr(GDir) dir = g_dir_open(s->dir, 0, &error);
-    if (!dir) {
+    /* The files by the rule every loader uses (protocol/dir-files.h): in byte
+     * order, so which ones a full store leaves out is always the same. */
+    g_auto(GStrv) names = mp_dir_files(s->dir, ".client", &error);
+    if (!names) {
         if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             msd_warning("client profiles %s: %s", s->dir, error->message);
         return;
     }
-    const char *name;
-    while ((name = g_dir_read_name(dir))) {
-        if (!g_str_has_suffix(name, ".client"))
-            continue;
+    for (guint i = 0; names[i]; i++) {
+        const char *name = names[i];
         g_autofree char *path = g_build_filename(s->dir, name, NULL);
         g_autofree char *stem = g_strndup(name, strlen(name) - strlen(".client"));
         if (g_hash_table_size(s->by_label) >= MSD_CLIENT_STORE_MAX) {
@@ -76,8 +78,9 @@ void msd_client_store_load(MsdClientStore *s)
         g_autofree char *text = NULL;
         gsize len = 0;
         g_autoptr(GError) local = NULL;
-        if (!g_file_get_contents(path, &text, &len, &local)) {
-            msd_warning("client profile %s: %s", path, local->message);
+        /* Bounded, and a FIFO or device put there is refused unread. */
+        if (!mp_text_file_read(path, MP_CLIENT_MAX_SIZE, &text, &len, &local)) {
+            msd_warning("client profile left out (kept on disk): %s", local->message);
             continue;
         }
         g_autoptr(GString) errors = g_string_new(NULL);

@@ -5,7 +5,6 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/excerpt.h"
@@ -94,50 +93,6 @@ static MsdProgrammeEntry *entry_new(const char *id, const char *path, char *text
     return e;
 }
 
-/* Reads at most MP_PROGRAMME_MAX_SIZE bytes: a stored file that grew (or a
- * special file put there) is refused without being pulled into memory. */
-static gboolean read_bounded(const char *path, char **text, gsize *len, GError **error)
-{
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
-        return FALSE;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "not a regular file");
-        return FALSE;
-    }
-    gsize cap = MP_PROGRAMME_MAX_SIZE + 1, n = 0;
-    g_autofree char *buf = g_malloc(cap + 1);
-    while (n < cap) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
-            return FALSE;
-        }
-        if (r == 0)
-            break;
-        n += (gsize)r;
-    }
-    close(fd);
-    if (n > MP_PROGRAMME_MAX_SIZE) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "larger than %d bytes",
-                    MP_PROGRAMME_MAX_SIZE);
-        return FALSE;
-    }
-    buf[n] = '\0';
-    *len = n;
-    *text = g_steal_pointer(&buf);
-    return TRUE;
-}
-
 /* At most this many diagnostics of one text reach the log or an error: a
  * refused 1000-step programme must not write 100 KB to the journal. */
 #define MAX_QUOTED_DIAGNOSTICS 10
@@ -184,48 +139,39 @@ static void remove_stale_temps(MsdProgrammeStore *store)
     }
 }
 
+/* The files come from mp_programme_dir_load, the one reader massagectl uses
+ * offline too: bounded, a NUL byte or a special file reported by name. */
 static void load_dir(MsdProgrammeStore *store, const char *dir_path, gboolean builtin)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
-    if (!dir) {
+    g_autoptr(GPtrArray) files = mp_programme_dir_load(dir_path, &store->limits, &error);
+    if (!files) {
         if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             msd_warning("programme directory %s: %s", dir_path, error->message);
         return;
     }
-    const char *name;
-    while ((name = g_dir_read_name(dir))) {
-        if (!g_str_has_suffix(name, ".programme"))
-            continue;
-        g_autofree char *id = g_strndup(name, strlen(name) - strlen(".programme"));
-        g_autofree char *path = g_build_filename(dir_path, name, NULL);
-        char *text = NULL;
-        g_autoptr(GError) local = NULL;
-        gsize len = 0;
-        if (!read_bounded(path, &text, &len, &local)) {
-            msd_warning("programme %s left out (its id stays taken): %s", path, local->message);
+    for (guint i = 0; i < files->len; i++) {
+        MpProgrammeFile *f = files->pdata[i];
+        if (!f->programme) {
+            if (!f->text) { /* not read: one diagnostic says why */
+                const MpDiagnostic *d = f->diagnostics->pdata[0];
+                msd_warning("programme %s left out (its id stays taken): %s", f->path, d->message);
+            } else {
+                log_diagnostics(f->diagnostics, f->path);
+                msd_warning("programme %s left out: it fails validation; its id \"%s\" stays taken",
+                            f->path, f->id);
+            }
             if (!builtin)
-                g_hash_table_add(store->unloaded, g_strdup(id));
+                g_hash_table_add(store->unloaded, g_strdup(f->id));
             continue;
         }
-        g_autoptr(GPtrArray) diags = mp_diagnostics_new();
-        MpProgramme *p = mp_programme_load(text, len, path, &store->limits, diags);
-        log_diagnostics(diags, path);
-        if (!p) {
-            msd_warning("programme %s left out: it fails validation; its id \"%s\" stays taken",
-                        path, id);
-            if (!builtin)
-                g_hash_table_add(store->unloaded, g_strdup(id));
-            g_free(text);
+        log_diagnostics(f->diagnostics, f->path);
+        if (g_hash_table_contains(store->by_id, f->id)) {
+            msd_warning("programme %s left out: id \"%s\" is already taken", f->path, f->id);
             continue;
         }
-        if (g_hash_table_contains(store->by_id, id)) {
-            msd_warning("programme %s left out: id \"%s\" is already taken", path, id);
-            g_free(text);
-            mp_programme_unref(p);
-            continue;
-        }
-        MsdProgrammeEntry *e = entry_new(id, path, text, p, builtin);
+        MsdProgrammeEntry *e = entry_new(f->id, f->path, g_steal_pointer(&f->text),
+                                         g_steal_pointer(&f->programme), builtin);
         g_hash_table_insert(store->by_id, e->id, e);
     }
 }

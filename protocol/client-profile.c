@@ -89,30 +89,25 @@ static char *escape(const char *s)
 
 typedef gboolean (*NameParser)(const char *s, int *out);
 
-static gboolean side_name(const char *s, int *out)
-{
-    MpSide v;
-    if (!mp_side_from_string(s, &v))
-        return FALSE;
-    *out = v;
-    return TRUE;
-}
-static gboolean muscle_name(const char *s, int *out)
-{
-    MpMuscle v;
-    if (!mp_muscle_from_string(s, &v))
-        return FALSE;
-    *out = v;
-    return TRUE;
-}
-static gboolean zone_name(const char *s, int *out)
-{
-    MpZone v;
-    if (!mp_zone_from_string(s, &v))
-        return FALSE;
-    *out = v;
-    return TRUE;
-}
+/* The name parser and printer of each enum with an int value, for the
+ * lists below; one body for the three. */
+#define INT_NAMES(what, Type)                                                                      \
+    static gboolean what##_name(const char *s, int *out)                                           \
+    {                                                                                              \
+        Type v;                                                                                    \
+        if (!mp_##what##_from_string(s, &v))                                                       \
+            return FALSE;                                                                          \
+        *out = v;                                                                                  \
+        return TRUE;                                                                               \
+    }                                                                                              \
+    static const char *what##_str(int v)                                                           \
+    {                                                                                              \
+        return mp_##what##_to_string((Type)v);                                                     \
+    }
+
+INT_NAMES(side, MpSide)
+INT_NAMES(muscle, MpMuscle)
+INT_NAMES(zone, MpZone)
 
 /* A comma-separated list of names into `flags`; every bad name reported. */
 static void parse_names(const char *value, NameParser parse, const char *what, gboolean *flags,
@@ -348,19 +343,6 @@ static void append_names(GString *out, const char *key, const gboolean *flags, i
     }
     if (!first)
         g_string_append_c(out, '\n');
-}
-
-static const char *side_str(int v)
-{
-    return mp_side_to_string((MpSide)v);
-}
-static const char *muscle_str(int v)
-{
-    return mp_muscle_to_string((MpMuscle)v);
-}
-static const char *zone_str(int v)
-{
-    return mp_zone_to_string((MpZone)v);
 }
 
 char *mp_client_profile_to_text(const MpClientProfile *p)

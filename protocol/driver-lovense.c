@@ -43,16 +43,14 @@ static gboolean lv_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
 {
     (void)seq;
     double percent;
+    gboolean start_default;
     guint level;
     switch (cmd->kind) {
     case MP_CMD_START:
     case MP_CMD_INTENSITY:
-        if (!mp_value_percent(driver, cmd, &percent, error))
+        if (!mp_value_start_percent(driver, cmd, &percent, &start_default, error))
             return FALSE;
-        if (cmd->kind == MP_CMD_START && percent == 0.0)
-            level = 1;
-        else
-            level = (guint)lround(percent / 5.0);
+        level = start_default ? 1 : (guint)lround(percent / 5.0);
         add_level(frames, level);
         return TRUE;
     case MP_CMD_STOP:
@@ -225,27 +223,26 @@ static GBytes *lv_encode_reading(const MpDriver *driver, const MpReading *r, GEr
 
 MpDriver *mp_driver_lovense_new(void)
 {
-    MpDriver *d = mp_driver_new();
-    d->name = g_strdup(NAME);
-    d->description = g_strdup("Lovense-style ASCII (Vibrate:N;) over the Nordic UART service");
-    d->origin = g_strdup("built-in");
-    d->kind = MP_KIND_VIBRATION;
-    g_strfreev(d->name_patterns);
-    const char *names[] = {"LVS-*", NULL};
-    d->name_patterns = g_strdupv((char **)names);
-    d->service_uuid = g_strdup("6e400001-b5a3-f393-e0a9-e50e24dcca9e");
-    d->write_uuid = g_strdup("6e400002-b5a3-f393-e0a9-e50e24dcca9e");
-    d->notify_uuid = g_strdup("6e400003-b5a3-f393-e0a9-e50e24dcca9e");
-    d->write_type = MP_WRITE_WITH_RESPONSE;
-    d->min_gap_ms = 50;
-    d->keepalive_ms = 0;
-    d->speed_min = 0;
-    d->speed_max = LEVEL_MAX;
-    d->speed_unit = g_strdup("level");
-    d->uses_seq = FALSE;
-    d->encode = lv_encode;
-    d->decode = lv_decode;
-    d->parse_command = lv_parse_command;
-    d->encode_reading = lv_encode_reading;
-    return d;
+    static const char *const names[] = {"LVS-*", NULL};
+    static const MpDriverSpec spec = {
+        .name = NAME,
+        .description = "Lovense-style ASCII (Vibrate:N;) over the Nordic UART service",
+        .kind = MP_KIND_VIBRATION,
+        .name_patterns = names,
+        .service_uuid = "6e400001-b5a3-f393-e0a9-e50e24dcca9e",
+        .write_uuid = "6e400002-b5a3-f393-e0a9-e50e24dcca9e",
+        .notify_uuid = "6e400003-b5a3-f393-e0a9-e50e24dcca9e",
+        .write_type = MP_WRITE_WITH_RESPONSE,
+        .min_gap_ms = 50,
+        .keepalive_ms = 0,
+        .speed_min = 0,
+        .speed_max = LEVEL_MAX,
+        .speed_unit = "level",
+        .uses_seq = FALSE,
+        .encode = lv_encode,
+        .decode = lv_decode,
+        .parse_command = lv_parse_command,
+        .encode_reading = lv_encode_reading,
+    };
+    return mp_driver_new_from_spec(&spec);
 }

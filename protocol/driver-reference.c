@@ -390,6 +390,25 @@ static gboolean ref_decode(const MpDriver *driver, const char *char_uuid, const 
 
 /* ---- device side ---- */
 
+/* The control frames: the command each carries, its payload length and its
+ * name in docs/protocol.md. */
+typedef struct {
+    guint8 opcode;
+    MpCommandKind kind;
+    guint len;
+    const char *what;
+} ControlOp;
+
+static const ControlOp control_ops[] = {
+    {MP_REF_OP_START, MP_CMD_START, 1, "START"},
+    {MP_REF_OP_STOP, MP_CMD_STOP, 0, "STOP"},
+    {MP_REF_OP_INTENSITY, MP_CMD_INTENSITY, 1, "INTENSITY"},
+    {MP_REF_OP_SPEED, MP_CMD_SPEED, 2, "SPEED"},
+    {MP_REF_OP_MODE, MP_CMD_MODE, 1, "MODE"},
+    {MP_REF_OP_STATUS_REQ, MP_CMD_STATUS, 0, "STATUS_REQUEST"},
+    {MP_REF_OP_KEEPALIVE, MP_CMD_KEEPALIVE, 0, "KEEPALIVE"},
+};
+
 gboolean mp_reference_parse_control(const guint8 *data, gsize len, MpCommand *out, guint8 *seq,
                                     guint8 *status, GError **error)
 {
@@ -398,35 +417,16 @@ gboolean mp_reference_parse_control(const guint8 *data, gsize len, MpCommand *ou
         return FALSE;
     *seq = f.seq;
     const guint8 *p = f.payload;
-    MpCommand cmd = {0};
-    guint want;
-    const char *what;
-    switch (f.opcode) {
-    case MP_REF_OP_START:
-        cmd.kind = MP_CMD_START, want = 1, what = "START";
-        break;
-    case MP_REF_OP_STOP:
-        cmd.kind = MP_CMD_STOP, want = 0, what = "STOP";
-        break;
-    case MP_REF_OP_INTENSITY:
-        cmd.kind = MP_CMD_INTENSITY, want = 1, what = "INTENSITY";
-        break;
-    case MP_REF_OP_SPEED:
-        cmd.kind = MP_CMD_SPEED, want = 2, what = "SPEED";
-        break;
-    case MP_REF_OP_MODE:
-        cmd.kind = MP_CMD_MODE, want = 1, what = "MODE";
-        break;
-    case MP_REF_OP_STATUS_REQ:
-        cmd.kind = MP_CMD_STATUS, want = 0, what = "STATUS_REQUEST";
-        break;
-    case MP_REF_OP_KEEPALIVE:
-        cmd.kind = MP_CMD_KEEPALIVE, want = 0, what = "KEEPALIVE";
-        break;
-    default:
+    const ControlOp *op = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(control_ops) && !op; i++)
+        if (control_ops[i].opcode == f.opcode)
+            op = &control_ops[i];
+    if (!op)
         return fail(error, status, MP_REF_ERR_UNKNOWN_OPCODE, MP_ERROR_INVALID,
                     "unknown control opcode 0x%02x", f.opcode);
-    }
+    MpCommand cmd = {.kind = op->kind};
+    guint want = op->len;
+    const char *what = op->what;
     if (!need_len(&f, want, what, status, error))
         return FALSE;
     if (want == 1)
@@ -514,33 +514,32 @@ static GBytes *ref_encode_reading(const MpDriver *driver, const MpReading *r, GE
 
 MpDriver *mp_driver_reference_new(void)
 {
-    MpDriver *d = mp_driver_new();
-    d->name = g_strdup(NAME);
-    d->description = g_strdup("massaged reference protocol v1 (docs/protocol.md)");
-    d->origin = g_strdup("built-in");
-    /* The device's own kind is in Capabilities; percussion is the product's default. */
-    d->kind = MP_KIND_PERCUSSION;
-    d->service_uuid = g_strdup(MP_REF_SERVICE_UUID);
-    d->write_uuid = g_strdup(MP_REF_CONTROL_UUID);
-    d->notify_uuid = g_strdup(MP_REF_STATUS_UUID);
-    g_strfreev(d->read_uuids);
-    const char *reads[] = {MP_REF_CAPABILITIES_UUID, MP_REF_BATTERY_LEVEL_UUID, NULL};
-    d->read_uuids = g_strdupv((char **)reads);
-    /* Without response, so BlueZ offers AcquireWrite; sequence numbers make
-     * the reordering of Enhanced ATT harmless. */
-    d->write_type = MP_WRITE_WITHOUT_RESPONSE;
-    d->min_gap_ms = MP_REF_DEFAULT_MIN_GAP_MS;
-    d->keepalive_ms = MP_REF_HOST_KEEPALIVE_MS;
-    /* The wire range; the device's own range is in Capabilities and it
-     * refuses values outside it with an OUT_OF_RANGE acknowledgement. */
-    d->speed_min = 0;
-    d->speed_max = G_MAXUINT16;
-    d->speed_unit = g_strdup("device units");
-    d->uses_seq = TRUE;
-    d->reports_changes = TRUE;
-    d->encode = ref_encode;
-    d->decode = ref_decode;
-    d->parse_command = ref_parse_command;
-    d->encode_reading = ref_encode_reading;
-    return d;
+    static const char *const reads[] = {MP_REF_CAPABILITIES_UUID, MP_REF_BATTERY_LEVEL_UUID, NULL};
+    static const MpDriverSpec spec = {
+        .name = NAME,
+        .description = "massaged reference protocol v1 (docs/protocol.md)",
+        /* The device's own kind is in Capabilities; percussion is the product's default. */
+        .kind = MP_KIND_PERCUSSION,
+        .service_uuid = MP_REF_SERVICE_UUID,
+        .write_uuid = MP_REF_CONTROL_UUID,
+        .notify_uuid = MP_REF_STATUS_UUID,
+        .read_uuids = reads,
+        /* Without response, so BlueZ offers AcquireWrite; sequence numbers make
+         * the reordering of Enhanced ATT harmless. */
+        .write_type = MP_WRITE_WITHOUT_RESPONSE,
+        .min_gap_ms = MP_REF_DEFAULT_MIN_GAP_MS,
+        .keepalive_ms = MP_REF_HOST_KEEPALIVE_MS,
+        /* The wire range; the device's own range is in Capabilities and it
+         * refuses values outside it with an OUT_OF_RANGE acknowledgement. */
+        .speed_min = 0,
+        .speed_max = G_MAXUINT16,
+        .speed_unit = "device units",
+        .uses_seq = TRUE,
+        .reports_changes = TRUE,
+        .encode = ref_encode,
+        .decode = ref_decode,
+        .parse_command = ref_parse_command,
+        .encode_reading = ref_encode_reading,
+    };
+    return mp_driver_new_from_spec(&spec);
 }

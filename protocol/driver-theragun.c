@@ -71,16 +71,14 @@ static gboolean tg_encode(const MpDriver *driver, const MpCommand *cmd, guint8 s
 {
     (void)seq; /* the protocol has no sequence numbers */
     double percent;
+    gboolean start_default;
     guint rpm;
     switch (cmd->kind) {
     case MP_CMD_START:
     case MP_CMD_INTENSITY:
-        if (!mp_value_percent(driver, cmd, &percent, error))
+        if (!mp_value_start_percent(driver, cmd, &percent, &start_default, error))
             return FALSE;
-        if (cmd->kind == MP_CMD_START && percent == 0.0)
-            rpm = RPM_START;
-        else
-            rpm = (guint)lround(percent * RPM_MAX / 100.0);
+        rpm = start_default ? RPM_START : (guint)lround(percent * RPM_MAX / 100.0);
         g_ptr_array_add(frames, speed_frame(rpm));
         return TRUE;
     case MP_CMD_STOP:
@@ -233,31 +231,30 @@ static GBytes *tg_encode_reading(const MpDriver *driver, const MpReading *r, GEr
 
 MpDriver *mp_driver_theragun_new(void)
 {
-    MpDriver *d = mp_driver_new();
-    d->name = g_strdup(NAME);
-    d->description = g_strdup("Theragun Gen 4 (Pro, Elite, Prime): speed in RPM over 0xFFE0");
-    d->origin = g_strdup("built-in");
-    d->kind = MP_KIND_PERCUSSION;
-    g_strfreev(d->name_patterns);
     /* 0xFFE0 is the service of every HM-10-style serial module, so the UUID
      * alone must not pick this driver: the name must say Theragun or a model. */
-    const char *names[] = {"Theragun*", "*Pro", "*Pro *", "*Elite*", "*Prime*", NULL};
-    d->name_patterns = g_strdupv((char **)names);
-    d->service_uuid = mp_uuid_normalise("ffe0", NULL);
-    d->notify_uuid = mp_uuid_normalise("ffe1", NULL);
-    d->write_uuid = mp_uuid_normalise("ffe2", NULL);
-    d->write_type = MP_WRITE_WITH_RESPONSE;
-    /* Writes with response are serialised anyway; 100 ms keeps a slider
-     * drag from queueing more than the motor can follow (inferred). */
-    d->min_gap_ms = 100;
-    d->keepalive_ms = 0;
-    d->speed_min = 0;
-    d->speed_max = RPM_MAX;
-    d->speed_unit = g_strdup("rpm");
-    d->uses_seq = FALSE;
-    d->encode = tg_encode;
-    d->decode = tg_decode;
-    d->parse_command = tg_parse_command;
-    d->encode_reading = tg_encode_reading;
-    return d;
+    static const char *const names[] = {"Theragun*", "*Pro", "*Pro *", "*Elite*", "*Prime*", NULL};
+    static const MpDriverSpec spec = {
+        .name = NAME,
+        .description = "Theragun Gen 4 (Pro, Elite, Prime): speed in RPM over 0xFFE0",
+        .kind = MP_KIND_PERCUSSION,
+        .name_patterns = names,
+        .service_uuid = "ffe0",
+        .notify_uuid = "ffe1",
+        .write_uuid = "ffe2",
+        .write_type = MP_WRITE_WITH_RESPONSE,
+        /* Writes with response are serialised anyway; 100 ms keeps a slider
+         * drag from queueing more than the motor can follow (inferred). */
+        .min_gap_ms = 100,
+        .keepalive_ms = 0,
+        .speed_min = 0,
+        .speed_max = RPM_MAX,
+        .speed_unit = "rpm",
+        .uses_seq = FALSE,
+        .encode = tg_encode,
+        .decode = tg_decode,
+        .parse_command = tg_parse_command,
+        .encode_reading = tg_encode_reading,
+    };
+    return mp_driver_new_from_spec(&spec);
 }

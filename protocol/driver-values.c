@@ -15,6 +15,15 @@ gboolean mp_value_percent(const MpDriver *driver, const MpCommand *cmd, double *
     return TRUE;
 }
 
+gboolean mp_value_start_percent(const MpDriver *driver, const MpCommand *cmd, double *out,
+                                gboolean *start_default, GError **error)
+{
+    if (!mp_value_percent(driver, cmd, out, error))
+        return FALSE;
+    *start_default = cmd->kind == MP_CMD_START && *out == 0.0;
+    return TRUE;
+}
+
 gboolean mp_value_whole(const MpDriver *driver, const MpCommand *cmd, guint min, guint max,
                         const char *unit, guint *out, GError **error)
 {

@@ -12,6 +12,11 @@ G_BEGIN_DECLS
 /* cmd->value as a percentage in 0..100 (fractions allowed). */
 gboolean mp_value_percent(const MpDriver *driver, const MpCommand *cmd, double *out,
                           GError **error);
+/* A START or INTENSITY as its percentage (mp_value_percent); *start_default
+ * is TRUE for a START without a value (0): the driver then sends its own
+ * lowest running level, never 0 (a START must start). */
+gboolean mp_value_start_percent(const MpDriver *driver, const MpCommand *cmd, double *out,
+                                gboolean *start_default, GError **error);
 /* cmd->value as a whole number in min..max; "unit" names it in the message. */
 gboolean mp_value_whole(const MpDriver *driver, const MpCommand *cmd, guint min, guint max,
                         const char *unit, guint *out, GError **error);

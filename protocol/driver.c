@@ -93,6 +93,41 @@ MpDriver *mp_driver_new(void)
     return d;
 }
 
+MpDriver *mp_driver_new_from_spec(const MpDriverSpec *spec)
+{
+    MpDriver *d = mp_driver_new();
+    d->name = g_strdup(spec->name);
+    d->description = g_strdup(spec->description);
+    d->origin = g_strdup("built-in");
+    d->kind = spec->kind;
+    if (spec->name_patterns) {
+        g_strfreev(d->name_patterns);
+        d->name_patterns = g_strdupv((char **)spec->name_patterns);
+    }
+    d->service_uuid = mp_uuid_normalise(spec->service_uuid, NULL);
+    d->write_uuid = mp_uuid_normalise(spec->write_uuid, NULL);
+    d->notify_uuid = spec->notify_uuid ? mp_uuid_normalise(spec->notify_uuid, NULL) : NULL;
+    if (spec->read_uuids) {
+        g_strfreev(d->read_uuids);
+        d->read_uuids = g_strdupv((char **)spec->read_uuids);
+    }
+    d->write_type = spec->write_type;
+    d->min_gap_ms = spec->min_gap_ms;
+    d->keepalive_ms = spec->keepalive_ms;
+    d->speed_min = spec->speed_min;
+    d->speed_max = spec->speed_max;
+    d->speed_unit = g_strdup(spec->speed_unit);
+    d->uses_seq = spec->uses_seq;
+    d->reports_changes = spec->reports_changes;
+    d->encode = spec->encode;
+    d->decode = spec->decode;
+    d->parse_command = spec->parse_command;
+    d->encode_reading = spec->encode_reading;
+    /* A typo in a built-in's UUID is a programming error, not input. */
+    g_assert(d->service_uuid && d->write_uuid && (d->notify_uuid || !spec->notify_uuid));
+    return d;
+}
+
 MpDriver *mp_driver_ref(MpDriver *driver)
 {
     g_atomic_int_inc(&driver->ref_count);

@@ -150,6 +150,35 @@ struct _MpDriver {
 };
 
 MpDriver *mp_driver_new(void);
+
+/* A built-in driver as data: what its constructor used to set field by
+ * field. Lists end with NULL (NULL: empty); UUIDs may be in any form
+ * mp_uuid_normalise() takes. */
+typedef struct {
+    const char *name;
+    const char *description;
+    MpDeviceKind kind;
+    const char *const *name_patterns;
+    const char *service_uuid;
+    const char *write_uuid;
+    const char *notify_uuid;
+    const char *const *read_uuids;
+    MpWriteType write_type;
+    guint min_gap_ms;
+    guint keepalive_ms;
+    guint speed_min;
+    guint speed_max;
+    const char *speed_unit;
+    gboolean uses_seq;
+    gboolean reports_changes;
+    MpEncodeFunc encode;
+    MpDecodeFunc decode;
+    MpParseCommandFunc parse_command;
+    MpEncodeReadingFunc encode_reading;
+} MpDriverSpec;
+
+/* A new driver (origin "built-in") with every field from `spec`. */
+MpDriver *mp_driver_new_from_spec(const MpDriverSpec *spec);
 MpDriver *mp_driver_ref(MpDriver *driver);
 void mp_driver_unref(MpDriver *driver);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MpDriver, mp_driver_unref)

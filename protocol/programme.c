@@ -3,11 +3,11 @@
  * programme-parse.c, the safety rules in programme-validate.c. */
 #include "protocol/programme-private.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "protocol/dir-files.h"
 #include "protocol/mp-error.h"
+#include "protocol/text-file.h"
 
 static const char *const muscle_names[] = {
     [MP_MUSCLE_NONE] = "none",
@@ -59,32 +59,20 @@ static gboolean lookup(const char *const *names, gsize n, const char *s, guint *
     return FALSE;
 }
 
-gboolean mp_muscle_from_string(const char *s, MpMuscle *out)
-{
-    guint v;
-    if (!lookup(muscle_names, G_N_ELEMENTS(muscle_names), s, &v))
-        return FALSE;
-    *out = (MpMuscle)v;
-    return TRUE;
-}
+/* One body for the three parsers: look the name up, give it its type. */
+#define DEFINE_FROM_STRING(fn, Type, names)                                                        \
+    gboolean fn(const char *s, Type *out)                                                          \
+    {                                                                                              \
+        guint v;                                                                                   \
+        if (!lookup(names, G_N_ELEMENTS(names), s, &v))                                            \
+            return FALSE;                                                                          \
+        *out = (Type)v;                                                                            \
+        return TRUE;                                                                               \
+    }
 
-gboolean mp_zone_from_string(const char *s, MpZone *out)
-{
-    guint v;
-    if (!lookup(zone_names, G_N_ELEMENTS(zone_names), s, &v))
-        return FALSE;
-    *out = (MpZone)v;
-    return TRUE;
-}
-
-gboolean mp_side_from_string(const char *s, MpSide *out)
-{
-    guint v;
-    if (!lookup(side_names, G_N_ELEMENTS(side_names), s, &v))
-        return FALSE;
-    *out = (MpSide)v;
-    return TRUE;
-}
+DEFINE_FROM_STRING(mp_muscle_from_string, MpMuscle, muscle_names)
+DEFINE_FROM_STRING(mp_zone_from_string, MpZone, zone_names)
+DEFINE_FROM_STRING(mp_side_from_string, MpSide, side_names)
 
 /* The refcount lives next to the public struct, not in it. */
 typedef struct {
@@ -292,32 +280,69 @@ MpProgramme *mp_programme_load(const char *text, gsize len, const char *source,
     return g_steal_pointer(&p);
 }
 
+/* The text of the file at `path`, read with the MP_PROGRAMME_MAX_SIZE bound;
+ * NULL and one diagnostic naming the file when it cannot be read. */
+static char *read_file(const char *path, gsize *len, GPtrArray *diagnostics)
+{
+    char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    if (mp_text_file_read(path, MP_PROGRAMME_MAX_SIZE, &text, len, &error))
+        return text;
+    /* The reader names the path; the diagnostic names it already. */
+    const char *why = error->message;
+    gsize n = strlen(path);
+    if (strncmp(why, path, n) == 0 && g_str_has_prefix(why + n, ": "))
+        why += n + 2;
+    if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_FAILED) &&
+        g_str_has_prefix(why, "larger than"))
+        mp_diag_add(diagnostics, MP_DIAG_ERROR, path, 0, NULL, NULL,
+                    "the file is larger than %d bytes", MP_PROGRAMME_MAX_SIZE);
+    else
+        mp_diag_add(diagnostics, MP_DIAG_ERROR, path, 0, NULL, NULL, "%s", why);
+    return NULL;
+}
+
 MpProgramme *mp_programme_load_file(const char *path, const MpSafetyLimits *limits,
                                     GPtrArray *diagnostics)
 {
     /* Diagnostics name the file as the caller did, like a compiler. */
-    const char *base = path;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *text = NULL;
     gsize len = 0;
+    g_autofree char *text = read_file(path, &len, diagnostics);
+    if (!text)
+        return NULL;
+    return mp_programme_load(text, len, path, limits, diagnostics);
+}
 
-    /* Check the size before reading, so a huge file (or /dev/zero) is not
-     * pulled into memory just to be refused. */
-    GStatBuf st;
-    if (g_stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > MP_PROGRAMME_MAX_SIZE) {
-        mp_diag_add(diagnostics, MP_DIAG_ERROR, base, 0, NULL, NULL,
-                    "the file is larger than %d bytes", MP_PROGRAMME_MAX_SIZE);
+void mp_programme_file_free(MpProgrammeFile *file)
+{
+    if (!file)
+        return;
+    g_free(file->id);
+    g_free(file->path);
+    g_free(file->text);
+    g_clear_pointer(&file->programme, mp_programme_unref);
+    g_clear_pointer(&file->diagnostics, g_ptr_array_unref);
+    g_free(file);
+}
+
+GPtrArray *mp_programme_dir_load(const char *dir, const MpSafetyLimits *limits, GError **error)
+{
+    static const char suffix[] = ".programme";
+    g_auto(GStrv) names = mp_dir_files(dir, suffix, error);
+    if (!names)
         return NULL;
+    GPtrArray *files = g_ptr_array_new_with_free_func((GDestroyNotify)mp_programme_file_free);
+    for (guint i = 0; names[i]; i++) {
+        MpProgrammeFile *f = g_new0(MpProgrammeFile, 1);
+        f->id = g_strndup(names[i], strlen(names[i]) - strlen(suffix));
+        f->path = g_build_filename(dir, names[i], NULL);
+        f->diagnostics = mp_diagnostics_new();
+        f->text = read_file(f->path, &f->len, f->diagnostics);
+        if (f->text)
+            f->programme = mp_programme_load(f->text, f->len, f->path, limits, f->diagnostics);
+        g_ptr_array_add(files, f);
     }
-    if (g_stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        mp_diag_add(diagnostics, MP_DIAG_ERROR, base, 0, NULL, NULL, "not a regular file");
-        return NULL;
-    }
-    if (!g_file_get_contents(path, &text, &len, &error)) {
-        mp_diag_add(diagnostics, MP_DIAG_ERROR, base, 0, NULL, NULL, "%s", error->message);
-        return NULL;
-    }
-    return mp_programme_load(text, len, base, limits, diagnostics);
+    return files;
 }
 
 MpProgramme *mp_programme_parse(const char *text, gsize len, const char *source,

@@ -189,4 +189,27 @@ MpProgramme *mp_programme_load(const char *text, gsize len, const char *source,
 MpProgramme *mp_programme_load_file(const char *path, const MpSafetyLimits *limits,
                                     GPtrArray *diagnostics);
 
+/* One programme file of a directory, as mp_programme_dir_load() found it. */
+typedef struct {
+    char *id;               /* the file name less ".programme" */
+    char *path;             /* <dir>/<name>, as the diagnostics name it */
+    char *text;             /* the file's bytes, NUL-terminated; NULL: it could not be read */
+    gsize len;              /* of text: a NUL inside counts (and is an error) */
+    MpProgramme *programme; /* NULL: it did not load; the diagnostics say why */
+    GPtrArray *diagnostics; /* MpDiagnostic*: every problem, warnings of a loaded one too */
+} MpProgrammeFile;
+
+void mp_programme_file_free(MpProgrammeFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MpProgrammeFile, mp_programme_file_free)
+
+/* The programme directory of massaged and of massagectl offline: every
+ * *.programme file of `dir` that is not hidden (protocol/dir-files.h), in
+ * byte order of the names, each read and loaded as mp_programme_load_file()
+ * does (size bound, special files refused unread, a NUL byte located) with
+ * `limits` (NULL: the defaults). Returns MpProgrammeFile*, one a file: a
+ * file that does not load is there with its diagnostics and does not stop
+ * the others. NULL and `error` (G_FILE_ERROR, NOENT when missing) when the
+ * directory cannot be opened. */
+GPtrArray *mp_programme_dir_load(const char *dir, const MpSafetyLimits *limits, GError **error);
+
 G_END_DECLS

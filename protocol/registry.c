@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "protocol/device-file.h"
+#include "protocol/dir-files.h"
 #include "protocol/frame-template.h"
 #include "protocol/registry.h"
 #include "protocol/suggest.h"
@@ -53,30 +54,19 @@ void mp_registry_add(MpRegistry *registry, MpDriver *driver)
     }
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void mp_registry_load_dir(MpRegistry *registry, const char *dir, GPtrArray *errors)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
-    if (!d) {
+    /* Sorted, so two files claiming one name resolve the same way everywhere. */
+    g_auto(GStrv) names = mp_dir_files(dir, ".device", &error);
+    if (!names) {
         if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) && errors)
             g_ptr_array_add(errors,
                             g_error_new(MP_ERROR, MP_ERROR_INVALID, "%s: %s", dir, error->message));
         return;
     }
-    /* Sorted, so two files claiming one name resolve the same way everywhere. */
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    while ((name = g_dir_read_name(d)))
-        if (g_str_has_suffix(name, ".device") && name[0] != '.')
-            g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, compare_strings);
-    for (guint i = 0; i < names->len; i++) {
-        g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+    for (guint i = 0; names[i]; i++) {
+        g_autofree char *path = g_build_filename(dir, names[i], NULL);
         g_autoptr(GError) local = NULL;
         g_autoptr(MpDriver) driver = mp_device_file_load(path, &local);
         if (driver)

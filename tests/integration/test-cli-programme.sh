@@ -195,4 +195,21 @@ assert_contains "... names the file" "$TEST_TMP/missing.programme:" "$OUT"
 run programme validate "$TEST_TMP/missing.programme" "$BROKEN/no-steps.programme"
 assert_eq "validate of a missing and an invalid file: exit 6" "6" "$RC"
 
+# --- list offline reads the directory by massaged's rule (mp_programme_dir_load):
+# a file with a NUL byte or over 1 MiB is named with what is wrong, the rest listed
+mkdir -p "$TEST_TMP/data/programmes"
+cp "$BUILTIN/quick-relief.programme" "$TEST_TMP/data/programmes/"
+printf '[Programme]\nName=Nul\nKind=any\x00\n\n[Step a]\nDuration=10s\n' \
+	>"$TEST_TMP/data/programmes/nul.programme"
+head -c 1048577 /dev/zero | tr '\0' '#' >"$TEST_TMP/data/programmes/big.programme"
+cp "$BUILTIN/quick-relief.programme" "$TEST_TMP/data/programmes/.hidden.programme"
+MASSAGED_DATA_DIR=$TEST_TMP/data run programme list
+assert_eq "list with bad built-ins: exit 6" "6" "$RC"
+assert_contains "... lists the good one" "quick-relief " "$OUT"
+assert_eq "... and only it (not the hidden copy)" "1" "$(grep -c built-in <<<"$OUT")"
+assert_contains "... names the NUL byte's line" \
+	"$TEST_TMP/data/programmes/nul.programme:3: [Programme] the line contains a NUL byte" "$ERR"
+assert_contains "... and the file over the bound" \
+	"$TEST_TMP/data/programmes/big.programme: the file is larger than 1048576 bytes" "$ERR"
+
 finish

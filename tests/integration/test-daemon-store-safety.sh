@@ -104,23 +104,23 @@ check "massaged --config /dev/zero: exits non-zero at once (status $RUN_RC, not 
 assert_contains "... saying why" "not a regular file" "$RUN_ERR"
 
 # --- 3. invalid UTF-8 and NUL: located diagnostics, no GLib-CRITICAL
+# refused_text FILE LINE WHAT: validate locates the problem at LINE; import
+# refuses the text (exit 6) with that same diagnostic, and no GLib-CRITICAL.
+refused_text() {
+	run env G_DEBUG=fatal-criticals "$M" programme validate "$1"
+	want=$(grep ":$2: " <<<"$RUN_OUT")
+	check "validate reports the line of the $3" test -n "$want"
+	run env G_DEBUG=fatal-criticals "$M" programme import "$1"
+	assert_exit "import of text with the $3: exit 6 (no critical aborting it)" 6
+	assert_contains "... with validate's located diagnostic" "$want" "$RUN_ERR"
+	assert_not_contains "... and no GLib-CRITICAL" "CRITICAL" "$RUN_ERR"
+}
 printf '[Programme]\nName=Bad\nSummary=bad \xff here\nKind=any\n\n[Step only]\nDuration=4s\nIntensity=10%%\n' \
 	>"$TEST_TMP/utf8.programme"
-run env G_DEBUG=fatal-criticals "$M" programme validate "$TEST_TMP/utf8.programme"
-want=$(grep ':3: ' <<<"$RUN_OUT")
-check "validate reports the line of the invalid UTF-8" test -n "$want"
-run env G_DEBUG=fatal-criticals "$M" programme import "$TEST_TMP/utf8.programme"
-assert_exit "import of invalid UTF-8: exit 6 (no critical aborting it)" 6
-assert_contains "... with validate's located diagnostic" "$want" "$RUN_ERR"
-assert_not_contains "... and no GLib-CRITICAL" "CRITICAL" "$RUN_ERR"
+refused_text "$TEST_TMP/utf8.programme" 3 "invalid UTF-8"
 printf '[Programme]\nName=Bad\nSummary=bad\nKind=any\n\n[Step only]\nDuration=4s\x00\nIntensity=10%%\n' \
 	>"$TEST_TMP/nul.programme"
-run env G_DEBUG=fatal-criticals "$M" programme validate "$TEST_TMP/nul.programme"
-want=$(grep ':7: ' <<<"$RUN_OUT")
-check "validate reports the line of the NUL" test -n "$want"
-run env G_DEBUG=fatal-criticals "$M" programme import "$TEST_TMP/nul.programme"
-assert_exit "import of text with a NUL: exit 6" 6
-assert_contains "... with validate's located diagnostic" "$want" "$RUN_ERR"
+refused_text "$TEST_TMP/nul.programme" 7 "NUL byte"
 assert_eq "nothing new was stored" "hand-2.programme hand.programme strong-2.programme strong.programme" \
 	"$(cd "$MSD_STATE/programmes" && ls | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 
@@ -140,11 +140,17 @@ check "... the daemon logged $((after - before)) bytes about it (< 1000)" test $
 # --- 4. temporary files of interrupted imports are removed at start
 stop_spawned massaged
 printf 'half a progr' >"$MSD_STATE/programmes/strong.programme.Ab12Cd"
+# A stored file with a NUL byte: the daemon names it and the line (the reader
+# massagectl uses), never cuts it at the NUL; the file is kept.
+cp "$TEST_TMP/nul.programme" "$MSD_STATE/programmes/nulstored.programme"
 printf 'half a progr' >"$MSD_STATE/programmes/.goutputstream-XYZ"
 start_massaged || exit 1
 check "a stale import temporary file is removed at start" \
 	test ! -e "$MSD_STATE/programmes/strong.programme.Ab12Cd"
 check "... a file that is not one is left alone" test -e "$MSD_STATE/programmes/.goutputstream-XYZ"
+assert_contains "a stored file with a NUL byte is named at its line in the log" \
+	"nulstored.programme:7: [Step only] the line contains a NUL byte" "$(cat "$TEST_TMP/massaged.log")"
+check "... and kept" test -s "$MSD_STATE/programmes/nulstored.programme"
 check "... and the stored programmes are all still there" test -s "$MSD_STATE/programmes/strong.programme" \
 	-a -s "$MSD_STATE/programmes/strong-2.programme"
 

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/client-store.h"
@@ -177,11 +178,33 @@ static void test_summary(void **state)
     assert_string_equal(none, "no limits of its own");
 }
 
+/* Read bounded, by the one rule for a directory's files: a FIFO is refused
+ * unread (the load does not hang), a file over MP_CLIENT_MAX_SIZE is left
+ * out, both stay on disk, the good profile still loads. */
+static void test_load_bounded(void **state)
+{
+    Fx *fx = *state;
+    put(fx, "good.client", "[Client]\nLabel=good\n");
+    g_autofree char *big = g_strnfill(MP_CLIENT_MAX_SIZE + 1, '#');
+    put(fx, "big.client", big);
+    g_autofree char *fifo = g_build_filename(fx->clients, "fifo.client", NULL);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    g_autoptr(MsdClientStore) s = msd_client_store_new(fx->dir, &fx->limits);
+    msd_client_store_load(s);
+    g_autoptr(GPtrArray) list = msd_client_store_list(s);
+    assert_int_equal(list->len, 1);
+    assert_string_equal(((MpClientProfile *)list->pdata[0])->label, "good");
+    g_autofree char *kept = get(fx, "big.client");
+    assert_string_equal(kept, big);
+    assert_true(g_file_test(fifo, G_FILE_TEST_EXISTS));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_bounded, setup, teardown),
         cmocka_unit_test(test_summary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

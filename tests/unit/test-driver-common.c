@@ -166,6 +166,46 @@ static void test_silence_limit(void **state)
         assert_true(mp_silence_limit_ms(1000, w) < w);
 }
 
+/* The built-ins are data (MpDriverSpec): UUIDs normalised, a NULL list
+ * empty, every other field copied. */
+static void test_driver_from_spec(void **state)
+{
+    (void)state;
+    static const MpDriverSpec spec = {
+        .name = "x",
+        .description = "d",
+        .kind = MP_KIND_VIBRATION,
+        .service_uuid = "0xFFE0",
+        .write_uuid = "FFE2",
+        .write_type = MP_WRITE_WITH_RESPONSE,
+        .min_gap_ms = 7,
+        .keepalive_ms = 9,
+        .speed_min = 1,
+        .speed_max = 5,
+        .speed_unit = "u",
+        .uses_seq = TRUE,
+        .reports_changes = TRUE,
+    };
+    g_autoptr(MpDriver) d = mp_driver_new_from_spec(&spec);
+    assert_string_equal(d->name, "x");
+    assert_string_equal(d->description, "d");
+    assert_string_equal(d->origin, "built-in");
+    assert_int_equal(d->kind, MP_KIND_VIBRATION);
+    assert_string_equal(d->service_uuid, "0000ffe0-0000-1000-8000-00805f9b34fb");
+    assert_string_equal(d->write_uuid, "0000ffe2-0000-1000-8000-00805f9b34fb");
+    assert_null(d->notify_uuid);
+    assert_null(d->name_patterns[0]);
+    assert_null(d->read_uuids[0]);
+    assert_int_equal(d->write_type, MP_WRITE_WITH_RESPONSE);
+    assert_int_equal(d->min_gap_ms, 7);
+    assert_int_equal(d->keepalive_ms, 9);
+    assert_int_equal(d->speed_min, 1);
+    assert_int_equal(d->speed_max, 5);
+    assert_string_equal(d->speed_unit, "u");
+    assert_true(d->uses_seq);
+    assert_true(d->reports_changes);
+}
+
 static void test_builtins_complete(void **state)
 {
     (void)state;
@@ -266,11 +306,12 @@ static void test_fuzz_never_crashes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hex_parse_forms),    cmocka_unit_test(test_hex_parse_errors),
-        cmocka_unit_test(test_hex_format),         cmocka_unit_test(test_uuid_normalise),
-        cmocka_unit_test(test_uuid_equal),         cmocka_unit_test(test_names),
-        cmocka_unit_test(test_reading_to_string),  cmocka_unit_test(test_builtins_complete),
-        cmocka_unit_test(test_fuzz_never_crashes), cmocka_unit_test(test_silence_limit),
+        cmocka_unit_test(test_hex_parse_forms),   cmocka_unit_test(test_hex_parse_errors),
+        cmocka_unit_test(test_hex_format),        cmocka_unit_test(test_uuid_normalise),
+        cmocka_unit_test(test_uuid_equal),        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_reading_to_string), cmocka_unit_test(test_builtins_complete),
+        cmocka_unit_test(test_driver_from_spec),  cmocka_unit_test(test_fuzz_never_crashes),
+        cmocka_unit_test(test_silence_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

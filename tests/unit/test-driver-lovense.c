@@ -1,17 +1,5 @@
 /* Lovense-style ASCII over the Nordic UART service. */
-#include "driver-vectors.h"
-
-static int setup(void **state)
-{
-    *state = mp_driver_lovense_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    mp_driver_unref(*state);
-    return 0;
-}
+#include "driver-fixture.h"
 
 /* The ASCII, written out as bytes so a stray space or NUL shows. */
 static void test_encode_every_command(void **state)
@@ -226,14 +214,8 @@ static void test_driver_description(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_encode_every_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_intensity_levels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_encode_refuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_replies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parse_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_driver_description, setup, teardown),
+        DRIVER_STANDARD_TESTS,
+        DRIVER_TEST(test_intensity_levels),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_driver_tests(mp_driver_lovense_new, tests);
 }

@@ -1,21 +1,9 @@
 /* The reference protocol against the worked examples of docs/protocol.md.
  * Every byte string here also appears in the spec; if one changes, both do. */
-#include "driver-vectors.h"
+#include "driver-fixture.h"
 
 #include "protocol/checksum.h"
 #include "protocol/reference.h"
-
-static int setup(void **state)
-{
-    *state = mp_driver_reference_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    mp_driver_unref(*state);
-    return 0;
-}
 
 /* docs/protocol.md, "Worked examples": host to device. */
 static void test_encode_every_command(void **state)
@@ -491,20 +479,20 @@ static void test_driver_description(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_encode_every_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_stop_codes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_encode_rounds_and_edges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_encode_refuses_out_of_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_notifications, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_battery_and_capabilities, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parse_control_and_status_codes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_command_round_trips, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reading_round_trips, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sequence_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spec_examples_are_valid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_driver_description, setup, teardown),
+        DRIVER_TEST(test_encode_every_command),
+        DRIVER_TEST(test_decode_stop_codes),
+        DRIVER_TEST(test_encode_rounds_and_edges),
+        DRIVER_TEST(test_encode_refuses_out_of_range),
+        DRIVER_TEST(test_decode_notifications),
+        DRIVER_TEST(test_decode_battery_and_capabilities),
+        DRIVER_TEST(test_decode_malformed),
+        DRIVER_TEST(test_parse_control_and_status_codes),
+        DRIVER_TEST(test_command_round_trips),
+        DRIVER_TEST(test_reading_round_trips),
+        DRIVER_TEST(test_sequence_wrap),
+        DRIVER_TEST(test_sequence_window),
+        DRIVER_TEST(test_spec_examples_are_valid),
+        DRIVER_TEST(test_driver_description),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_driver_tests(mp_driver_reference_new, tests);
 }

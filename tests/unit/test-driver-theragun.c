@@ -1,18 +1,6 @@
 /* Theragun Gen 4: frames from the public write-ups (stpihkal #127,
  * docs.buttplug.io protocols/theragun), checksum = sum of bytes 2..end. */
-#include "driver-vectors.h"
-
-static int setup(void **state)
-{
-    *state = mp_driver_theragun_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    mp_driver_unref(*state);
-    return 0;
-}
+#include "driver-fixture.h"
 
 static void test_encode_every_command(void **state)
 {
@@ -238,13 +226,7 @@ static void test_driver_description(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_encode_every_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_encode_refuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_replies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parse_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_driver_description, setup, teardown),
+        DRIVER_STANDARD_TESTS,
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return run_driver_tests(mp_driver_theragun_new, tests);
 }

@@ -139,12 +139,64 @@ static void test_errors_bounded(void **state)
     assert_true(strlen(e2->message) < 200);
 }
 
+/* Both directories are read by mp_programme_dir_load: a stored file with a
+ * NUL byte or over the size bound is left out (kept, its id taken), the
+ * good ones load beside it; an imported file cannot take a built-in's id. */
+static void test_bad_files_left_out(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *builtin_dir = g_build_filename(f->dir, "programmes", NULL);
+    g_mkdir_with_parents(builtin_dir, 0755);
+    g_autofree char *gentle = programme("Gentle", 20);
+    g_autofree char *gentle_path = g_build_filename(builtin_dir, "gentle.programme", NULL);
+    assert_true(g_file_set_contents(gentle_path, gentle, -1, NULL));
+    /* The same id among the imported ones, with other text. */
+    g_autofree char *other = programme("Gentle", 30);
+    g_autofree char *other_path = g_build_filename(f->state, "gentle.programme", NULL);
+    assert_true(g_file_set_contents(other_path, other, -1, NULL));
+
+    g_autofree char *good = programme("Good", 40);
+    g_autofree char *good_path = g_build_filename(f->state, "good.programme", NULL);
+    assert_true(g_file_set_contents(good_path, good, -1, NULL));
+    g_autofree char *nul = programme("Nul", 40);
+    gssize nul_len = (gssize)strlen(nul);
+    nul[strlen("[Programme]\nName=Nul")] = '\0'; /* the newline after the Name */
+    g_autofree char *nul_path = g_build_filename(f->state, "nul.programme", NULL);
+    assert_true(g_file_set_contents(nul_path, nul, nul_len, NULL));
+    g_autofree char *big = g_strnfill(MP_PROGRAMME_MAX_SIZE + 1, '#');
+    g_autofree char *big_path = g_build_filename(f->state, "big.programme", NULL);
+    assert_true(g_file_set_contents(big_path, big, -1, NULL));
+
+    g_autoptr(MsdProgrammeStore) s = store_with_max(f, 100);
+    g_autoptr(GPtrArray) list = msd_programme_store_list(s);
+    assert_int_equal(list->len, 2);
+    const MsdProgrammeEntry *b = list->pdata[0];
+    assert_string_equal(b->id, "gentle");
+    assert_true(b->builtin);
+    assert_string_equal(b->text, gentle);
+    const MsdProgrammeEntry *g = list->pdata[1];
+    assert_string_equal(g->id, "good");
+    assert_string_equal(g->text, good);
+    assert_string_equal(g->path, good_path);
+
+    /* The ids of the files left out stay taken. */
+    g_autofree char *nul10 = programme("Nul", 10);
+    g_autofree char *nul_id = msd_programme_store_import(s, nul10, NULL);
+    assert_string_equal(nul_id, "nul-2");
+    g_autofree char *big10 = programme("Big", 10);
+    g_autofree char *big_id = msd_programme_store_import(s, big10, NULL);
+    assert_string_equal(big_id, "big-2");
+    assert_true(g_file_test(nul_path, G_FILE_TEST_IS_REGULAR));
+    assert_true(g_file_test(big_path, G_FILE_TEST_IS_REGULAR));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unloadable_keeps_its_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_temps_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_files_left_out, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
