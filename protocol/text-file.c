@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "protocol/dir-files.h"
 #include "protocol/key-file.h"
 #include "protocol/timespan.h"
 
@@ -57,11 +58,6 @@ static gboolean load_one(const char *path, gboolean required, MpConfigTextFunc p
     return parse(text, len, path, user_data, error);
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static gboolean load_files(const char *path, gboolean required, const char *dropin_dir,
                            MpConfigTextFunc parse, gpointer user_data, GError **error)
 {
@@ -70,21 +66,15 @@ static gboolean load_files(const char *path, gboolean required, const char *drop
     if (!dropin_dir)
         return TRUE;
     g_autoptr(GError) local = NULL;
-    g_autoptr(GDir) dir = g_dir_open(dropin_dir, 0, &local);
-    if (!dir) {
+    g_auto(GStrv) names = mp_dir_files(dropin_dir, ".conf", &local);
+    if (!names) {
         if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
             return TRUE;
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    while ((name = g_dir_read_name(dir)))
-        if (g_str_has_suffix(name, ".conf"))
-            g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, compare_names);
-    for (guint i = 0; i < names->len; i++) {
-        g_autofree char *p = g_build_filename(dropin_dir, names->pdata[i], NULL);
+    for (guint i = 0; names[i]; i++) {
+        g_autofree char *p = g_build_filename(dropin_dir, names[i], NULL);
         if (!load_one(p, TRUE, parse, user_data, error))
             return FALSE;
     }

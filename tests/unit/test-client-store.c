@@ -13,6 +13,7 @@
 
 #include "daemon/client-store.h"
 #include "daemon/msd-error.h"
+#include "tmp-dir.h"
 
 typedef struct {
     char *dir;
@@ -30,20 +31,6 @@ static int setup(void **state)
     fx->limits.max_intensity = 60;
     *state = fx;
     return 0;
-}
-
-static void rm_rf(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            rm_rf(p);
-        else
-            g_unlink(p);
-    }
-    g_rmdir(path);
 }
 
 static int teardown(void **state)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "protocol/registry.h"
+#include "tmp-dir.h"
 
 #define SHIPPED SOURCE_DATADIR "/devices"
 #define GOOD    TEST_DATADIR "/data/devices/good"
@@ -28,17 +29,6 @@ static char *write_device(const char *dir, const char *file, const char *name, c
                                             name, desc);
     assert_true(g_file_set_contents(path, text, -1, NULL));
     return g_steal_pointer(&path);
-}
-
-static void rm_rf(const char *dir)
-{
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(dir, name, NULL);
-        g_remove(p);
-    }
-    g_rmdir(dir);
 }
 
 static void test_builtins(void **state)
