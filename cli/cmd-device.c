@@ -44,13 +44,14 @@ static void add_string(JsonBuilder *b, const char *member, const char *value)
 static int device_list(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "",
-                            "Lists the built-in drivers and the *.device files found in the data "
-                            "directory and the device directory.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Lists the built-in drivers and the *.device files found in the data "
+                   "directory and the device directory.",
+        .arg_error = "device list takes no arguments",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc > 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "device list takes no arguments");
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
     g_autoptr(MpRegistry) r = load_registry(ctx, errors);
     g_autoptr(GPtrArray) list = mp_registry_list(r);
@@ -115,17 +116,21 @@ static int device_encode(MctlContext *ctx, int argc, char **argv)
         {"seq", 0, 0, G_OPTION_ARG_INT, &seq, "sequence number for {seq} (0-255)", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "DRIVER COMMAND [VALUE]",
-                            "Prints the frames DRIVER writes for COMMAND, one per line, as "
-                            "lowercase hex bytes.\n"
-                            "COMMAND: start [PERCENT], stop, intensity PERCENT, speed N, mode N, "
-                            "status, keepalive, battery.\n"
-                            "DRIVER: a driver name or the path of a .device file.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "DRIVER COMMAND [VALUE]",
+        .summary = "Prints the frames DRIVER writes for COMMAND, one per line, as lowercase hex "
+                   "bytes.\n"
+                   "COMMAND: start [PERCENT], stop, intensity PERCENT, speed N, mode N, status, "
+                   "keepalive, battery.\n"
+                   "DRIVER: a driver name or the path of a .device file.",
+        .entries = entries,
+        .min_args = 2,
+        .max_args = 3,
+        .arg_error = "usage: device encode DRIVER COMMAND [VALUE]",
+        .arg_hint = "Run 'massagectl device encode --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc < 3 || argc > 4)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl device encode --help'.",
-                         "usage: device encode DRIVER COMMAND [VALUE]");
     if (seq < 0 || seq > 255)
         return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--seq %d is outside 0..255", seq);
     MpCommand cmd = {0};
@@ -227,15 +232,19 @@ static int device_decode(MctlContext *ctx, int argc, char **argv)
          "UUID"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "DRIVER HEX...",
-                            "Decodes bytes a device notified, e.g. 'bb 16 10 00 01 ...', and "
-                            "prints the reading.\n"
-                            "DRIVER: a driver name or the path of a .device file.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "DRIVER HEX...",
+        .summary = "Decodes bytes a device notified, e.g. 'bb 16 10 00 01 ...', and prints the "
+                   "reading.\n"
+                   "DRIVER: a driver name or the path of a .device file.",
+        .entries = entries,
+        .min_args = 2,
+        .max_args = -1,
+        .arg_error = "usage: device decode DRIVER HEX...",
+        .arg_hint = "Run 'massagectl device decode --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc < 3)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl device decode --help'.",
-                         "usage: device decode DRIVER HEX...");
     g_autofree char *text = g_strjoinv(" ", argv + 2);
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) bytes = mp_hex_parse(text, &error);
@@ -273,14 +282,17 @@ static int device_decode(MctlContext *ctx, int argc, char **argv)
 static int device_check(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "FILE.device...",
-                            "Checks *.device files. Errors name the file, the line and the "
-                            "problem; each good file gets one summary line.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "FILE.device...",
+        .summary = "Checks *.device files. Errors name the file, the line and the problem; each "
+                   "good file gets one summary line.",
+        .min_args = 1,
+        .max_args = -1,
+        .arg_error = "usage: device check FILE.device...",
+        .arg_hint = "Run 'massagectl device check --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc < 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl device check --help'.",
-                         "usage: device check FILE.device...");
     int worst = MCTL_EXIT_OK;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
