@@ -83,6 +83,12 @@ void mctl_json_add_devices(JsonBuilder *b, GPtrArray *devices);
 /* The device object, or {"devices": [...]}, as one line on stdout. */
 void mctl_print_device_json(MsdDevice1 *dev);
 void mctl_print_devices_json(GPtrArray *devices);
+/* One event line of a stream (monitor, start --follow): begins the object
+ * with "event", then "what" when not NULL, then "time" (now, UTC ISO 8601);
+ * the caller adds the event's own members and ends it with
+ * mctl_json_event_print(), which prints it as one line. */
+void mctl_json_event_begin(JsonBuilder *b, const char *event, const char *what);
+void mctl_json_event_print(JsonBuilder *b);
 void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session, MctlClient *client);
 /* The session object's members into an object the caller has begun: a
  * command's output is the object it acted on plus its own members. */

@@ -137,3 +137,23 @@ void mctl_print_devices_json(GPtrArray *devices)
     json_builder_end_object(b);
     mctl_print_json_builder(b);
 }
+
+/* The envelope of every event line, monitor's and start --follow's alike:
+ * what kind of event, and when massagectl saw it. */
+void mctl_json_event_begin(JsonBuilder *b, const char *event, const char *what)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "event");
+    json_builder_add_string_value(b, event);
+    if (what) {
+        json_builder_set_member_name(b, "what");
+        json_builder_add_string_value(b, what);
+    }
+    mctl_json_add_time(b, "time", g_get_real_time());
+}
+
+void mctl_json_event_print(JsonBuilder *b)
+{
+    json_builder_end_object(b);
+    mctl_print_json_builder(b);
+}
