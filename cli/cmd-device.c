@@ -68,6 +68,14 @@ static int device_list(MctlContext *ctx, int argc, char **argv)
             add_string(b, "origin", d->origin);
             add_string(b, "description", d->description);
             add_string(b, "service", d->service_uuid);
+            /* The characteristics, so tests and tools need not copy them. */
+            add_string(b, "write", d->write_uuid);
+            add_string(b, "notify", d->notify_uuid);
+            json_builder_set_member_name(b, "read");
+            json_builder_begin_array(b);
+            for (guint k = 0; d->read_uuids && d->read_uuids[k]; k++)
+                json_builder_add_string_value(b, d->read_uuids[k]);
+            json_builder_end_array(b);
             json_builder_set_member_name(b, "speed_min");
             json_builder_add_int_value(b, d->speed_min);
             json_builder_set_member_name(b, "speed_max");
