@@ -333,7 +333,11 @@ static int cmd_edit(MctlContext *ctx, int argc, char **argv)
     }
     if (g_str_equal(before, after)) {
         g_unlink(path);
-        printf("No changes to client '%s'.\n", argv[1]);
+        /* --json: the same object as a saved edit, not words on stdout. */
+        if (ctx->json)
+            mctl_print_json_string("label", argv[1]);
+        else
+            printf("No changes to client '%s'.\n", argv[1]);
         return MCTL_EXIT_OK;
     }
     g_autofree char *label = NULL;
