@@ -32,15 +32,6 @@ static MpDriver *lookup_driver(MctlContext *ctx, const char *name, int *rc)
     return d;
 }
 
-static void add_string(JsonBuilder *b, const char *member, const char *value)
-{
-    json_builder_set_member_name(b, member);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 static int device_list(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
@@ -63,14 +54,14 @@ static int device_list(MctlContext *ctx, int argc, char **argv)
         for (guint i = 0; i < list->len; i++) {
             const MpDriver *d = list->pdata[i];
             json_builder_begin_object(b);
-            add_string(b, "name", d->name);
-            add_string(b, "kind", mp_device_kind_to_string(d->kind));
-            add_string(b, "origin", d->origin);
-            add_string(b, "description", d->description);
-            add_string(b, "service", d->service_uuid);
+            mctl_json_add_string(b, "name", d->name);
+            mctl_json_add_string(b, "kind", mp_device_kind_to_string(d->kind));
+            mctl_json_add_string(b, "origin", d->origin);
+            mctl_json_add_string(b, "description", d->description);
+            mctl_json_add_string(b, "service", d->service_uuid);
             /* The characteristics, so tests and tools need not copy them. */
-            add_string(b, "write", d->write_uuid);
-            add_string(b, "notify", d->notify_uuid);
+            mctl_json_add_string(b, "write", d->write_uuid);
+            mctl_json_add_string(b, "notify", d->notify_uuid);
             json_builder_set_member_name(b, "read");
             json_builder_begin_array(b);
             for (guint k = 0; d->read_uuids && d->read_uuids[k]; k++)
@@ -80,7 +71,7 @@ static int device_list(MctlContext *ctx, int argc, char **argv)
             json_builder_add_int_value(b, d->speed_min);
             json_builder_set_member_name(b, "speed_max");
             json_builder_add_int_value(b, d->speed_max);
-            add_string(b, "speed_unit", d->speed_unit);
+            mctl_json_add_string(b, "speed_unit", d->speed_unit);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -167,13 +158,14 @@ static int device_encode(MctlContext *ctx, int argc, char **argv)
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    add_string(b, "driver", d->name);
-    add_string(b, "command", mp_command_kind_to_string(cmd.kind));
+    mctl_json_add_string(b, "driver", d->name);
+    mctl_json_add_string(b, "command", mp_command_kind_to_string(cmd.kind));
     json_builder_set_member_name(b, "value");
     json_builder_add_double_value(b, cmd.value);
-    add_string(b, "write_type",
-               d->write_type == MP_WRITE_WITH_RESPONSE ? "with-response" : "without-response");
-    add_string(b, "characteristic", d->write_uuid);
+    mctl_json_add_string(b, "write_type",
+                         d->write_type == MP_WRITE_WITH_RESPONSE ? "with-response"
+                                                                 : "without-response");
+    mctl_json_add_string(b, "characteristic", d->write_uuid);
     json_builder_set_member_name(b, "frames");
     json_builder_begin_array(b);
     for (guint i = 0; i < frames->len; i++) {
@@ -226,7 +218,7 @@ static void reading_to_json(JsonBuilder *b, const MpReading *r)
         json_builder_add_int_value(b, r->ack_status);
     }
     if (r->fields & MP_READING_INFO)
-        add_string(b, "info", r->info);
+        mctl_json_add_string(b, "info", r->info);
     json_builder_end_object(b);
 }
 
@@ -275,7 +267,7 @@ static int device_decode(MctlContext *ctx, int argc, char **argv)
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
-        add_string(b, "driver", d->name);
+        mctl_json_add_string(b, "driver", d->name);
         json_builder_set_member_name(b, "reading");
         reading_to_json(b, &reading);
         json_builder_end_object(b);
@@ -310,7 +302,7 @@ static int device_check(MctlContext *ctx, int argc, char **argv)
         g_autoptr(GError) error = NULL;
         g_autoptr(MpDriver) d = mp_device_file_load(argv[i], &error);
         json_builder_begin_object(b);
-        add_string(b, "file", argv[i]);
+        mctl_json_add_string(b, "file", argv[i]);
         json_builder_set_member_name(b, "ok");
         json_builder_add_boolean_value(b, d != NULL);
         if (!d) {
@@ -322,14 +314,14 @@ static int device_check(MctlContext *ctx, int argc, char **argv)
             json_builder_begin_object(b);
             json_builder_set_member_name(b, "code");
             json_builder_add_int_value(b, code);
-            add_string(b, "name", mctl_exit_name(code));
-            add_string(b, "message", error->message);
+            mctl_json_add_string(b, "name", mctl_exit_name(code));
+            mctl_json_add_string(b, "message", error->message);
             json_builder_end_object(b);
             if (!ctx->json)
                 fprintf(stderr, "%s: %s\n", ctx->prog, error->message);
         } else {
-            add_string(b, "name", d->name);
-            add_string(b, "kind", mp_device_kind_to_string(d->kind));
+            mctl_json_add_string(b, "name", d->name);
+            mctl_json_add_string(b, "kind", mp_device_kind_to_string(d->kind));
             if (!ctx->json)
                 printf("%s: ok: %s (%s), service %s\n", argv[i], d->name,
                        mp_device_kind_to_string(d->kind), d->service_uuid);

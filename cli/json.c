@@ -15,31 +15,22 @@ void mctl_json_add_battery(JsonBuilder *b, gint level)
 void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *d)
 {
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "path");
-    json_builder_add_string_value(b, g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)));
-    json_builder_set_member_name(b, "address");
-    json_builder_add_string_value(b, msd_device1_get_address(d));
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, msd_device1_get_name(d));
-    json_builder_set_member_name(b, "driver");
-    json_builder_add_string_value(b, msd_device1_get_driver(d));
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, msd_device1_get_kind(d));
+    mctl_json_add_string(b, "path", g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)));
+    mctl_json_add_string(b, "address", msd_device1_get_address(d));
+    mctl_json_add_string(b, "name", msd_device1_get_name(d));
+    mctl_json_add_string(b, "driver", msd_device1_get_driver(d));
+    mctl_json_add_string(b, "kind", msd_device1_get_kind(d));
     json_builder_set_member_name(b, "connected");
     json_builder_add_boolean_value(b, msd_device1_get_connected(d));
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, msd_device1_get_state(d));
+    mctl_json_add_string(b, "state", msd_device1_get_state(d));
     mctl_json_add_battery(b, msd_device1_get_battery(d));
     json_builder_set_member_name(b, "intensity");
     json_builder_add_double_value(b, msd_device1_get_intensity(d));
     json_builder_set_member_name(b, "speed");
     json_builder_add_int_value(b, msd_device1_get_speed(d));
-    json_builder_set_member_name(b, "session");
+    /* No session is "/" on the bus, null here. */
     const char *s = msd_device1_get_session(d);
-    if (s && !g_str_equal(s, "/"))
-        json_builder_add_string_value(b, s);
-    else
-        json_builder_add_null_value(b);
+    mctl_json_add_string(b, "session", s && !g_str_equal(s, "/") ? s : NULL);
     json_builder_end_object(b);
 }
 
@@ -63,44 +54,36 @@ void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s, MctlClient *client)
     json_builder_end_object(b);
 }
 
+/* A session's optional text: absent is null, never "" or "none" (docs/json.md). */
+static const char *present(const char *v)
+{
+    return v && *v && !g_str_equal(v, "none") ? v : NULL;
+}
+
 void mctl_json_add_session_members(JsonBuilder *b, MsdSession1 *s, MctlClient *client)
 {
-#define STR(k, v)                                                                                  \
-    json_builder_set_member_name(b, k);                                                            \
-    json_builder_add_string_value(b, v)
 #define INT(k, v)                                                                                  \
     json_builder_set_member_name(b, k);                                                            \
     json_builder_add_int_value(b, (gint64)(v))
-    STR("path", g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
-    STR("programme", msd_session1_get_programme(s));
+    mctl_json_add_string(b, "path", g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
+    mctl_json_add_string(b, "programme", msd_session1_get_programme(s));
     /* A device is named by its address everywhere; its object path is
      * device_path (docs/json.md). */
     const char *dev_path = msd_session1_get_device(s);
     g_autoptr(MsdDevice1) dev = client && dev_path && g_variant_is_object_path(dev_path)
                                     ? mctl_client_device_at(client, dev_path)
                                     : NULL;
-    json_builder_set_member_name(b, "device");
-    if (dev)
-        json_builder_add_string_value(b, msd_device1_get_address(dev));
-    else
-        json_builder_add_null_value(b);
-    STR("device_path", dev_path ? dev_path : "/");
-    STR("state", msd_session1_get_state(s));
-    /* Absent is null, never "" or "none" (docs/json.md). */
-#define OPT(k, v)                                                                                  \
-    json_builder_set_member_name(b, k);                                                            \
-    if ((v) && *(v) && !g_str_equal((v), "none"))                                                  \
-        json_builder_add_string_value(b, v);                                                       \
-    else                                                                                           \
-        json_builder_add_null_value(b)
-    OPT("pause_reason", msd_session1_get_pause_reason(s));
+    mctl_json_add_string(b, "device", dev ? msd_device1_get_address(dev) : NULL);
+    mctl_json_add_string(b, "device_path", dev_path ? dev_path : "/");
+    mctl_json_add_string(b, "state", msd_session1_get_state(s));
+    mctl_json_add_string(b, "pause_reason", present(msd_session1_get_pause_reason(s)));
     INT("step", msd_session1_get_step(s));
     INT("step_count", msd_session1_get_step_count(s));
-    STR("step_name", msd_session1_get_step_name(s));
-    OPT("muscle", msd_session1_get_muscle(s));
-    OPT("side", msd_session1_get_side(s));
-    OPT("zone", msd_session1_get_zone(s));
-    OPT("prompt", msd_session1_get_prompt(s));
+    mctl_json_add_string(b, "step_name", msd_session1_get_step_name(s));
+    mctl_json_add_string(b, "muscle", present(msd_session1_get_muscle(s)));
+    mctl_json_add_string(b, "side", present(msd_session1_get_side(s)));
+    mctl_json_add_string(b, "zone", present(msd_session1_get_zone(s)));
+    mctl_json_add_string(b, "prompt", present(msd_session1_get_prompt(s)));
     mctl_json_add_time(b, "step_started_at", (gint64)msd_session1_get_step_started_at(s));
     INT("elapsed_ms", msd_session1_get_elapsed(s));
     INT("duration_ms", msd_session1_get_duration(s));
@@ -108,9 +91,7 @@ void mctl_json_add_session_members(JsonBuilder *b, MsdSession1 *s, MctlClient *c
     json_builder_add_double_value(b, msd_session1_get_intensity(s));
     json_builder_set_member_name(b, "scale");
     json_builder_add_double_value(b, msd_session1_get_scale(s));
-#undef STR
 #undef INT
-#undef OPT
 }
 
 void mctl_json_add_devices(JsonBuilder *b, GPtrArray *devices)

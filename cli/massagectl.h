@@ -126,6 +126,8 @@ int mctl_export_text(MctlContext *ctx, const char *key, const char *name, const 
 /* Prints a JSON node as one line to stdout (for --json). */
 void mctl_print_json(JsonNode *node);
 void mctl_print_json_builder(JsonBuilder *builder);
+/* member: value, or null when value is NULL ("absent is null", docs/json.md). */
+void mctl_json_add_string(JsonBuilder *b, const char *member, const char *value);
 /* {member: value} as one line (the id or label a command stored or removed). */
 void mctl_print_json_string(const char *member, const char *value);
 

@@ -50,12 +50,20 @@ void mctl_print_json_builder(JsonBuilder *builder)
     mctl_print_json(root);
 }
 
+void mctl_json_add_string(JsonBuilder *b, const char *member, const char *value)
+{
+    json_builder_set_member_name(b, member);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
 void mctl_print_json_string(const char *member, const char *value)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, member);
-    json_builder_add_string_value(b, value);
+    mctl_json_add_string(b, member, value);
     json_builder_end_object(b);
     mctl_print_json_builder(b);
 }
