@@ -168,37 +168,83 @@ void mctl_client_free(MctlClient *c)
     g_free(c);
 }
 
+MctlClient *mctl_begin(MctlContext *ctx, int *argc, char ***argv, const MctlArgs *args, int *rc)
+{
+    if (!mctl_parse_args(ctx, argc, argv, args, rc))
+        return NULL;
+    return mctl_client_new(ctx, rc);
+}
+
+MsdDevice1 *mctl_begin_device(MctlContext *ctx, int *argc, char ***argv, const MctlArgs *args,
+                              MctlClient **client, int *rc)
+{
+    *client = mctl_begin(ctx, argc, argv, args, rc);
+    if (!*client)
+        return NULL;
+    return mctl_client_find_device(*client, ctx, *argc > 1 ? (*argv)[1] : NULL, rc);
+}
+
+int mctl_export_from_daemon(MctlContext *ctx, int argc, char **argv, const MctlArgs *args,
+                            MctlGetTextFunc get, const char *key, int mode)
+{
+    int rc = MCTL_EXIT_OK;
+    g_autofree char *output = NULL;
+    const GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (never overwritten)",
+         "FILE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    MctlArgs with_output = *args;
+    with_output.entries = entries;
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &with_output, &rc);
+    if (!c)
+        return rc;
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!get(c->manager, argv[1], &text, NULL, &error))
+        return mctl_fail_dbus(ctx, error, NULL);
+    return mctl_export_text(ctx, key, argv[1], text, output, mode);
+}
+
+gboolean mctl_device_refresh(MctlContext *ctx, MsdDevice1 *d, int *rc)
+{
+    g_autoptr(GError) error = NULL;
+    if (mctl_proxy_refresh(G_DBUS_PROXY(d), &error))
+        return TRUE;
+    *rc = mctl_fail_dbus(ctx, error, "cannot read the device's state");
+    return FALSE;
+}
+
 static gint compare_devices(gconstpointer a, gconstpointer b)
 {
     MsdDevice1 *da = *(MsdDevice1 *const *)a, *db = *(MsdDevice1 *const *)b;
     return g_strcmp0(msd_device1_get_address(da), msd_device1_get_address(db));
 }
 
-GPtrArray *mctl_client_devices(MctlClient *client)
+/* The proxies of every object that has `interface` (new references). */
+static GPtrArray *proxies_of(MctlClient *client, const char *interface)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
     GList *objects = g_dbus_object_manager_get_objects(client->objects);
     for (GList *l = objects; l; l = l->next) {
-        MsdDevice1 *dev = msd_object_get_device1(MSD_OBJECT(l->data));
-        if (dev)
-            g_ptr_array_add(out, dev);
+        GDBusInterface *proxy = g_dbus_object_get_interface(l->data, interface);
+        if (proxy)
+            g_ptr_array_add(out, proxy);
     }
     g_list_free_full(objects, g_object_unref);
+    return out;
+}
+
+GPtrArray *mctl_client_devices(MctlClient *client)
+{
+    GPtrArray *out = proxies_of(client, MSD_DEVICE_IFACE);
     g_ptr_array_sort(out, compare_devices);
     return out;
 }
 
 GPtrArray *mctl_client_sessions(MctlClient *client)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
-    GList *objects = g_dbus_object_manager_get_objects(client->objects);
-    for (GList *l = objects; l; l = l->next) {
-        MsdSession1 *s = msd_object_get_session1(MSD_OBJECT(l->data));
-        if (s)
-            g_ptr_array_add(out, s);
-    }
-    g_list_free_full(objects, g_object_unref);
-    return out;
+    return proxies_of(client, MSD_SESSION_IFACE);
 }
 
 MsdDevice1 *mctl_client_device_at(MctlClient *client, const char *path)
@@ -301,111 +347,6 @@ MsdSession1 *mctl_client_find_session(MctlClient *client, MctlContext *ctx, cons
                       : "Start one: 'massagectl start PROGRAMME'.",
                     n ? "%u sessions are playing; which one?" : "no session is playing", n);
     return NULL;
-}
-
-void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *d)
-{
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "path");
-    json_builder_add_string_value(b, g_dbus_proxy_get_object_path(G_DBUS_PROXY(d)));
-    json_builder_set_member_name(b, "address");
-    json_builder_add_string_value(b, msd_device1_get_address(d));
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, msd_device1_get_name(d));
-    json_builder_set_member_name(b, "driver");
-    json_builder_add_string_value(b, msd_device1_get_driver(d));
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, msd_device1_get_kind(d));
-    json_builder_set_member_name(b, "connected");
-    json_builder_add_boolean_value(b, msd_device1_get_connected(d));
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, msd_device1_get_state(d));
-    json_builder_set_member_name(b, "battery");
-    if (msd_device1_get_battery(d) >= 0)
-        json_builder_add_int_value(b, msd_device1_get_battery(d));
-    else
-        json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "intensity");
-    json_builder_add_double_value(b, msd_device1_get_intensity(d));
-    json_builder_set_member_name(b, "speed");
-    json_builder_add_int_value(b, msd_device1_get_speed(d));
-    json_builder_set_member_name(b, "session");
-    const char *s = msd_device1_get_session(d);
-    if (s && !g_str_equal(s, "/"))
-        json_builder_add_string_value(b, s);
-    else
-        json_builder_add_null_value(b);
-    json_builder_end_object(b);
-}
-
-void mctl_json_add_time(JsonBuilder *b, const char *member, gint64 unix_us)
-{
-    json_builder_set_member_name(b, member);
-    g_autoptr(GDateTime) secs =
-        unix_us > 0 ? g_date_time_new_from_unix_utc(unix_us / G_USEC_PER_SEC) : NULL;
-    g_autoptr(GDateTime) t = secs ? g_date_time_add(secs, unix_us % G_USEC_PER_SEC) : NULL;
-    g_autofree char *text = t ? g_date_time_format_iso8601(t) : NULL;
-    if (text)
-        json_builder_add_string_value(b, text);
-    else
-        json_builder_add_null_value(b);
-}
-
-void mctl_json_add_session(JsonBuilder *b, MsdSession1 *s, MctlClient *client)
-{
-    json_builder_begin_object(b);
-    mctl_json_add_session_members(b, s, client);
-    json_builder_end_object(b);
-}
-
-void mctl_json_add_session_members(JsonBuilder *b, MsdSession1 *s, MctlClient *client)
-{
-#define STR(k, v)                                                                                  \
-    json_builder_set_member_name(b, k);                                                            \
-    json_builder_add_string_value(b, v)
-#define INT(k, v)                                                                                  \
-    json_builder_set_member_name(b, k);                                                            \
-    json_builder_add_int_value(b, (gint64)(v))
-    STR("path", g_dbus_proxy_get_object_path(G_DBUS_PROXY(s)));
-    STR("programme", msd_session1_get_programme(s));
-    /* A device is named by its address everywhere; its object path is
-     * device_path (docs/json.md). */
-    const char *dev_path = msd_session1_get_device(s);
-    g_autoptr(MsdDevice1) dev = client && dev_path && g_variant_is_object_path(dev_path)
-                                    ? mctl_client_device_at(client, dev_path)
-                                    : NULL;
-    json_builder_set_member_name(b, "device");
-    if (dev)
-        json_builder_add_string_value(b, msd_device1_get_address(dev));
-    else
-        json_builder_add_null_value(b);
-    STR("device_path", dev_path ? dev_path : "/");
-    STR("state", msd_session1_get_state(s));
-    /* Absent is null, never "" or "none" (docs/json.md). */
-#define OPT(k, v)                                                                                  \
-    json_builder_set_member_name(b, k);                                                            \
-    if ((v) && *(v) && !g_str_equal((v), "none"))                                                  \
-        json_builder_add_string_value(b, v);                                                       \
-    else                                                                                           \
-        json_builder_add_null_value(b)
-    OPT("pause_reason", msd_session1_get_pause_reason(s));
-    INT("step", msd_session1_get_step(s));
-    INT("step_count", msd_session1_get_step_count(s));
-    STR("step_name", msd_session1_get_step_name(s));
-    OPT("muscle", msd_session1_get_muscle(s));
-    OPT("side", msd_session1_get_side(s));
-    OPT("zone", msd_session1_get_zone(s));
-    OPT("prompt", msd_session1_get_prompt(s));
-    mctl_json_add_time(b, "step_started_at", (gint64)msd_session1_get_step_started_at(s));
-    INT("elapsed_ms", msd_session1_get_elapsed(s));
-    INT("duration_ms", msd_session1_get_duration(s));
-    json_builder_set_member_name(b, "intensity");
-    json_builder_add_double_value(b, msd_session1_get_intensity(s));
-    json_builder_set_member_name(b, "scale");
-    json_builder_add_double_value(b, msd_session1_get_scale(s));
-#undef STR
-#undef INT
-#undef OPT
 }
 
 char *mctl_pause_reason_words(MsdSession1 *s)

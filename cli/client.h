@@ -48,8 +48,47 @@ int mctl_fail_dbus_hint(MctlContext *ctx, const GError *error, const char *what,
  * after its action is the state after it (cli/proxy-refresh.c). */
 gboolean mctl_proxy_refresh(GDBusProxy *proxy, GError **error);
 
-/* JSON for the objects, shared by status, devices, info and monitor. */
+/* The start of a command that needs the daemon: mctl_parse_args(), then
+ * mctl_client_new(). NULL with *rc set (0 after --help) when the command
+ * ends there. */
+MctlClient *mctl_begin(MctlContext *ctx, int *argc, char ***argv, const MctlArgs *args, int *rc);
+/* mctl_begin() for a command on one device: its first positional argument
+ * is DEV, or without one the one connected device (mctl_client_find_device).
+ * The client goes to *client (for the caller to free, even on failure). NULL
+ * with *rc set when the command ends there. */
+MsdDevice1 *mctl_begin_device(MctlContext *ctx, int *argc, char ***argv, const MctlArgs *args,
+                              MctlClient **client, int *rc);
+
+/* A Manager1 call that gives the text of a stored thing by its id
+ * (msd_manager1_call_get_client_sync, ..._get_programme_sync). */
+typedef gboolean (*MctlGetTextFunc)(MsdManager1 *manager, const char *id, char **text,
+                                    GCancellable *cancellable, GError **error);
+/* client export, programme export: "ID [-o FILE]" (args gives the usage,
+ * summary and usage error; this adds -o) → the text `get` gives for ID,
+ * through mctl_export_text(ctx, key, ID, text, FILE, mode). */
+int mctl_export_from_daemon(MctlContext *ctx, int argc, char **argv, const MctlArgs *args,
+                            MctlGetTextFunc get, const char *key, int mode);
+
+/* After an action on a device: reads its state again (mctl_proxy_refresh),
+ * so what the command prints is the state after it. FALSE with the error
+ * printed and *rc set when it cannot be read. */
+gboolean mctl_device_refresh(MctlContext *ctx, MsdDevice1 *d, int *rc);
+
+/* JSON for the objects (cli/json.c), shared by status, devices, info and monitor. */
 void mctl_json_add_device(JsonBuilder *b, MsdDevice1 *dev);
+/* member "battery": the percent, or null when unknown (level < 0). */
+void mctl_json_add_battery(JsonBuilder *b, gint level);
+/* member "devices": [device...]. */
+void mctl_json_add_devices(JsonBuilder *b, GPtrArray *devices);
+/* The device object, or {"devices": [...]}, as one line on stdout. */
+void mctl_print_device_json(MsdDevice1 *dev);
+void mctl_print_devices_json(GPtrArray *devices);
+/* One event line of a stream (monitor, start --follow): begins the object
+ * with "event", then "what" when not NULL, then "time" (now, UTC ISO 8601);
+ * the caller adds the event's own members and ends it with
+ * mctl_json_event_print(), which prints it as one line. */
+void mctl_json_event_begin(JsonBuilder *b, const char *event, const char *what);
+void mctl_json_event_print(JsonBuilder *b);
 void mctl_json_add_session(JsonBuilder *b, MsdSession1 *session, MctlClient *client);
 /* The session object's members into an object the caller has begun: a
  * command's output is the object it acted on plus its own members. */

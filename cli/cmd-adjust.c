@@ -15,7 +15,8 @@ int mctl_cmd_adjust(MctlContext *ctx, int argc, char **argv)
             "points, N sets it (%d..%d; 100 = as written). A move past either end stops there "
             "and says so. Rises are still limited by the safety ramp limit.",
             MCTL_SCALE_MIN, MCTL_SCALE_MAX);
-        mctl_print_command_help(ctx, "adjust", "+N|-N|N [DEV]", summary, NULL, stdout);
+        const MctlArgs args = {.params = "+N|-N|N [DEV]", .summary = summary};
+        mctl_print_command_help(ctx, "adjust", &args, stdout);
         return MCTL_EXIT_OK;
     }
     if (argc < 2 || argc > 3)

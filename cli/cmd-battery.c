@@ -4,12 +4,13 @@
 int mctl_cmd_battery(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "[DEV]",
-                            "Shows the battery level of DEV, or of every known device.", &rc))
-        return rc;
-    if (argc > 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "battery takes at most one device");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "[DEV]",
+        .summary = "Shows the battery level of DEV, or of every known device.",
+        .max_args = 1,
+        .arg_error = "battery takes at most one device",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(GPtrArray) devices = NULL;
@@ -35,11 +36,7 @@ int mctl_cmd_battery(MctlContext *ctx, int argc, char **argv)
             json_builder_add_string_value(b, msd_device1_get_address(d));
             json_builder_set_member_name(b, "name");
             json_builder_add_string_value(b, msd_device1_get_name(d));
-            json_builder_set_member_name(b, "battery");
-            if (level >= 0)
-                json_builder_add_int_value(b, level);
-            else
-                json_builder_add_null_value(b);
+            mctl_json_add_battery(b, level);
             json_builder_end_object(b);
         } else if (level >= 0) {
             printf("%s %s: %d%%\n", msd_device1_get_address(d), msd_device1_get_name(d), level);

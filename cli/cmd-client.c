@@ -49,27 +49,19 @@ static MpClientProfile *read_profile(MctlContext *ctx, const char *path, char **
     return check_locally(ctx, *text, len, path, rc);
 }
 
-static void print_label_json(const char *member, const char *label)
-{
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, member);
-    json_builder_add_string_value(b, label);
-    json_builder_end_object(b);
-    mctl_print_json_builder(b);
-}
-
 static int cmd_add(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "FILE",
-                            "Checks FILE (format, and that it never loosens a daemon limit) and "
-                            "stores it as a new client profile. Nothing is stored if it is "
-                            "invalid.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "FILE",
+        .summary = "Checks FILE (format, and that it never loosens a daemon limit) and stores it "
+                   "as a new client profile. Nothing is stored if it is invalid.",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "add needs exactly one file",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "add needs exactly one file");
     g_autofree char *text = NULL;
     g_autoptr(MpClientProfile) p = read_profile(ctx, argv[1], &text, &rc);
     if (!p)
@@ -84,7 +76,7 @@ static int cmd_add(MctlContext *ctx, int argc, char **argv)
         return mctl_fail_dbus(ctx, error, what);
     }
     if (ctx->json)
-        print_label_json("label", label);
+        mctl_print_json_string("label", label);
     else
         printf("Added client '%s'. Use it with 'massagectl start PROGRAMME --client %s'.\n", label,
                label);
@@ -93,26 +85,15 @@ static int cmd_add(MctlContext *ctx, int argc, char **argv)
 
 static int cmd_export(MctlContext *ctx, int argc, char **argv)
 {
-    int rc = MCTL_EXIT_OK;
-    g_autofree char *output = NULL;
-    const GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (never overwritten)",
-         "FILE"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    const MctlArgs args = {
+        .params = "LABEL",
+        .summary = "Prints a client profile's text ('client add' reads it back).",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "export needs exactly one label",
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "LABEL",
-                            "Prints a client profile's text ('client add' reads it back).", &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "export needs exactly one label");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
-    if (!c)
-        return rc;
-    g_autofree char *text = NULL;
-    g_autoptr(GError) error = NULL;
-    if (!msd_manager1_call_get_client_sync(c->manager, argv[1], &text, NULL, &error))
-        return mctl_fail_dbus(ctx, error, NULL);
-    return mctl_export_text(ctx, "label", argv[1], text, output, 0600);
+    return mctl_export_from_daemon(ctx, argc, argv, &args, msd_manager1_call_get_client_sync,
+                                   "label", 0600);
 }
 
 static void add_names(JsonBuilder *b, const char *member, const gboolean *flags, int n,
@@ -161,11 +142,14 @@ static void print_text_field(const char *title, const char *text)
 static int cmd_show(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "LABEL", "Shows a client profile.", &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "show needs exactly one label");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "LABEL",
+        .summary = "Shows a client profile.",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "show needs exactly one label",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autofree char *text = NULL;
@@ -221,11 +205,12 @@ static int cmd_show(MctlContext *ctx, int argc, char **argv)
 static int cmd_list(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "", "Lists the client profiles.", &rc))
-        return rc;
-    if (argc != 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "list takes no arguments");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Lists the client profiles.",
+        .arg_error = "list takes no arguments",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(GVariant) list = NULL;
@@ -266,18 +251,21 @@ static int cmd_list(MctlContext *ctx, int argc, char **argv)
 static int cmd_remove(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "LABEL", "Removes a client profile.", &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "remove needs exactly one label");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "LABEL",
+        .summary = "Removes a client profile.",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "remove needs exactly one label",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(GError) error = NULL;
     if (!msd_manager1_call_remove_client_sync(c->manager, argv[1], NULL, &error))
         return mctl_fail_dbus(ctx, error, NULL);
     if (ctx->json)
-        print_label_json("removed", argv[1]);
+        mctl_print_json_string("removed", argv[1]);
     else
         printf("Removed client '%s'.\n", argv[1]);
     return MCTL_EXIT_OK;
@@ -304,14 +292,15 @@ static gboolean run_editor(const char *path, GError **error)
 static int cmd_edit(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "LABEL",
-                            "Opens a copy of the profile in $VISUAL or $EDITOR and stores it "
-                            "when it is valid; the stored profile is unchanged otherwise.",
-                            &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "edit needs exactly one label");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "LABEL",
+        .summary = "Opens a copy of the profile in $VISUAL or $EDITOR and stores it when it is "
+                   "valid; the stored profile is unchanged otherwise.",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "edit needs exactly one label",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autofree char *before = NULL;
@@ -344,7 +333,11 @@ static int cmd_edit(MctlContext *ctx, int argc, char **argv)
     }
     if (g_str_equal(before, after)) {
         g_unlink(path);
-        printf("No changes to client '%s'.\n", argv[1]);
+        /* --json: the same object as a saved edit, not words on stdout. */
+        if (ctx->json)
+            mctl_print_json_string("label", argv[1]);
+        else
+            printf("No changes to client '%s'.\n", argv[1]);
         return MCTL_EXIT_OK;
     }
     g_autofree char *label = NULL;
@@ -355,7 +348,7 @@ static int cmd_edit(MctlContext *ctx, int argc, char **argv)
     }
     g_unlink(path);
     if (ctx->json)
-        print_label_json("label", label);
+        mctl_print_json_string("label", label);
     else
         printf("Saved client '%s'.\n", label);
     return MCTL_EXIT_OK;

@@ -4,16 +4,16 @@
 int mctl_cmd_connect(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "DEV",
-                            "Connects a device and waits until it is ready.", &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl devices' to see the devices.",
-                         "connect needs exactly one device");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
-    if (!c)
-        return rc;
-    g_autoptr(MsdDevice1) d = mctl_client_find_device(c, ctx, argv[1], &rc);
+    const MctlArgs args = {
+        .params = "DEV",
+        .summary = "Connects a device and waits until it is ready.",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "connect needs exactly one device",
+        .arg_hint = "Run 'massagectl devices' to see the devices.",
+    };
+    g_autoptr(MctlClient) c = NULL;
+    g_autoptr(MsdDevice1) d = mctl_begin_device(ctx, &argc, &argv, &args, &c, &rc);
     if (!d)
         return rc;
     g_autoptr(GError) error = NULL;
@@ -26,16 +26,12 @@ int mctl_cmd_connect(MctlContext *ctx, int argc, char **argv)
                                          "a phone; then try again."
                                        : NULL);
     }
-    /* The state after the action, not the cache from before it. */
-    if (!mctl_proxy_refresh(G_DBUS_PROXY(d), &error))
-        return mctl_fail_dbus(ctx, error, "cannot read the device's state");
-    if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        mctl_json_add_device(b, d);
-        mctl_print_json_builder(b);
-    } else {
+    if (!mctl_device_refresh(ctx, d, &rc))
+        return rc;
+    if (ctx->json)
+        mctl_print_device_json(d);
+    else
         printf("Connected %s %s (%s).\n", msd_device1_get_address(d), msd_device1_get_name(d),
                msd_device1_get_driver(d));
-    }
     return MCTL_EXIT_OK;
 }

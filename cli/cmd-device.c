@@ -32,25 +32,17 @@ static MpDriver *lookup_driver(MctlContext *ctx, const char *name, int *rc)
     return d;
 }
 
-static void add_string(JsonBuilder *b, const char *member, const char *value)
-{
-    json_builder_set_member_name(b, member);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 static int device_list(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "",
-                            "Lists the built-in drivers and the *.device files found in the data "
-                            "directory and the device directory.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Lists the built-in drivers and the *.device files found in the data "
+                   "directory and the device directory.",
+        .arg_error = "device list takes no arguments",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc > 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "device list takes no arguments");
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify)g_error_free);
     g_autoptr(MpRegistry) r = load_registry(ctx, errors);
     g_autoptr(GPtrArray) list = mp_registry_list(r);
@@ -62,16 +54,24 @@ static int device_list(MctlContext *ctx, int argc, char **argv)
         for (guint i = 0; i < list->len; i++) {
             const MpDriver *d = list->pdata[i];
             json_builder_begin_object(b);
-            add_string(b, "name", d->name);
-            add_string(b, "kind", mp_device_kind_to_string(d->kind));
-            add_string(b, "origin", d->origin);
-            add_string(b, "description", d->description);
-            add_string(b, "service", d->service_uuid);
+            mctl_json_add_string(b, "name", d->name);
+            mctl_json_add_string(b, "kind", mp_device_kind_to_string(d->kind));
+            mctl_json_add_string(b, "origin", d->origin);
+            mctl_json_add_string(b, "description", d->description);
+            mctl_json_add_string(b, "service", d->service_uuid);
+            /* The characteristics, so tests and tools need not copy them. */
+            mctl_json_add_string(b, "write", d->write_uuid);
+            mctl_json_add_string(b, "notify", d->notify_uuid);
+            json_builder_set_member_name(b, "read");
+            json_builder_begin_array(b);
+            for (guint k = 0; d->read_uuids && d->read_uuids[k]; k++)
+                json_builder_add_string_value(b, d->read_uuids[k]);
+            json_builder_end_array(b);
             json_builder_set_member_name(b, "speed_min");
             json_builder_add_int_value(b, d->speed_min);
             json_builder_set_member_name(b, "speed_max");
             json_builder_add_int_value(b, d->speed_max);
-            add_string(b, "speed_unit", d->speed_unit);
+            mctl_json_add_string(b, "speed_unit", d->speed_unit);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -115,17 +115,21 @@ static int device_encode(MctlContext *ctx, int argc, char **argv)
         {"seq", 0, 0, G_OPTION_ARG_INT, &seq, "sequence number for {seq} (0-255)", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "DRIVER COMMAND [VALUE]",
-                            "Prints the frames DRIVER writes for COMMAND, one per line, as "
-                            "lowercase hex bytes.\n"
-                            "COMMAND: start [PERCENT], stop, intensity PERCENT, speed N, mode N, "
-                            "status, keepalive, battery.\n"
-                            "DRIVER: a driver name or the path of a .device file.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "DRIVER COMMAND [VALUE]",
+        .summary = "Prints the frames DRIVER writes for COMMAND, one per line, as lowercase hex "
+                   "bytes.\n"
+                   "COMMAND: start [PERCENT], stop, intensity PERCENT, speed N, mode N, status, "
+                   "keepalive, battery.\n"
+                   "DRIVER: a driver name or the path of a .device file.",
+        .entries = entries,
+        .min_args = 2,
+        .max_args = 3,
+        .arg_error = "usage: device encode DRIVER COMMAND [VALUE]",
+        .arg_hint = "Run 'massagectl device encode --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc < 3 || argc > 4)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl device encode --help'.",
-                         "usage: device encode DRIVER COMMAND [VALUE]");
     if (seq < 0 || seq > 255)
         return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "--seq %d is outside 0..255", seq);
     MpCommand cmd = {0};
@@ -154,13 +158,14 @@ static int device_encode(MctlContext *ctx, int argc, char **argv)
 
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    add_string(b, "driver", d->name);
-    add_string(b, "command", mp_command_kind_to_string(cmd.kind));
+    mctl_json_add_string(b, "driver", d->name);
+    mctl_json_add_string(b, "command", mp_command_kind_to_string(cmd.kind));
     json_builder_set_member_name(b, "value");
     json_builder_add_double_value(b, cmd.value);
-    add_string(b, "write_type",
-               d->write_type == MP_WRITE_WITH_RESPONSE ? "with-response" : "without-response");
-    add_string(b, "characteristic", d->write_uuid);
+    mctl_json_add_string(b, "write_type",
+                         d->write_type == MP_WRITE_WITH_RESPONSE ? "with-response"
+                                                                 : "without-response");
+    mctl_json_add_string(b, "characteristic", d->write_uuid);
     json_builder_set_member_name(b, "frames");
     json_builder_begin_array(b);
     for (guint i = 0; i < frames->len; i++) {
@@ -213,7 +218,7 @@ static void reading_to_json(JsonBuilder *b, const MpReading *r)
         json_builder_add_int_value(b, r->ack_status);
     }
     if (r->fields & MP_READING_INFO)
-        add_string(b, "info", r->info);
+        mctl_json_add_string(b, "info", r->info);
     json_builder_end_object(b);
 }
 
@@ -227,15 +232,19 @@ static int device_decode(MctlContext *ctx, int argc, char **argv)
          "UUID"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "DRIVER HEX...",
-                            "Decodes bytes a device notified, e.g. 'bb 16 10 00 01 ...', and "
-                            "prints the reading.\n"
-                            "DRIVER: a driver name or the path of a .device file.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "DRIVER HEX...",
+        .summary = "Decodes bytes a device notified, e.g. 'bb 16 10 00 01 ...', and prints the "
+                   "reading.\n"
+                   "DRIVER: a driver name or the path of a .device file.",
+        .entries = entries,
+        .min_args = 2,
+        .max_args = -1,
+        .arg_error = "usage: device decode DRIVER HEX...",
+        .arg_hint = "Run 'massagectl device decode --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc < 3)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl device decode --help'.",
-                         "usage: device decode DRIVER HEX...");
     g_autofree char *text = g_strjoinv(" ", argv + 2);
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) bytes = mp_hex_parse(text, &error);
@@ -258,7 +267,7 @@ static int device_decode(MctlContext *ctx, int argc, char **argv)
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
-        add_string(b, "driver", d->name);
+        mctl_json_add_string(b, "driver", d->name);
         json_builder_set_member_name(b, "reading");
         reading_to_json(b, &reading);
         json_builder_end_object(b);
@@ -273,14 +282,17 @@ static int device_decode(MctlContext *ctx, int argc, char **argv)
 static int device_check(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "FILE.device...",
-                            "Checks *.device files. Errors name the file, the line and the "
-                            "problem; each good file gets one summary line.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "FILE.device...",
+        .summary = "Checks *.device files. Errors name the file, the line and the problem; each "
+                   "good file gets one summary line.",
+        .min_args = 1,
+        .max_args = -1,
+        .arg_error = "usage: device check FILE.device...",
+        .arg_hint = "Run 'massagectl device check --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc < 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl device check --help'.",
-                         "usage: device check FILE.device...");
     int worst = MCTL_EXIT_OK;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
@@ -290,7 +302,7 @@ static int device_check(MctlContext *ctx, int argc, char **argv)
         g_autoptr(GError) error = NULL;
         g_autoptr(MpDriver) d = mp_device_file_load(argv[i], &error);
         json_builder_begin_object(b);
-        add_string(b, "file", argv[i]);
+        mctl_json_add_string(b, "file", argv[i]);
         json_builder_set_member_name(b, "ok");
         json_builder_add_boolean_value(b, d != NULL);
         if (!d) {
@@ -302,14 +314,14 @@ static int device_check(MctlContext *ctx, int argc, char **argv)
             json_builder_begin_object(b);
             json_builder_set_member_name(b, "code");
             json_builder_add_int_value(b, code);
-            add_string(b, "name", mctl_exit_name(code));
-            add_string(b, "message", error->message);
+            mctl_json_add_string(b, "name", mctl_exit_name(code));
+            mctl_json_add_string(b, "message", error->message);
             json_builder_end_object(b);
             if (!ctx->json)
                 fprintf(stderr, "%s: %s\n", ctx->prog, error->message);
         } else {
-            add_string(b, "name", d->name);
-            add_string(b, "kind", mp_device_kind_to_string(d->kind));
+            mctl_json_add_string(b, "name", d->name);
+            mctl_json_add_string(b, "kind", mp_device_kind_to_string(d->kind));
             if (!ctx->json)
                 printf("%s: ok: %s (%s), service %s\n", argv[i], d->name,
                        mp_device_kind_to_string(d->kind), d->service_uuid);

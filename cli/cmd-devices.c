@@ -4,25 +4,17 @@
 int mctl_cmd_devices(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "",
-                            "Lists the devices massaged knows (found by 'scan').", &rc))
-        return rc;
-    if (argc > 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "devices takes no arguments");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Lists the devices massaged knows (found by 'scan').",
+        .arg_error = "devices takes no arguments",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(GPtrArray) devices = mctl_client_devices(c);
     if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "devices");
-        json_builder_begin_array(b);
-        for (guint i = 0; i < devices->len; i++)
-            mctl_json_add_device(b, devices->pdata[i]);
-        json_builder_end_array(b);
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
+        mctl_print_devices_json(devices);
         return MCTL_EXIT_OK;
     }
     if (devices->len == 0) {

@@ -4,15 +4,14 @@
 int mctl_cmd_disconnect(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "[DEV]",
-                            "Stops the device (ending its session) and disconnects it.", &rc))
-        return rc;
-    if (argc > 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "disconnect takes at most one device");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
-    if (!c)
-        return rc;
-    g_autoptr(MsdDevice1) d = mctl_client_find_device(c, ctx, argc > 1 ? argv[1] : NULL, &rc);
+    const MctlArgs args = {
+        .params = "[DEV]",
+        .summary = "Stops the device (ending its session) and disconnects it.",
+        .max_args = 1,
+        .arg_error = "disconnect takes at most one device",
+    };
+    g_autoptr(MctlClient) c = NULL;
+    g_autoptr(MsdDevice1) d = mctl_begin_device(ctx, &argc, &argv, &args, &c, &rc);
     if (!d)
         return rc;
     g_autoptr(GError) error = NULL;
@@ -21,15 +20,11 @@ int mctl_cmd_disconnect(MctlContext *ctx, int argc, char **argv)
         g_autofree char *what = g_strdup_printf("cannot disconnect %s", msd_device1_get_name(d));
         return mctl_fail_dbus(ctx, error, what);
     }
-    /* The state after the action, not the cache from before it. */
-    if (!mctl_proxy_refresh(G_DBUS_PROXY(d), &error))
-        return mctl_fail_dbus(ctx, error, "cannot read the device's state");
-    if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        mctl_json_add_device(b, d);
-        mctl_print_json_builder(b);
-    } else {
+    if (!mctl_device_refresh(ctx, d, &rc))
+        return rc;
+    if (ctx->json)
+        mctl_print_device_json(d);
+    else
         printf("Disconnected %s %s.\n", msd_device1_get_address(d), msd_device1_get_name(d));
-    }
     return MCTL_EXIT_OK;
 }

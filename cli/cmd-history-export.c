@@ -38,8 +38,14 @@ int mctl_cmd_history_export(MctlContext *ctx, int argc, char **argv)
          "FILE"},
     };
     memcpy(entries + 2, filters, sizeof filters);
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "",
-                            "Writes the recorded sessions, oldest first, as CSV.", &rc)) {
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Writes the recorded sessions, oldest first, as CSV.",
+        .entries = entries,
+        .max_args = -1, /* any: checked below, with --csv */
+        .text_only = TRUE,
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc)) {
         mctl_history_filter_clear(&f);
         return rc;
     }

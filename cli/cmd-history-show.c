@@ -4,11 +4,15 @@
 int mctl_cmd_history_show(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "ID",
-                            "Shows one recorded session (an id from 'massagectl history').", &rc))
+    const MctlArgs args = {
+        .params = "ID",
+        .summary = "Shows one recorded session (an id from 'massagectl history').",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "show needs exactly one session id",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "show needs exactly one session id");
     guint64 id = 0;
     if (!g_ascii_string_to_unsigned(argv[1], 10, 1, G_MAXINT64, &id, NULL))
         return mctl_fail(ctx, MCTL_EXIT_USAGE, "Ids are the numbers 'massagectl history' lists.",

@@ -4,23 +4,19 @@
 int mctl_cmd_info(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "[DEV]",
-                            "Shows one device: DEV is an address, a name or a unique prefix; "
-                            "without DEV, the one connected device.",
-                            &rc))
-        return rc;
-    if (argc > 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "info takes at most one device");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
-    if (!c)
-        return rc;
-    g_autoptr(MsdDevice1) d = mctl_client_find_device(c, ctx, argc > 1 ? argv[1] : NULL, &rc);
+    const MctlArgs args = {
+        .params = "[DEV]",
+        .summary = "Shows one device: DEV is an address, a name or a unique prefix; without DEV, "
+                   "the one connected device.",
+        .max_args = 1,
+        .arg_error = "info takes at most one device",
+    };
+    g_autoptr(MctlClient) c = NULL;
+    g_autoptr(MsdDevice1) d = mctl_begin_device(ctx, &argc, &argv, &args, &c, &rc);
     if (!d)
         return rc;
     if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        mctl_json_add_device(b, d);
-        mctl_print_json_builder(b);
+        mctl_print_device_json(d);
         return MCTL_EXIT_OK;
     }
     gint battery = msd_device1_get_battery(d);

@@ -78,17 +78,9 @@ static void emit(Monitor *m, EventKind kind, MsdDevice1 *dev, const char *sessio
     const char *dev_path = dev ? g_dbus_proxy_get_object_path(G_DBUS_PROXY(dev)) : NULL;
     if (!wanted(m, kind, dev_path, session_path))
         return;
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
     if (m->ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autofree char *time = g_date_time_format_iso8601(now);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "event");
-        json_builder_add_string_value(b, kind_name(kind));
-        json_builder_set_member_name(b, "what");
-        json_builder_add_string_value(b, what);
-        json_builder_set_member_name(b, "time");
-        json_builder_add_string_value(b, time);
+        mctl_json_event_begin(b, kind_name(kind), what);
         json_builder_set_member_name(b, "device");
         if (dev)
             json_builder_add_string_value(b, msd_device1_get_address(dev));
@@ -109,11 +101,10 @@ static void emit(Monitor *m, EventKind kind, MsdDevice1 *dev, const char *sessio
                 json_builder_add_value(b, json_gvariant_serialize(value));
             }
         }
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
+        mctl_json_event_print(b);
         return;
     }
-    g_autoptr(GDateTime) local = g_date_time_to_local(now);
+    g_autoptr(GDateTime) local = g_date_time_new_now_local();
     g_autofree char *ts = g_date_time_format(local, "%H:%M:%S");
     if (dev)
         printf("%s %-10s %s %s: %s\n", ts, kind_name(kind), msd_device1_get_address(dev),
@@ -335,14 +326,16 @@ int mctl_cmd_monitor(MctlContext *ctx, int argc, char **argv)
          "PATH"},
         {NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "",
-                            "Prints what happens to devices and sessions, a line per event, until "
-                            "Ctrl-C. With --json, one JSON object per line (docs/json.md).",
-                            &rc))
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Prints what happens to devices and sessions, a line per event, until Ctrl-C. "
+                   "With --json, one JSON object per line (docs/json.md).",
+        .entries = entries,
+        .arg_error = "monitor takes no arguments, only options",
+        .arg_hint = "Run 'massagectl monitor --help'.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc > 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "Run 'massagectl monitor --help'.",
-                         "monitor takes no arguments, only options");
     unsigned kinds = EV_DEFAULT;
     g_autofree char *bad = NULL;
     if (events && !parse_kinds(events, &kinds, &bad))

@@ -65,15 +65,18 @@ int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv)
          NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "FILE",
-                            "Validates FILE with the daemon's safety limits and stores it; "
-                            "prints the new id. Nothing is stored if it is invalid, and a "
-                            "stored programme is never overwritten unless --replace is given. "
-                            "FILE may be at most 1 MiB.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "FILE",
+        .summary = "Validates FILE with the daemon's safety limits and stores it; prints the new "
+                   "id. Nothing is stored if it is invalid, and a stored programme is never "
+                   "overwritten unless --replace is given. FILE may be at most 1 MiB.",
+        .entries = entries,
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "import needs exactly one file",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "import needs exactly one file");
     g_autoptr(GError) error = NULL;
     gsize len = 0;
     g_autofree char *text = read_bounded(argv[1], &len, &error);
@@ -96,12 +99,7 @@ int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv)
         return mctl_fail_dbus(ctx, error, what);
     }
     if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "id");
-        json_builder_add_string_value(b, id);
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
+        mctl_print_json_string("id", id);
     } else {
         printf("%s %s as '%s'. Start it with 'massagectl start %s'.\n",
                replace ? "Replaced by" : "Imported", argv[1], id, id);
@@ -111,51 +109,36 @@ int mctl_cmd_programme_import(MctlContext *ctx, int argc, char **argv)
 
 int mctl_cmd_programme_export(MctlContext *ctx, int argc, char **argv)
 {
-    int rc = MCTL_EXIT_OK;
-    g_autofree char *output = NULL;
-    const GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (never overwritten)",
-         "FILE"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    const MctlArgs args = {
+        .params = "ID",
+        .summary = "Prints a stored programme's text (built-in or imported).",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "export needs exactly one programme id",
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "ID",
-                            "Prints a stored programme's text (built-in or imported).", &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "export needs exactly one programme id");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
-    if (!c)
-        return rc;
-    g_autofree char *text = NULL;
-    g_autoptr(GError) error = NULL;
-    if (!msd_manager1_call_get_programme_sync(c->manager, argv[1], &text, NULL, &error))
-        return mctl_fail_dbus(ctx, error, NULL);
-    return mctl_export_text(ctx, "id", argv[1], text, output, 0644);
+    return mctl_export_from_daemon(ctx, argc, argv, &args, msd_manager1_call_get_programme_sync,
+                                   "id", 0644);
 }
 
 int mctl_cmd_programme_remove(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "ID",
-                            "Removes an imported programme (built-ins cannot be removed).", &rc))
-        return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "remove needs exactly one programme id");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "ID",
+        .summary = "Removes an imported programme (built-ins cannot be removed).",
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "remove needs exactly one programme id",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(GError) error = NULL;
     if (!msd_manager1_call_remove_programme_sync(c->manager, argv[1], NULL, &error))
         return mctl_fail_dbus(ctx, error, NULL);
-    if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "removed");
-        json_builder_add_string_value(b, argv[1]);
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
-    } else {
+    if (ctx->json)
+        mctl_print_json_string("removed", argv[1]);
+    else
         printf("Removed '%s'.\n", argv[1]);
-    }
     return MCTL_EXIT_OK;
 }

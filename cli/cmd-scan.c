@@ -57,11 +57,14 @@ int mctl_cmd_scan(MctlContext *ctx, int argc, char **argv)
         {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Scan for S seconds (default 10)", "S"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "",
-                            "Scans for massage devices and lists them as they appear.", &rc))
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Scans for massage devices and lists them as they appear.",
+        .entries = entries,
+        .arg_error = "scan takes no arguments",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc > 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "scan takes no arguments");
     if (timeout < 1 || timeout > 3600)
         return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL,
                          "--timeout must be between 1 and 3600 seconds, not %d", timeout);
@@ -101,15 +104,7 @@ int mctl_cmd_scan(MctlContext *ctx, int argc, char **argv)
     for (guint i = 0; i < devices->len; i++)
         print_device(&st, devices->pdata[i], TRUE);
     if (ctx->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "devices");
-        json_builder_begin_array(b);
-        for (guint i = 0; i < devices->len; i++)
-            mctl_json_add_device(b, devices->pdata[i]);
-        json_builder_end_array(b);
-        json_builder_end_object(b);
-        mctl_print_json_builder(b);
+        mctl_print_devices_json(devices);
     } else {
         printf("%u device%s known.%s\n", devices->len, devices->len == 1 ? "" : "s",
                devices->len ? " Connect with 'massagectl connect DEV'." : "");

@@ -9,11 +9,10 @@ static int session_command(MctlContext *ctx, int argc, char **argv, SessionCall 
                            const char *summary, const char *done)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "[DEV]", summary, &rc))
-        return rc;
-    if (argc > 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "%s takes at most one device", argv[0]);
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    g_autofree char *arg_error = g_strdup_printf("%s takes at most one device", argv[0]);
+    const MctlArgs args = {
+        .params = "[DEV]", .summary = summary, .max_args = 1, .arg_error = arg_error};
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(MsdSession1) s = mctl_client_find_session(c, ctx, argc > 1 ? argv[1] : NULL, &rc);

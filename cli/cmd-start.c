@@ -73,14 +73,17 @@ int mctl_cmd_start(MctlContext *ctx, int argc, char **argv)
          NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "PROGRAMME",
-                            "Plays a programme (an id from 'massagectl programme list') on a "
-                            "device.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "PROGRAMME",
+        .summary = "Plays a programme (an id from 'massagectl programme list') on a device.",
+        .entries = entries,
+        .min_args = 1,
+        .max_args = 1,
+        .arg_error = "start needs exactly one programme id",
+        .arg_hint = "See 'massagectl programme list' for the ids.",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc != 2)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, "See 'massagectl programme list' for the ids.",
-                         "start needs exactly one programme id");
     if (follow && wait)
         return mctl_fail(ctx, MCTL_EXIT_USAGE,
                          "--follow binds the session to this command, --wait does not.",

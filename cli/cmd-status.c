@@ -23,12 +23,12 @@ static void print_session_line(MsdSession1 *s, MsdDevice1 *dev)
 int mctl_cmd_status(MctlContext *ctx, int argc, char **argv)
 {
     int rc = MCTL_EXIT_OK;
-    if (!mctl_parse_options(ctx, &argc, &argv, NULL, "",
-                            "Shows the daemon, its devices and the sessions playing.", &rc))
-        return rc;
-    if (argc > 1)
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "status takes no arguments");
-    g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
+    const MctlArgs args = {
+        .params = "",
+        .summary = "Shows the daemon, its devices and the sessions playing.",
+        .arg_error = "status takes no arguments",
+    };
+    g_autoptr(MctlClient) c = mctl_begin(ctx, &argc, &argv, &args, &rc);
     if (!c)
         return rc;
     g_autoptr(GPtrArray) devices = mctl_client_devices(c);
@@ -45,11 +45,7 @@ int mctl_cmd_status(MctlContext *ctx, int argc, char **argv)
         json_builder_add_boolean_value(b, msd_manager1_get_discovering(c->manager));
         json_builder_set_member_name(b, "time_scale");
         json_builder_add_double_value(b, msd_manager1_get_time_scale(c->manager));
-        json_builder_set_member_name(b, "devices");
-        json_builder_begin_array(b);
-        for (guint i = 0; i < devices->len; i++)
-            mctl_json_add_device(b, devices->pdata[i]);
-        json_builder_end_array(b);
+        mctl_json_add_devices(b, devices);
         json_builder_set_member_name(b, "sessions");
         json_builder_begin_array(b);
         for (guint i = 0; i < sessions->len; i++)

@@ -146,15 +146,20 @@ int mctl_cmd_stop(MctlContext *ctx, int argc, char **argv)
          NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    if (!mctl_parse_options(ctx, &argc, &argv, entries, "[DEV]",
-                            "Stops DEV now, or every device that is connected or may be moving "
-                            "when DEV is not given. The stop goes out ahead of anything queued "
-                            "and ends the session; a device that is not connected is connected "
-                            "to stop it. Exit status 4 when a stop did not reach a device.",
-                            &rc))
+    const MctlArgs args = {
+        .params = "[DEV]",
+        .summary = "Stops DEV now, or every device that is connected or may be moving when DEV "
+                   "is not given. The stop goes out ahead of anything queued and ends the "
+                   "session; a device that is not connected is connected to stop it. Exit "
+                   "status 4 when a stop did not reach a device.",
+        .entries = entries,
+        .max_args = 1,
+        .arg_error = "stop takes one device, or --all",
+    };
+    if (!mctl_parse_args(ctx, &argc, &argv, &args, &rc))
         return rc;
-    if (argc > 2 || (all && argc > 1))
-        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "stop takes one device, or --all");
+    if (all && argc > 1)
+        return mctl_fail(ctx, MCTL_EXIT_USAGE, NULL, "%s", args.arg_error);
     g_autoptr(MctlClient) c = mctl_client_new(ctx, &rc);
     if (!c)
         return rc;

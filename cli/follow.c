@@ -291,10 +291,7 @@ static void draw(Follow *f)
 static void emit_json(Follow *f, const char *event)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "event");
-    json_builder_add_string_value(b, event);
-    mctl_json_add_time(b, "time", g_get_real_time());
+    mctl_json_event_begin(b, event, NULL);
     /* Each line is the session object, with the event's own members. */
     mctl_json_add_session_members(b, f->session, f->client);
     if (f->finish_reason) {
@@ -303,8 +300,7 @@ static void emit_json(Follow *f, const char *event)
         json_builder_set_member_name(b, "detail");
         json_builder_add_string_value(b, f->finish_detail ? f->finish_detail : "");
     }
-    json_builder_end_object(b);
-    mctl_print_json_builder(b);
+    mctl_json_event_print(b);
 }
 
 static void emit_plain(Follow *f, const char *event)

@@ -64,24 +64,24 @@ void mctl_print_table_help(MctlContext *ctx, const char *parent, const MctlComma
     fprintf(out, "\nRun '%s%s%s COMMAND --help' for a command's options.\n", ctx->prog, sep, p);
 }
 
-void mctl_print_command_help(MctlContext *ctx, const char *command, const char *params,
-                             const char *summary, const GOptionEntry *entries, FILE *out)
+void mctl_print_command_help(MctlContext *ctx, const char *command, const MctlArgs *args, FILE *out)
 {
+    const char *params = args->params;
     gboolean any = FALSE;
-    for (const GOptionEntry *e = entries; e && e->long_name; e++)
+    for (const GOptionEntry *e = args->entries; e && e->long_name; e++)
         any = any || (*e->long_name && !(e->flags & G_OPTION_FLAG_HIDDEN));
     fprintf(out, "Usage: %s %s%s%s%s\n\n", ctx->prog, command, any ? " [OPTIONS]" : "",
             params && *params ? " " : "", params ? params : "");
-    if (summary) {
+    if (args->summary) {
         /* Paragraphs stay paragraphs; each is wrapped on its own. */
-        g_auto(GStrv) paragraphs = g_strsplit(summary, "\n\n", -1);
+        g_auto(GStrv) paragraphs = g_strsplit(args->summary, "\n\n", -1);
         for (char **p = paragraphs; *p; p++) {
             print_wrapped(out, *p, 0, 0);
             fputc('\n', out);
         }
     }
     fprintf(out, "Options:\n");
-    for (const GOptionEntry *e = entries; e && e->long_name; e++) {
+    for (const GOptionEntry *e = args->entries; e && e->long_name; e++) {
         if (!*e->long_name || (e->flags & G_OPTION_FLAG_HIDDEN))
             continue;
         g_autoptr(GString) left = g_string_new(NULL);
@@ -93,5 +93,7 @@ void mctl_print_command_help(MctlContext *ctx, const char *command, const char *
         print_row(out, left->str, e->description);
     }
     print_row(out, "-h, --help", "Show this help");
-    print_row(out, "--json", "Machine-readable output (docs/json.md)");
+    /* Only where the command has JSON output: a text-only one refuses it. */
+    if (!args->text_only)
+        print_row(out, "--json", "Machine-readable output (docs/json.md)");
 }

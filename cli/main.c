@@ -42,7 +42,7 @@ static void print_help(MctlContext *ctx, FILE *out)
             "Controls massage devices through massaged.\n\n"
             "Options:\n"
             "  --json              Machine-readable output: one JSON object per result\n"
-            "                      (docs/json.md)\n"
+            "                      (docs/json.md), where a command's help lists it\n"
             "  --data-dir DIR      Built-in programmes and devices\n"
             "                      (default %s)\n"
             "  --device-dir DIR    Extra *.device files\n"
@@ -138,5 +138,6 @@ int main(int argc, char **argv)
     }
     g_free(ctx.data_dir);
     g_free(ctx.device_dir);
+    g_free(ctx.command);
     return rc;
 }

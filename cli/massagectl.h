@@ -45,6 +45,7 @@ typedef struct {
      * ask the daemon (cli/programme-source.c). */
     gboolean data_dir_given;
     char *device_dir; /* user *.device files (--device-dir) */
+    char *command;    /* the command running, as typed ("client export"): for its help and errors */
 } MctlContext;
 
 typedef int (*MctlRunFunc)(MctlContext *ctx, int argc, char **argv);
@@ -92,8 +93,20 @@ int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *tabl
 void mctl_print_table_help(MctlContext *ctx, const char *parent, const MctlCommand *table,
                            FILE *out);
 void mctl_print_command_rows(const MctlCommand *table, FILE *out);
-void mctl_print_command_help(MctlContext *ctx, const char *command, const char *params,
-                             const char *summary, const GOptionEntry *entries, FILE *out);
+/* How a command reads its command line: mctl_parse_args() and, for the
+ * commands that talk to the daemon, mctl_begin() (cli/client.h). */
+typedef struct {
+    const char *params;          /* its positional arguments in the usage: "LABEL", "[DEV]" */
+    const char *summary;         /* what it does, for --help (paragraphs split by "\n\n") */
+    const GOptionEntry *entries; /* its options, or NULL */
+    int min_args, max_args;      /* how many positional arguments it takes; max -1: any */
+    const char *arg_error;       /* the usage error when it is given another number */
+    const char *arg_hint;        /* that error's hint, or NULL */
+    gboolean text_only;          /* no JSON output: --json is refused, and not in its help */
+} MctlArgs;
+
+void mctl_print_command_help(MctlContext *ctx, const char *command, const MctlArgs *args,
+                             FILE *out);
 
 /* Errors: one line, "massagectl: what went wrong", then what to do if known.
  * With --json, {"error": {"code": N, "name": "...", "message": "..."}} on stdout. */
@@ -113,6 +126,10 @@ int mctl_export_text(MctlContext *ctx, const char *key, const char *name, const 
 /* Prints a JSON node as one line to stdout (for --json). */
 void mctl_print_json(JsonNode *node);
 void mctl_print_json_builder(JsonBuilder *builder);
+/* member: value, or null when value is NULL ("absent is null", docs/json.md). */
+void mctl_json_add_string(JsonBuilder *b, const char *member, const char *value);
+/* {member: value} as one line (the id or label a command stored or removed). */
+void mctl_print_json_string(const char *member, const char *value);
 
 /* Parses an option like --help in a sub-command's argv; TRUE if found. */
 gboolean mctl_want_help(int argc, char **argv);
@@ -120,9 +137,13 @@ gboolean mctl_want_help(int argc, char **argv);
 G_END_DECLS
 
 G_BEGIN_DECLS
-/* Parses a command's options with GOption. Prints help (for --help, rc 0) or
- * a usage error (rc 2) and returns FALSE; leaves the positional arguments in
- * argc/argv (argv[0] stays the command's name). */
+/* Parses a command's options with GOption and counts its positional
+ * arguments. Prints help (for --help, rc 0) or a usage error (rc 2: an
+ * unknown option, another number of arguments, or --json for a text-only
+ * command) and returns FALSE; leaves the positional arguments in argc/argv
+ * (argv[0] stays the command's name). */
+gboolean mctl_parse_args(MctlContext *ctx, int *argc, char ***argv, const MctlArgs *args, int *rc);
+/* The same for any number of positional arguments, which the caller checks. */
 gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOptionEntry *entries,
                             const char *params, const char *summary, int *rc);
 G_END_DECLS

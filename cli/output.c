@@ -50,6 +50,24 @@ void mctl_print_json_builder(JsonBuilder *builder)
     mctl_print_json(root);
 }
 
+void mctl_json_add_string(JsonBuilder *b, const char *member, const char *value)
+{
+    json_builder_set_member_name(b, member);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+void mctl_print_json_string(const char *member, const char *value)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    mctl_json_add_string(b, member, value);
+    json_builder_end_object(b);
+    mctl_print_json_builder(b);
+}
+
 static int fail_message(MctlContext *ctx, int code, const char *hint, const char *message)
 {
     if (ctx->json) {
@@ -134,8 +152,12 @@ int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *tabl
         return argc < 2 ? MCTL_EXIT_USAGE : MCTL_EXIT_OK;
     }
     for (const MctlCommand *c = table; c->name; c++) {
-        if (g_str_equal(c->name, argv[1]))
+        if (g_str_equal(c->name, argv[1])) {
+            char *command = parent ? g_strdup_printf("%s %s", parent, c->name) : g_strdup(c->name);
+            g_free(ctx->command);
+            ctx->command = command;
             return c->run(ctx, argc - 1, argv + 1);
+        }
     }
     /* A slip of the keyboard gets the command it was meant to be. */
     g_autoptr(GPtrArray) names = g_ptr_array_new();
@@ -152,23 +174,28 @@ int mctl_run_table(MctlContext *ctx, const char *parent, const MctlCommand *tabl
                      parent ? " " : "", argv[1]);
 }
 
-gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOptionEntry *entries,
-                            const char *params, const char *summary, int *rc)
+gboolean mctl_parse_args(MctlContext *ctx, int *argc, char ***argv, const MctlArgs *args, int *rc)
 {
-    g_autoptr(GOptionContext) oc = g_option_context_new(params);
-    g_option_context_set_help_enabled(oc, FALSE);
-    g_option_context_set_summary(oc, summary);
-    if (entries)
-        g_option_context_add_main_entries(oc, entries, NULL);
+    const char *command = ctx->command ? ctx->command : (*argv)[0];
     if (mctl_want_help(*argc, *argv)) {
-        mctl_print_command_help(ctx, (*argv)[0], params, summary, entries, stdout);
+        mctl_print_command_help(ctx, command, args, stdout);
         *rc = MCTL_EXIT_OK;
         return FALSE;
     }
+    g_autofree char *hint = g_strdup_printf("Run '%s %s --help'.", ctx->prog, command);
+    if (ctx->json && args->text_only) {
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "%s has no JSON output: leave out --json",
+                        command);
+        return FALSE;
+    }
+    g_autoptr(GOptionContext) oc = g_option_context_new(args->params);
+    g_option_context_set_help_enabled(oc, FALSE);
+    g_option_context_set_summary(oc, args->summary);
+    if (args->entries)
+        g_option_context_add_main_entries(oc, args->entries, NULL);
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(oc, argc, argv, &error)) {
-        g_autofree char *hint = g_strdup_printf("Run '%s %s --help'.", ctx->prog, (*argv)[0]);
-        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "%s: %s", (*argv)[0], error->message);
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, hint, "%s: %s", command, error->message);
         return FALSE;
     }
     /* GOption leaves "--" in place; drop it. */
@@ -179,7 +206,21 @@ gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOp
             break;
         }
     }
+    int n = *argc - 1;
+    if (n < args->min_args || (args->max_args >= 0 && n > args->max_args)) {
+        *rc = mctl_fail(ctx, MCTL_EXIT_USAGE, args->arg_hint, "%s",
+                        args->arg_error ? args->arg_error : "wrong number of arguments");
+        return FALSE;
+    }
     return TRUE;
+}
+
+gboolean mctl_parse_options(MctlContext *ctx, int *argc, char ***argv, const GOptionEntry *entries,
+                            const char *params, const char *summary, int *rc)
+{
+    const MctlArgs args = {
+        .params = params, .summary = summary, .entries = entries, .max_args = -1};
+    return mctl_parse_args(ctx, argc, argv, &args, rc);
 }
 
 /* O_EXCL: "never overwritten" holds even when the file appears between a

@@ -5,15 +5,6 @@
 # Needs CLIENT_BIN (tests/tools/bluez-test-client) and BUILD_DIR.
 set -o pipefail
 
-# No built tool prints the drivers' read and notify characteristics yet
-# (massagectl device list --json names the service, device encode the write
-# characteristic: use driver_uuid for those). Until one does, these are
-# written out here and nowhere else in the shell.
-REF_CAPS=e9150002-8561-4594-b206-6dd46f942e75
-REF_STATUS=e9150004-8561-4594-b206-6dd46f942e75
-TG_NOTIFY=0000ffe1-0000-1000-8000-00805f9b34fb
-LV_NOTIFY=6e400003-b5a3-f393-e0a9-e50e24dcca9e
-
 # bluez_prop PATH INTERFACE PROPERTY: a property as busctl prints it ("b true");
 # INTERFACE without its org.bluez. prefix (Device1, GattCharacteristic1). On an
 # error, busctl's message instead (on stdout, so a comparison shows it) and a
@@ -38,21 +29,26 @@ enc() {
 	"$CLIENT_BIN" encode "$@" | awk '/^frame / && !n++ { sub(/^frame /, ""); print }'
 }
 
-# driver_uuid DRIVER service|write: the driver's primary service or the
-# characteristic it writes commands to, as massagectl reports them (so from
-# protocol/, never copied from its headers).
+# driver_uuid DRIVER service|write|notify|read: the driver's primary service,
+# the characteristic it writes commands to, the one it subscribes to, or the
+# first one it reads after connecting, as massagectl reports them (so from
+# protocol/, never copied from its headers); "null" when it has none.
 driver_uuid() {
+	local member
 	case $2 in
-	service)
-		"$BUILD_DIR/cli/massagectl" --json device list |
-			jq -r --arg d "$1" '.drivers[] | select(.name == $d) | .service'
-		;;
-	write)
-		"$BUILD_DIR/cli/massagectl" --json device encode "$1" stop | jq -r .characteristic
-		;;
+	service | write | notify) member=.$2 ;;
+	read) member='.read[0]' ;;
 	*) return 2 ;;
 	esac
+	"$BUILD_DIR/cli/massagectl" --json device list |
+		jq -r --arg d "$1" ".drivers[] | select(.name == \$d) | $member"
 }
+
+# The read and notify characteristics the tests use, from driver_uuid.
+REF_CAPS=$(driver_uuid reference read)
+REF_STATUS=$(driver_uuid reference notify)
+TG_NOTIFY=$(driver_uuid theragun notify)
+LV_NOTIFY=$(driver_uuid lovense notify)
 
 # bluez_prop_is PATH INTERFACE PROPERTY VALUE: it is VALUE ("b true") now (for wait_until).
 bluez_prop_is() { [ "$(bluez_prop "$1" "$2" "$3")" = "$4" ]; }

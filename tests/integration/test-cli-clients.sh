@@ -189,6 +189,12 @@ assert_contains "... the edit is kept for the person" "your edit is kept in" "$E
 EDITOR="sed -i s/^ExcludeSides=left/ExcludeSides=lfet/" mc client edit mrs-jones
 assert_eq "edit with a typo: refused (exit 6)" 6 "$RC"
 assert_contains "... located in the edited file" '.client:6: [Client] ExcludeSides: unknown side (left or right) "lfet"' "$ERR"
+EDITOR=true mc client edit mrs-jones
+assert_eq "edit without a change: exit 0" 0 "$RC"
+assert_contains "... and says so" "No changes to client 'mrs-jones'." "$OUT"
+EDITOR=true mc --json client edit mrs-jones
+assert_jq "... with --json, the label as a saved edit prints it (not words)" \
+	'. == {"label": "mrs-jones"}' "$OUT"
 mc --json client show mrs-jones
 assert_jq "the stored profile is unchanged by the refused edits" '.max_intensity == 35 and .exclude_sides == ["left"]' "$OUT"
 

@@ -38,6 +38,14 @@ assert_jq "list --json: built-ins say so" '[.drivers[0:3][] | .origin] | all(. =
 assert_jq "list --json: kinds" \
 	'.drivers | map(select(.name == "magic-motion-v1"))[0].kind == "vibration"' "$LIST_JSON"
 assert_jq "list --json: no load errors" '.errors == []' "$LIST_JSON"
+# The characteristics, as a device file writes them: Notify and Read in the
+# 128-bit form, null and [] for a file that has none.
+assert_jq "list --json: a file's characteristics" \
+	'.drivers | map(select(.name == "svakom-viviana"))[0] | .write == "0000ffe1-0000-1000-8000-00805f9b34fb" and .notify == "0000ffe2-0000-1000-8000-00805f9b34fb" and .read == ["00002a19-0000-1000-8000-00805f9b34fb"]' "$LIST_JSON"
+assert_jq "list --json: none is null and []" \
+	'.drivers | map(select(.name == "magic-motion-v1"))[0] | .notify == null and .read == []' "$LIST_JSON"
+assert_jq "list --json: the write characteristic is encode's" \
+	".drivers | map(select(.name == \"theragun\"))[0].write == \"$(mctl --json device encode theragun stop | jq -r .characteristic)\"" "$LIST_JSON"
 
 # A user file overrides a shipped one by name; a broken user file is a warning.
 sed 's/^Description = .*/Description = my own magic motion/' \

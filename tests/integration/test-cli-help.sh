@@ -31,7 +31,26 @@ for cmd in status scan devices connect disconnect info start pause resume next p
 	assert_contains "$cmd --help: --help listed the same way" \
 		"  -h, --help                  Show this help" "$RUN_OUT"
 	check "$cmd --help: every line fits 80 columns" test "$(widest <<<"$RUN_OUT")" -le 80
+	assert_contains "$cmd --help: lists --json (it has JSON output)" "  --json  " "$RUN_OUT"
 done
+# A sub-command's usage names it in full: the line can be typed as it is.
+for sub in client:export programme:export history:show device:encode; do
+	run "$M" "${sub%:*}" "${sub#*:}" --help
+	assert_eq "${sub/:/ } --help: its usage in full" "Usage: massagectl ${sub/:/ }" \
+		"$(head -n1 <<<"$RUN_OUT" | cut -d' ' -f1-4)"
+done
+
+# --- a text-only command: no --json in its help, and --json is refused
+run "$M" history export --help
+assert_exit "history export --help: exit 0" 0
+assert_not_contains "history export --help: no --json (CSV only)" "--json" "$RUN_OUT"
+run "$M" --json history export --csv
+assert_exit "--json history export: a usage error" 2
+assert_jq "--json history export: the error says so" \
+	'.error.name == "usage" and .error.message == "history export has no JSON output: leave out --json"' "$RUN_OUT"
+run "$M" history export --csv --json
+assert_exit "history export --json (after the command): a usage error" 2
+assert_contains "history export --json: said before any daemon is asked" "has no JSON output" "$RUN_OUT"
 for table in device programme history client; do
 	run "$M" "$table" --help
 	assert_exit "$table --help: exit 0" 0

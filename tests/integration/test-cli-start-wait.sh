@@ -85,23 +85,26 @@ assert_eq "one JSON record with the outcome, its detail and the final state" \
 	"$(jq -r '"\(.outcome) \(.detail) \(.state)"' <<<"$RUN_OUT")"
 check "B has no session" wait_prop 3 "$DB" Device1 Session '"/"'
 
+# stopped_elsewhere --wait|--follow: "long" on B under the option, in the
+# background, stopped by 'massagectl stop' from another shell; the command's
+# exit code in RC, its output in $TEST_TMP/stopped$1.out.
+stopped_elsewhere() {
+	check "B idle before $1" wait_prop 3 "$DB" Device1 Session '"/"'
+	"$M" start long --device $B "$1" --no-caution >"$TEST_TMP/stopped$1.out" 2>&1 &
+	local w=$!
+	check "B plays under $1" wait_until 10 msd_prop_jq "$DB" Device1 Session '. != "/"'
+	check "$1: stopped from another shell" "$M" stop $B
+	wait $w && RC=0 || RC=$?
+}
+
 # --- --wait: stopped from another shell
-"$M" start long --device $B --wait --no-caution >"$TEST_TMP/wait1.out" 2>&1 &
-w=$!
-check "B plays" wait_until 10 msd_prop_jq "$DB" Device1 Session '. != "/"'
-check "stopped from another shell" "$M" stop $B
-wait $w
-assert_eq "--wait, stopped by someone: exit 10" 10 "$?"
-assert_contains "it says who stopped it" "finished: stopped" "$(cat "$TEST_TMP/wait1.out")"
+stopped_elsewhere --wait
+assert_eq "--wait, stopped by someone: exit 10" 10 "$RC"
+assert_contains "it says who stopped it" "finished: stopped" "$(cat "$TEST_TMP/stopped--wait.out")"
 
 # --- --follow: stopped from another shell has its own code, not Ctrl-C's 9
-check "B idle before --follow" wait_prop 3 "$DB" Device1 Session '"/"'
-"$M" start long --device $B --follow --no-caution >"$TEST_TMP/follow1.out" 2>&1 &
-w=$!
-check "B plays under --follow" wait_until 10 msd_prop_jq "$DB" Device1 Session '. != "/"'
-check "stopped from another shell" "$M" stop $B
-wait $w
-assert_eq "--follow, stopped by someone: exit 10 (not 9, which is Ctrl-C)" 10 "$?"
+stopped_elsewhere --follow
+assert_eq "--follow, stopped by someone: exit 10 (not 9, which is Ctrl-C)" 10 "$RC"
 
 # --- --wait: SIGINT ends the command, not the session
 check "B idle" wait_prop 3 "$DB" Device1 Session '"/"'

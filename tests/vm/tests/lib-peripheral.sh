@@ -4,11 +4,10 @@ SIM_BIN=${SIM_BIN:-$BUILD_DIR/sim/massage-sim}
 CLIENT_BIN=${CLIENT_BIN:-$BUILD_DIR/tests/tools/bluez-test-client}
 PERIPH=00:AA:01:01:00:01
 PERIPH_DEV=/org/bluez/hci0/dev_${PERIPH//:/_}
-# The write characteristic from the built massagectl; the read and notify
-# ones from tests/lib-bluez.sh (no tool prints them yet).
+# The reference driver's characteristics, from the built massagectl.
 CONTROL=$(driver_uuid reference write)
-CAPS=$REF_CAPS
-STATUS=$REF_STATUS
+CAPS=$(driver_uuid reference read)
+STATUS=$(driver_uuid reference notify)
 SIM_LOG=$TEST_TMP/sim.jsonl
 
 ms() { date +%s%3N; }
