@@ -3,6 +3,7 @@
 
 #include "bluez-api.h"
 #include "common/names.h"
+#include "sim/acquired-fd.h"
 #include "sim/client-set.h"
 #include "sim/fake-bluez.h"
 
@@ -77,8 +78,8 @@ struct _FbChar {
     GDBusMethodInvocation *in_flight; /* the one write with response allowed */
     GQueue delayed;                   /* DelayedWrite*, writes held by the delay fault */
     guint pump_id;                    /* delivers the head of `delayed` when due */
-    int write_fd, notify_fd;          /* our ends of the acquired sockets, -1 if none */
-    guint write_watch, notify_watch;
+    SimAcquiredFd write_sock;         /* AcquireWrite */
+    SimAcquiredFd notify_sock;        /* AcquireNotify */
 };
 
 /* fake-bluez.c */
