@@ -268,9 +268,7 @@ void fb_device_export(FbDevice *dev)
     g_signal_connect(dev->skel, "handle-disconnect-profile", G_CALLBACK(on_profile), dev);
     g_signal_connect(dev->skel, "handle-pair", G_CALLBACK(on_not_supported), dev);
     g_signal_connect(dev->skel, "handle-cancel-pairing", G_CALLBACK(on_not_supported), dev);
-    dev->obj = g_dbus_object_skeleton_new(dev->path);
-    g_dbus_object_skeleton_add_interface(dev->obj, G_DBUS_INTERFACE_SKELETON(dev->skel));
-    fb_export(fb, dev->obj);
+    dev->obj = fb_export(fb, dev->path, dev->skel);
     /* The name may come later, in the scan response. */
     if (fb->t.name_delay_ms)
         dev->name_id = g_timeout_add(fb->t.name_delay_ms, on_name, dev);

@@ -415,9 +415,7 @@ static char *export_service(FbDevice *dev, const char *uuid, guint16 handle)
     static const char *const none[] = {NULL};
     g_object_set(skel, "uuid", uuid, "primary", TRUE, "device", dev->path, "includes", none,
                  "handle", (guint)handle, NULL);
-    g_autoptr(GDBusObjectSkeleton) obj = g_dbus_object_skeleton_new(path);
-    g_dbus_object_skeleton_add_interface(obj, G_DBUS_INTERFACE_SKELETON(skel));
-    fb_export(dev->ad->fb, obj);
+    g_autoptr(GDBusObjectSkeleton) obj = fb_export(dev->ad->fb, path, skel);
     return path;
 }
 
@@ -446,9 +444,7 @@ static FbChar *export_char(FbDevice *dev, const char *service_path, const SimGat
     g_signal_connect(ch->skel, "handle-stop-notify", G_CALLBACK(on_stop_notify), ch);
     g_signal_connect(ch->skel, "handle-acquire-write", G_CALLBACK(on_acquire_write), ch);
     g_signal_connect(ch->skel, "handle-acquire-notify", G_CALLBACK(on_acquire_notify), ch);
-    ch->obj = g_dbus_object_skeleton_new(ch->path);
-    g_dbus_object_skeleton_add_interface(ch->obj, G_DBUS_INTERFACE_SKELETON(ch->skel));
-    fb_export(fb, ch->obj);
+    ch->obj = fb_export(fb, ch->path, ch->skel);
     if (c->flags & SIM_CHAR_NOTIFY) {
         g_autofree char *dpath = g_strdup_printf("%s/desc%04x", ch->path, decl + 2);
         static const char *const dflags[] = {"read", "write", NULL};
@@ -457,9 +453,7 @@ static FbChar *export_char(FbDevice *dev, const char *service_path, const SimGat
                      fb_bytes_variant(NULL, 0), "flags", dflags, "handle", (guint)(decl + 2), NULL);
         g_signal_connect(ch->cccd, "handle-read-value", G_CALLBACK(on_desc_read), ch);
         g_signal_connect(ch->cccd, "handle-write-value", G_CALLBACK(on_desc_write), ch);
-        ch->cccd_obj = g_dbus_object_skeleton_new(dpath);
-        g_dbus_object_skeleton_add_interface(ch->cccd_obj, G_DBUS_INTERFACE_SKELETON(ch->cccd));
-        fb_export(fb, ch->cccd_obj);
+        ch->cccd_obj = fb_export(fb, dpath, ch->cccd);
     }
     return ch;
 }

@@ -83,7 +83,9 @@ struct _FbChar {
 };
 
 /* fake-bluez.c */
-void fb_export(FakeBluez *fb, GDBusObjectSkeleton *obj);
+/* Exports an object at `path` with the one interface skeleton `iface`:
+ * the object, a new reference (more interfaces may be added to it). */
+GDBusObjectSkeleton *fb_export(FakeBluez *fb, const char *path, gpointer iface);
 void fb_unexport(FakeBluez *fb, const char *path);
 void fb_return_error(GDBusMethodInvocation *inv, const char *name, const char *message);
 GVariant *fb_bytes_variant(const guint8 *data, gsize len);

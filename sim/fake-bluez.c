@@ -30,9 +30,12 @@ GVariant *fb_bytes_variant(const guint8 *data, gsize len)
     return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, len ? data : (const guint8 *)"", len, 1);
 }
 
-void fb_export(FakeBluez *fb, GDBusObjectSkeleton *obj)
+GDBusObjectSkeleton *fb_export(FakeBluez *fb, const char *path, gpointer iface)
 {
+    GDBusObjectSkeleton *obj = g_dbus_object_skeleton_new(path);
+    g_dbus_object_skeleton_add_interface(obj, G_DBUS_INTERFACE_SKELETON(iface));
     g_dbus_object_manager_server_export(fb->om, obj);
+    return obj;
 }
 
 void fb_unexport(FakeBluez *fb, const char *path)
@@ -285,11 +288,9 @@ static void adapter_export(FbAdapter *ad)
                      ad);
     g_signal_connect(ad->skel, "handle-remove-device", G_CALLBACK(on_remove_device), ad);
     g_signal_connect(ad->skel, "notify::powered", G_CALLBACK(on_powered_changed), ad);
-    ad->obj = g_dbus_object_skeleton_new(ad->path);
-    g_dbus_object_skeleton_add_interface(ad->obj, G_DBUS_INTERFACE_SKELETON(ad->skel));
     ad->discovery = client_set_new(fb->conn, on_discovery_emptied, ad);
     ad->filters = client_set_new(fb->conn, NULL, NULL);
-    fb_export(fb, ad->obj);
+    ad->obj = fb_export(fb, ad->path, ad->skel);
     /* Checked four times per timeout (at least every 10 ms): a test may set
      * a short TemporaryTimeout and wait for the removal. */
     ad->expire_id = g_timeout_add(CLAMP(fb->t.temporary_timeout_ms / 4, 10, 1000), on_expire, ad);
