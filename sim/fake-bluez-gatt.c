@@ -270,6 +270,16 @@ static gboolean on_write_value(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
     return TRUE;
 }
 
+/* Whether the characteristic has `flag`; if not, `inv` is answered
+ * NotSupported, as bluetoothd does. */
+static gboolean supports(FbChar *ch, SimCharFlags flag, GDBusMethodInvocation *inv)
+{
+    if (ch->flags & flag)
+        return TRUE;
+    fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    return FALSE;
+}
+
 static void on_notify_emptied(gpointer user_data)
 {
     FbChar *ch = user_data;
@@ -280,10 +290,8 @@ static void on_notify_emptied(gpointer user_data)
 static gboolean on_start_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
                                 FbChar *ch)
 {
-    if (!(ch->flags & SIM_CHAR_NOTIFY)) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    if (!supports(ch, SIM_CHAR_NOTIFY, inv))
         return TRUE;
-    }
     if (sim_acquired_fd_held(&ch->notify_sock)) {
         fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify acquired");
         return TRUE;
@@ -314,10 +322,8 @@ static gboolean on_stop_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
 static gboolean on_acquire_write(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
                                  GUnixFDList *in_fds, GVariant *options, FbChar *ch)
 {
-    if (!(ch->flags & SIM_CHAR_WRITE_NR)) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    if (!supports(ch, SIM_CHAR_WRITE_NR, inv))
         return TRUE;
-    }
     g_autoptr(GUnixFDList) fds =
         sim_acquired_fd_open(&ch->write_sock, inv, "Write acquired", FALSE);
     if (!fds)
@@ -331,10 +337,8 @@ static gboolean on_acquire_write(BluezGattCharacteristic1 *skel, GDBusMethodInvo
 static gboolean on_acquire_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
                                   GUnixFDList *in_fds, GVariant *options, FbChar *ch)
 {
-    if (!(ch->flags & SIM_CHAR_NOTIFY)) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    if (!supports(ch, SIM_CHAR_NOTIFY, inv))
         return TRUE;
-    }
     /* A StartNotify session and an acquired socket exclude each other (each
      * refuses the other), so at most one of this check and the "Notify
      * acquired" one in sim_acquired_fd_open applies. */
