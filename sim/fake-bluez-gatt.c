@@ -16,11 +16,6 @@ typedef struct {
     gint64 due_us; /* monotonic time it reaches the device */
 } DelayedWrite;
 
-static void flush(gpointer skel)
-{
-    g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(skel));
-}
-
 static const char *dev_addr(FbChar *ch)
 {
     return sim_device_get_address(ch->dev->model);
@@ -38,7 +33,7 @@ static void write_released(gpointer user_data)
 {
     FbChar *ch = user_data;
     bluez_gatt_characteristic1_set_write_acquired(ch->skel, FALSE);
-    flush(ch->skel);
+    fb_flush(ch->skel);
 }
 
 static void notify_released(gpointer user_data)
@@ -46,7 +41,7 @@ static void notify_released(gpointer user_data)
     FbChar *ch = user_data;
     bluez_gatt_characteristic1_set_notify_acquired(ch->skel, FALSE);
     bluez_gatt_characteristic1_set_notifying(ch->skel, client_set_size(ch->notify) > 0);
-    flush(ch->skel);
+    fb_flush(ch->skel);
 }
 
 static void release_write(FbChar *ch)
@@ -198,7 +193,7 @@ static gboolean on_read_value(BluezGattCharacteristic1 *skel, GDBusMethodInvocat
         return TRUE;
     }
     bluez_gatt_characteristic1_set_value(skel, fb_bytes_variant(data, len));
-    flush(skel);
+    fb_flush(skel);
     bluez_gatt_characteristic1_complete_read_value(skel, inv,
                                                    fb_bytes_variant(data + offset, len - offset));
     return TRUE;
@@ -284,7 +279,7 @@ static void on_notify_emptied(gpointer user_data)
 {
     FbChar *ch = user_data;
     bluez_gatt_characteristic1_set_notifying(ch->skel, sim_acquired_fd_held(&ch->notify_sock));
-    flush(ch->skel);
+    fb_flush(ch->skel);
 }
 
 static gboolean on_start_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
@@ -301,7 +296,7 @@ static gboolean on_start_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvoc
         return TRUE;
     }
     bluez_gatt_characteristic1_set_notifying(skel, TRUE);
-    flush(skel);
+    fb_flush(skel);
     bluez_gatt_characteristic1_complete_start_notify(skel, inv);
     return TRUE;
 }
@@ -329,7 +324,7 @@ static gboolean on_acquire_write(BluezGattCharacteristic1 *skel, GDBusMethodInvo
     if (!fds)
         return TRUE;
     bluez_gatt_characteristic1_set_write_acquired(skel, TRUE);
-    flush(skel);
+    fb_flush(skel);
     sim_acquired_fd_reply(inv, fds, ch->dev->ad->fb->t.mtu);
     return TRUE;
 }
@@ -352,7 +347,7 @@ static gboolean on_acquire_notify(BluezGattCharacteristic1 *skel, GDBusMethodInv
         return TRUE;
     bluez_gatt_characteristic1_set_notify_acquired(skel, TRUE);
     bluez_gatt_characteristic1_set_notifying(skel, TRUE);
-    flush(skel);
+    fb_flush(skel);
     sim_acquired_fd_reply(inv, fds, ch->dev->ad->fb->t.mtu);
     return TRUE;
 }
@@ -526,7 +521,7 @@ void fb_gatt_notify(FbDevice *dev, const char *uuid, GBytes *value)
         } else if (client_set_size(ch->notify) > 0) {
             /* Flush per value: two notifications are two PropertiesChanged. */
             bluez_gatt_characteristic1_set_value(ch->skel, fb_bytes_variant(data, len));
-            flush(ch->skel);
+            fb_flush(ch->skel);
         }
     }
 }

@@ -56,7 +56,6 @@ struct _FbDevice {
      * is removed. */
     gboolean temporary;
     gint64 last_seen_us;
-    /* Faults that live in the link, not in the device. */
 };
 /* One advertisement heard while discovering: exports the device or, if it
  * is already there, sets RSSI again (PropertiesChanged), as bluetoothd
@@ -89,6 +88,9 @@ GDBusObjectSkeleton *fb_export(FakeBluez *fb, const char *path, gpointer iface);
 void fb_unexport(FakeBluez *fb, const char *path);
 void fb_return_error(GDBusMethodInvocation *inv, const char *name, const char *message);
 GVariant *fb_bytes_variant(const guint8 *data, gsize len);
+/* Sends the skeleton's pending property changes now (one PropertiesChanged);
+ * NULL: nothing. */
+void fb_flush(gpointer skel);
 
 /* fake-bluez-device.c */
 FbDevice *fb_device_new(FbAdapter *ad, SimDevice *model);

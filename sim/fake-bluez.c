@@ -30,6 +30,12 @@ GVariant *fb_bytes_variant(const guint8 *data, gsize len)
     return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, len ? data : (const guint8 *)"", len, 1);
 }
 
+void fb_flush(gpointer skel)
+{
+    if (skel)
+        g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(skel));
+}
+
 GDBusObjectSkeleton *fb_export(FakeBluez *fb, const char *path, gpointer iface)
 {
     GDBusObjectSkeleton *obj = g_dbus_object_skeleton_new(path);
@@ -119,7 +125,7 @@ static void discovery_set(FbAdapter *ad, gboolean on)
     if (on == bluez_adapter1_get_discovering(ad->skel))
         return;
     bluez_adapter1_set_discovering(ad->skel, on);
-    g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(ad->skel));
+    fb_flush(ad->skel);
     g_clear_handle_id(&ad->scan_id, g_source_remove);
     if (on)
         ad->scan_id = g_timeout_add(ad->fb->t.discovery_delay_ms, on_scan, ad);
