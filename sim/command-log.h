@@ -20,8 +20,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SimLog, sim_log_free)
 void sim_log_write(SimLog *log, const char *dev, const char *char_uuid, const guint8 *data,
                    gsize len, const MpCommand *cmd, gboolean has_seq, guint seq,
                    const char *error_msg);
-/* A model or link event, e.g. "connect", "keepalive-timeout". `detail` may be
- * NULL; otherwise pairs of (key, value string) terminated by NULL. */
+/* A model or link event, e.g. "connect", "keepalive-timeout", then its
+ * fields as (key, value string) pairs, terminated by NULL. */
 void sim_log_event(SimLog *log, const char *dev, const char *event, ...) G_GNUC_NULL_TERMINATED;
 
 /* The CLOCK_MONOTONIC time in nanoseconds, as written in "t_ns". */

@@ -25,6 +25,21 @@ static SimDevice *lookup(SimControl *ctl, GDBusMethodInvocation *inv, const char
     return dev;
 }
 
+/* A fault set at run time, in the command log: {"event": "fault", "fault":
+ * `fault`, "value": `value`} (no "value" when NULL). */
+static void log_fault(SimControl *ctl, const char *address, const char *fault, const char *value)
+{
+    if (value)
+        sim_log_event(ctl->log, address, "fault", "fault", fault, "value", value, NULL);
+    else
+        sim_log_event(ctl->log, address, "fault", "fault", fault, NULL);
+}
+
+static const char *bool_string(gboolean b)
+{
+    return b ? "true" : "false";
+}
+
 static gboolean on_list(SimSim1 *skel, GDBusMethodInvocation *inv, SimControl *ctl)
 {
     g_autoptr(GPtrArray) devs = fake_bluez_list_devices(ctl->fb);
@@ -72,7 +87,7 @@ static gboolean on_drop(SimSim1 *skel, GDBusMethodInvocation *inv, const char *a
     if (!lookup(ctl, inv, address))
         return TRUE;
     fake_bluez_drop_connection(ctl->fb, address, after_ms, NULL);
-    sim_log_event(ctl->log, address, "fault", "fault", "drop-connection", NULL);
+    log_fault(ctl, address, "drop-connection", NULL);
     sim_sim1_complete_drop_connection(skel, inv);
     return TRUE;
 }
@@ -84,8 +99,7 @@ static gboolean on_refuse(SimSim1 *skel, GDBusMethodInvocation *inv, const char 
     if (!dev)
         return TRUE;
     sim_device_get_config_mut(dev)->refuse_connect = refuse;
-    sim_log_event(ctl->log, address, "fault", "fault", "refuse-connect", "value",
-                  refuse ? "true" : "false", NULL);
+    log_fault(ctl, address, "refuse-connect", bool_string(refuse));
     sim_sim1_complete_set_refuse_connect(skel, inv);
     return TRUE;
 }
@@ -103,7 +117,7 @@ static gboolean on_delay(SimSim1 *skel, GDBusMethodInvocation *inv, const char *
     }
     sim_device_get_config_mut(dev)->write_delay_ms = delay_ms;
     g_autofree char *v = g_strdup_printf("%u", delay_ms);
-    sim_log_event(ctl->log, address, "fault", "fault", "write-delay", "value", v, NULL);
+    log_fault(ctl, address, "write-delay", v);
     sim_sim1_complete_set_write_delay(skel, inv);
     return TRUE;
 }
@@ -115,8 +129,7 @@ static gboolean on_fail(SimSim1 *skel, GDBusMethodInvocation *inv, const char *a
     if (!dev)
         return TRUE;
     sim_device_get_config_mut(dev)->fail_writes = fail;
-    sim_log_event(ctl->log, address, "fault", "fault", "fail-writes", "value",
-                  fail ? "true" : "false", NULL);
+    log_fault(ctl, address, "fail-writes", bool_string(fail));
     sim_sim1_complete_set_fail_writes(skel, inv);
     return TRUE;
 }
@@ -191,8 +204,10 @@ static gboolean on_restart_done(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
+/* bluetoothd goes away now and comes back `down_ms` later. */
 static void restart_bluez(SimControl *ctl, guint down_ms)
 {
+    log_fault(ctl, "", "restart-bluez", NULL);
     g_clear_handle_id(&ctl->restart_id, g_source_remove);
     fake_bluez_stop(ctl->fb);
     sim_control_bluez_changed(ctl);
@@ -203,7 +218,6 @@ static gboolean on_scheduled_restart(gpointer user_data)
 {
     SimControl *ctl = user_data;
     ctl->scheduled_id = 0;
-    sim_log_event(ctl->log, "", "fault", "fault", "restart-bluez", NULL);
     restart_bluez(ctl, ctl->scheduled_down_ms);
     return G_SOURCE_REMOVE;
 }
@@ -218,7 +232,6 @@ void sim_control_schedule_restart(SimControl *ctl, guint at_ms, guint down_ms)
 static gboolean on_restart(SimSim1 *skel, GDBusMethodInvocation *inv, guint down_ms,
                            SimControl *ctl)
 {
-    sim_log_event(ctl->log, "", "fault", "fault", "restart-bluez", NULL);
     restart_bluez(ctl, down_ms);
     sim_sim1_complete_restart_bluez(skel, inv);
     return TRUE;

@@ -19,15 +19,8 @@ struct _SimDevice {
     guint speed_lo, speed_hi;  /* the motor's running range, device units */
     MpRefSeqWindow seq_window; /* reference: the device's sequence rule */
 
-    gboolean powered;
-    gboolean connected;
-    gboolean running;
-    double intensity;
-    guint speed;
-    guint battery;
-    double force;
-    guint writes;
-    gint64 drain_ms; /* running time not yet turned into a percent of battery */
+    SimDeviceState st; /* what sim_device_get_state() reports */
+    gint64 drain_ms;   /* running time not yet turned into a percent of battery */
     gint64 last_tick_us;
 
     /* Every wait is on this clock: the real one in massage-sim, a fake one
@@ -167,8 +160,8 @@ SimDevice *sim_device_new(MpDriver *driver, const SimDeviceConfig *cfg, SimLog *
         g_strv_builder_add(ub, SIM_UUID_BATTERY_SERVICE);
     dev->uuids = g_strv_builder_end(ub);
     dev->supported = probe_supported(driver);
-    dev->powered = cfg->powered;
-    dev->battery = MIN(cfg->battery, 100);
+    dev->st.powered = cfg->powered;
+    dev->st.battery = MIN(cfg->battery, 100);
     return dev;
 }
 
@@ -228,26 +221,17 @@ GPtrArray *sim_device_get_gatt(const SimDevice *dev)
 }
 gboolean sim_device_is_connected(const SimDevice *dev)
 {
-    return dev->connected;
+    return dev->st.connected;
 }
 
 void sim_device_get_state(const SimDevice *dev, SimDeviceState *out)
 {
-    *out = (SimDeviceState){
-        .powered = dev->powered,
-        .connected = dev->connected,
-        .running = dev->running,
-        .intensity = dev->intensity,
-        .speed = dev->speed,
-        .battery = dev->battery,
-        .force = dev->force,
-        .writes = dev->writes,
-    };
+    *out = dev->st;
 }
 
 static void notify(SimDevice *dev, const char *uuid, GBytes *value)
 {
-    if (dev->connected && dev->cb.notify && uuid)
+    if (dev->st.connected && dev->cb.notify && uuid)
         dev->cb.notify(dev, uuid, value, dev->cb_data);
 }
 
@@ -279,35 +263,35 @@ static void send_reading(SimDevice *dev, const MpReading *reading)
 static void fill_state(const SimDevice *dev, MpReading *r, guint fields)
 {
     r->fields = fields;
-    r->running = dev->running;
-    r->intensity = dev->intensity;
-    r->speed = dev->speed;
-    r->battery = dev->battery;
-    r->force = dev->force;
+    r->running = dev->st.running;
+    r->intensity = dev->st.intensity;
+    r->speed = dev->st.speed;
+    r->battery = dev->st.battery;
+    r->force = dev->st.force;
 }
 
 static void notify_battery_level(SimDevice *dev)
 {
     if (!sim_device_has_battery_service(dev))
         return;
-    guint8 level = (guint8)dev->battery;
+    guint8 level = (guint8)dev->st.battery;
     g_autoptr(GBytes) b = g_bytes_new(&level, 1);
     notify(dev, SIM_UUID_BATTERY_LEVEL, b);
 }
 
 static void set_running(SimDevice *dev, gboolean running)
 {
-    dev->running = running;
+    dev->st.running = running;
     if (!running)
-        dev->force = 0;
+        dev->st.force = 0;
 }
 
 static void power_off(SimDevice *dev, const char *reason)
 {
     set_running(dev, FALSE);
-    dev->powered = FALSE;
+    dev->st.powered = FALSE;
     sim_log_event(dev->log, dev->cfg.address, "power-off", "reason", reason, NULL);
-    if (dev->connected && dev->cb.drop_link)
+    if (dev->st.connected && dev->cb.drop_link)
         dev->cb.drop_link(dev, reason, dev->cb_data); /* calls sim_device_link_down */
 }
 
@@ -328,7 +312,7 @@ static void on_watchdog(gpointer user_data)
 {
     SimDevice *dev = user_data;
     dev->watchdog_id = 0;
-    if (dev->running) {
+    if (dev->st.running) {
         set_running(dev, FALSE);
         g_autofree char *ms = g_strdup_printf("%u", keepalive_timeout_ms(dev));
         sim_log_event(dev->log, dev->cfg.address, "keepalive-timeout", "timeout_ms", ms, NULL);
@@ -353,7 +337,7 @@ static guint schedule_in(SimDevice *dev, guint ms, MsdClockFunc func)
 static void rearm_watchdog(SimDevice *dev)
 {
     msd_clock_clear(dev->clock, &dev->watchdog_id);
-    if (dev->driver->keepalive_ms && dev->connected)
+    if (dev->driver->keepalive_ms && dev->st.connected)
         dev->watchdog_id = schedule_in(dev, keepalive_timeout_ms(dev), on_watchdog);
 }
 
@@ -371,10 +355,10 @@ static void on_tick(gpointer user_data)
     gint64 now = msd_clock_now(dev->clock);
     gint64 elapsed_ms = (now - dev->last_tick_us) / 1000;
     dev->last_tick_us = now;
-    if (!dev->running)
+    if (!dev->st.running)
         return;
     /* A plausible force: rises with intensity, a little ripple over time. */
-    dev->force = 2.0 + dev->intensity * 0.3 + (double)((now / 100000) % 7) * 0.1;
+    dev->st.force = 2.0 + dev->st.intensity * 0.3 + (double)((now / 100000) % 7) * 0.1;
     if (dev->supported & MP_READING_FORCE) {
         MpReading r = {0};
         fill_state(dev, &r, MP_READING_FORCE);
@@ -383,11 +367,11 @@ static void on_tick(gpointer user_data)
     if (dev->cfg.drain_s_per_pct) {
         dev->drain_ms += elapsed_ms;
         gint64 per = (gint64)dev->cfg.drain_s_per_pct * 1000;
-        if (dev->drain_ms >= per && dev->battery > 0) {
+        if (dev->drain_ms >= per && dev->st.battery > 0) {
             dev->drain_ms -= per;
-            dev->battery--;
+            dev->st.battery--;
             notify_battery_level(dev);
-            if (dev->battery == 0)
+            if (dev->st.battery == 0)
                 power_off(dev, "battery-empty"); /* last: it may end the link */
         }
     }
@@ -402,7 +386,7 @@ static void on_garbage(gpointer user_data)
 
 void sim_device_link_up(SimDevice *dev)
 {
-    dev->connected = TRUE;
+    dev->st.connected = TRUE;
     mp_reference_seq_reset(&dev->seq_window);
     dev->last_tick_us = msd_clock_now(dev->clock);
     if (!dev->tick_id)
@@ -415,9 +399,9 @@ void sim_device_link_up(SimDevice *dev)
 
 void sim_device_link_down(SimDevice *dev, const char *reason)
 {
-    if (!dev->connected)
+    if (!dev->st.connected)
         return;
-    dev->connected = FALSE;
+    dev->st.connected = FALSE;
     stop_timers(dev);
     /* A massage device with no host stops: nobody could stop it otherwise. */
     set_running(dev, FALSE);
@@ -440,26 +424,27 @@ static void apply(SimDevice *dev, const MpCommand *cmd)
     case MP_CMD_START:
         set_running(dev, TRUE);
         if (cmd->value > 0)
-            dev->intensity = CLAMP(cmd->value, 0, 100);
-        else if (dev->intensity <= 0)
-            dev->intensity = 1; /* the device's lowest setting */
+            dev->st.intensity = CLAMP(cmd->value, 0, 100);
+        else if (dev->st.intensity <= 0)
+            dev->st.intensity = 1; /* the device's lowest setting */
         if (span > 0)
-            dev->speed = (guint)(dev->speed_lo + span * dev->intensity / 100.0 + 0.5);
+            dev->st.speed = (guint)(dev->speed_lo + span * dev->st.intensity / 100.0 + 0.5);
         break;
     case MP_CMD_STOP:
         set_running(dev, FALSE);
         break;
     case MP_CMD_INTENSITY:
-        dev->intensity = CLAMP(cmd->value, 0, 100);
+        dev->st.intensity = CLAMP(cmd->value, 0, 100);
         if (span > 0)
-            dev->speed = (guint)(dev->speed_lo + span * dev->intensity / 100.0 + 0.5);
-        set_running(dev, dev->intensity > 0);
+            dev->st.speed = (guint)(dev->speed_lo + span * dev->st.intensity / 100.0 + 0.5);
+        set_running(dev, dev->st.intensity > 0);
         break;
     case MP_CMD_SPEED:
-        dev->speed = (guint)MAX(cmd->value, 0);
+        dev->st.speed = (guint)MAX(cmd->value, 0);
         if (span > 0)
-            dev->intensity = CLAMP((dev->speed - (double)dev->speed_lo) * 100.0 / span, 0, 100);
-        set_running(dev, dev->speed > 0);
+            dev->st.intensity =
+                CLAMP((dev->st.speed - (double)dev->speed_lo) * 100.0 / span, 0, 100);
+        set_running(dev, dev->st.speed > 0);
         break;
     case MP_CMD_STATUS:
         send_state(dev);
@@ -511,7 +496,7 @@ static guint8 reference_check(SimDevice *dev, const MpCommand *cmd, guint8 seq)
         return MP_REF_ERR_OUT_OF_RANGE;
     if ((cmd->kind == MP_CMD_START || (cmd->kind == MP_CMD_INTENSITY && cmd->value > 0) ||
          (cmd->kind == MP_CMD_SPEED && cmd->value > 0)) &&
-        dev->battery <= SIM_LOW_BATTERY)
+        dev->st.battery <= SIM_LOW_BATTERY)
         return MP_REF_ERR_LOW_BATTERY;
     /* Last, so that only a frame about to be applied moves the window. STOP
      * is applied whatever its sequence number (stop must never be lost);
@@ -559,7 +544,7 @@ gboolean sim_device_write(SimDevice *dev, const char *char_uuid, const guint8 *d
                     dev->cfg.address, char_uuid);
         return FALSE;
     }
-    dev->writes++;
+    dev->st.writes++;
     MpCommand cmd = {0};
     guint8 seq = 0;
     g_autoptr(GError) perr = NULL;
@@ -582,13 +567,13 @@ gboolean sim_device_write(SimDevice *dev, const char *char_uuid, const guint8 *d
         send_reading(dev, &r);
     }
     if (!status) {
-        gboolean was_running = dev->running;
-        double was_intensity = dev->intensity;
-        guint was_speed = dev->speed;
+        gboolean was_running = dev->st.running;
+        double was_intensity = dev->st.intensity;
+        guint was_speed = dev->st.speed;
         apply(dev, &cmd);
         if (dev->is_reference && cmd.kind != MP_CMD_STATUS &&
-            (dev->running != was_running || dev->intensity != was_intensity ||
-             dev->speed != was_speed))
+            (dev->st.running != was_running || dev->st.intensity != was_intensity ||
+             dev->st.speed != was_speed))
             send_state(dev);
     }
     return TRUE;
@@ -603,7 +588,7 @@ GBytes *sim_device_read(SimDevice *dev, const char *char_uuid, GError **error)
         return NULL;
     }
     if (mp_uuid_equal(c->uuid, SIM_UUID_BATTERY_LEVEL)) {
-        guint8 level = (guint8)dev->battery;
+        guint8 level = (guint8)dev->st.battery;
         return g_bytes_new(&level, 1);
     }
     GBytes *ref = reference_read(dev, c->uuid);
@@ -624,11 +609,12 @@ GBytes *sim_device_read(SimDevice *dev, const char *char_uuid, GError **error)
 
 void sim_device_set_battery(SimDevice *dev, guint percent)
 {
-    dev->battery = MIN(percent, 100);
-    g_autofree char *pct = g_strdup_printf("%u", dev->battery);
+    dev->st.battery = MIN(percent, 100);
+    g_autofree char *pct = g_strdup_printf("%u", dev->st.battery);
     sim_log_event(dev->log, dev->cfg.address, "battery", "percent", pct, NULL);
     notify_battery_level(dev);
-    if (dev->is_reference && dev->running && dev->battery <= SIM_LOW_BATTERY && dev->battery > 0) {
+    if (dev->is_reference && dev->st.running && dev->st.battery <= SIM_LOW_BATTERY &&
+        dev->st.battery > 0) {
         /* Too low to run: the device stops itself and says why. */
         set_running(dev, FALSE);
         sim_log_event(dev->log, dev->cfg.address, "low-battery-stop", NULL);
@@ -637,13 +623,13 @@ void sim_device_set_battery(SimDevice *dev, guint percent)
         fill_state(dev, &r, MP_READING_RUNNING | MP_READING_INTENSITY | MP_READING_SPEED);
         send_reading(dev, &r);
     }
-    if (dev->battery == 0 && dev->powered)
+    if (dev->st.battery == 0 && dev->st.powered)
         power_off(dev, "battery-empty");
 }
 
 gboolean sim_device_press_button(SimDevice *dev)
 {
-    gboolean was_running = dev->running;
+    gboolean was_running = dev->st.running;
     set_running(dev, FALSE);
     sim_log_event(dev->log, dev->cfg.address, "button-stop", "was_running",
                   was_running ? "true" : "false", NULL);
@@ -670,12 +656,12 @@ gboolean sim_device_press_button(SimDevice *dev)
 void sim_device_set_powered(SimDevice *dev, gboolean powered)
 {
     if (!powered) {
-        if (dev->powered)
+        if (dev->st.powered)
             power_off(dev, "power-off");
         return;
     }
-    if (!dev->powered) {
-        dev->powered = TRUE;
+    if (!dev->st.powered) {
+        dev->st.powered = TRUE;
         sim_log_event(dev->log, dev->cfg.address, "power-on", NULL);
     }
 }

@@ -4,12 +4,6 @@
 
 #include "sim/fake-bluez-private.h"
 
-static void flush(gpointer skel)
-{
-    if (skel)
-        g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(skel));
-}
-
 static char *device_path(const char *adapter_path, const char *address)
 {
     g_autofree char *a = g_strdelimit(g_ascii_strup(address, -1), ":", '_');
@@ -25,7 +19,7 @@ static void on_model_notify(SimDevice *model, const char *uuid, GBytes *value, g
         g_bytes_get_size(value) >= 1) {
         bluez_battery1_set_percentage(dev->battery,
                                       ((const guint8 *)g_bytes_get_data(value, NULL))[0]);
-        flush(dev->battery);
+        fb_flush(dev->battery);
     }
 }
 
@@ -70,7 +64,7 @@ static gboolean on_name(gpointer user_data)
     dev->name_id = 0;
     bluez_device1_set_name(dev->skel, sim_device_get_name(dev->model));
     bluez_device1_set_alias(dev->skel, sim_device_get_name(dev->model));
-    flush(dev->skel);
+    fb_flush(dev->skel);
     return G_SOURCE_REMOVE;
 }
 
@@ -79,7 +73,7 @@ static gboolean on_services_resolved(gpointer user_data)
     FbDevice *dev = user_data;
     dev->resolve_id = 0;
     bluez_device1_set_services_resolved(dev->skel, TRUE);
-    flush(dev->skel);
+    fb_flush(dev->skel);
     sim_log_event(dev->ad->fb->log, sim_device_get_address(dev->model), "services-resolved", NULL);
     return G_SOURCE_REMOVE;
 }
@@ -149,7 +143,7 @@ static gboolean on_connect_done(gpointer user_data)
     sim_device_link_up(dev->model);
     dev->temporary = FALSE; /* bluetoothd keeps a device that connected */
     bluez_device1_set_connected(dev->skel, TRUE);
-    flush(dev->skel);
+    fb_flush(dev->skel);
     bluez_device1_complete_connect(dev->skel, inv);
     if (cfg->drop_connects > 0) {
         /* Up, then down before anything resolves (real stack: a connect
@@ -229,7 +223,7 @@ void fb_device_heard(FbDevice *dev)
     const SimDeviceConfig *cfg = sim_device_get_config(dev->model);
     gint16 rssi = bluez_device1_get_rssi(dev->skel) == cfg->rssi ? cfg->rssi - 1 : cfg->rssi;
     bluez_device1_set_rssi(dev->skel, rssi);
-    flush(dev->skel);
+    fb_flush(dev->skel);
 }
 
 void fb_device_rssi_clear(FbDevice *dev)
@@ -239,7 +233,7 @@ void fb_device_rssi_clear(FbDevice *dev)
     /* bluetoothd drops the property (0 is its "unknown"): the next
      * discovery's first report is a change again. */
     bluez_device1_set_rssi(dev->skel, 0);
-    flush(dev->skel);
+    fb_flush(dev->skel);
 }
 
 void fb_device_export(FbDevice *dev)
@@ -268,9 +262,7 @@ void fb_device_export(FbDevice *dev)
     g_signal_connect(dev->skel, "handle-disconnect-profile", G_CALLBACK(on_profile), dev);
     g_signal_connect(dev->skel, "handle-pair", G_CALLBACK(on_not_supported), dev);
     g_signal_connect(dev->skel, "handle-cancel-pairing", G_CALLBACK(on_not_supported), dev);
-    dev->obj = g_dbus_object_skeleton_new(dev->path);
-    g_dbus_object_skeleton_add_interface(dev->obj, G_DBUS_INTERFACE_SKELETON(dev->skel));
-    fb_export(fb, dev->obj);
+    dev->obj = fb_export(fb, dev->path, dev->skel);
     /* The name may come later, in the scan response. */
     if (fb->t.name_delay_ms)
         dev->name_id = g_timeout_add(fb->t.name_delay_ms, on_name, dev);
@@ -310,9 +302,9 @@ void fb_device_link_down(FbDevice *dev, const char *reason)
     if (dev->skel && (bluez_device1_get_connected(dev->skel) ||
                       bluez_device1_get_services_resolved(dev->skel))) {
         bluez_device1_set_services_resolved(dev->skel, FALSE);
-        flush(dev->skel);
+        fb_flush(dev->skel);
         bluez_device1_set_connected(dev->skel, FALSE);
-        flush(dev->skel);
+        fb_flush(dev->skel);
         const char *why = disconnect_reason(reason);
         bluez_device1_emit_disconnected(dev->skel, why, reason);
     }

@@ -2,11 +2,8 @@
  * the Client Characteristic Configuration descriptor, with bluetoothd's
  * rules for reads, writes, notify sessions and acquired sockets. */
 #include <errno.h>
-#include <glib-unix.h>
 #include <gio/gunixfdlist.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "sim/fake-bluez-private.h"
 
@@ -18,11 +15,6 @@ typedef struct {
     GBytes *value;
     gint64 due_us; /* monotonic time it reaches the device */
 } DelayedWrite;
-
-static void flush(gpointer skel)
-{
-    g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(skel));
-}
 
 static const char *dev_addr(FbChar *ch)
 {
@@ -36,49 +28,32 @@ static const SimDeviceConfig *dev_cfg(FbChar *ch)
 
 /* ---- acquired sockets -------------------------------------------------- */
 
+/* The write socket is closed (by the client, or by us): the lock is released. */
+static void write_released(gpointer user_data)
+{
+    FbChar *ch = user_data;
+    bluez_gatt_characteristic1_set_write_acquired(ch->skel, FALSE);
+    fb_flush(ch->skel);
+}
+
+static void notify_released(gpointer user_data)
+{
+    FbChar *ch = user_data;
+    bluez_gatt_characteristic1_set_notify_acquired(ch->skel, FALSE);
+    bluez_gatt_characteristic1_set_notifying(ch->skel, client_set_size(ch->notify) > 0);
+    fb_flush(ch->skel);
+}
+
 static void release_write(FbChar *ch)
 {
-    g_clear_handle_id(&ch->write_watch, g_source_remove);
-    if (ch->write_fd >= 0) {
-        close(ch->write_fd);
-        ch->write_fd = -1;
-        bluez_gatt_characteristic1_set_write_acquired(ch->skel, FALSE);
-        flush(ch->skel);
-    }
+    if (sim_acquired_fd_release(&ch->write_sock))
+        write_released(ch);
 }
 
 static void release_notify(FbChar *ch)
 {
-    g_clear_handle_id(&ch->notify_watch, g_source_remove);
-    if (ch->notify_fd >= 0) {
-        close(ch->notify_fd);
-        ch->notify_fd = -1;
-        bluez_gatt_characteristic1_set_notify_acquired(ch->skel, FALSE);
-        bluez_gatt_characteristic1_set_notifying(ch->skel, client_set_size(ch->notify) > 0);
-        flush(ch->skel);
-    }
-}
-
-/* Our end of a SOCK_SEQPACKET pair; the client gets the other. */
-static int make_socketpair(GDBusMethodInvocation *inv, GUnixFDList **out_list)
-{
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        fb_return_error(inv, BLUEZ_ERROR_FAILED, g_strerror(errno));
-        return -1;
-    }
-    g_autoptr(GError) error = NULL;
-    g_unix_set_fd_nonblocking(sv[0], TRUE, NULL);
-    *out_list = g_unix_fd_list_new();
-    if (g_unix_fd_list_append(*out_list, sv[1], &error) < 0) {
-        close(sv[0]);
-        close(sv[1]);
-        g_clear_object(out_list);
-        fb_return_error(inv, BLUEZ_ERROR_FAILED, error->message);
-        return -1;
-    }
-    close(sv[1]);
-    return sv[0];
+    if (sim_acquired_fd_release(&ch->notify_sock))
+        notify_released(ch);
 }
 
 /* ---- writes ------------------------------------------------------------ */
@@ -171,32 +146,11 @@ static void cancel_writes(FbChar *ch)
     ch->in_flight = NULL;
 }
 
-static gboolean on_write_fd(int fd, GIOCondition cond, gpointer user_data)
+/* A packet on the acquired write socket: a write without response. */
+static void on_write_packet(const guint8 *data, gsize len, gpointer user_data)
 {
-    FbChar *ch = user_data;
-    if (cond & G_IO_IN) {
-        guint8 buf[517];
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            g_autoptr(GBytes) value = g_bytes_new(buf, (gsize)n);
-            queue_write(ch, NULL, value);
-            return G_SOURCE_CONTINUE;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return G_SOURCE_CONTINUE;
-    }
-    /* The client closed its end: the lock is released. */
-    ch->write_watch = 0;
-    release_write(ch);
-    return G_SOURCE_REMOVE;
-}
-
-static gboolean on_notify_fd(int fd, GIOCondition cond, gpointer user_data)
-{
-    FbChar *ch = user_data;
-    ch->notify_watch = 0;
-    release_notify(ch);
-    return G_SOURCE_REMOVE;
+    g_autoptr(GBytes) value = g_bytes_new(data, len);
+    queue_write(user_data, NULL, value);
 }
 
 /* ---- method handlers --------------------------------------------------- */
@@ -239,7 +193,7 @@ static gboolean on_read_value(BluezGattCharacteristic1 *skel, GDBusMethodInvocat
         return TRUE;
     }
     bluez_gatt_characteristic1_set_value(skel, fb_bytes_variant(data, len));
-    flush(skel);
+    fb_flush(skel);
     bluez_gatt_characteristic1_complete_read_value(skel, inv,
                                                    fb_bytes_variant(data + offset, len - offset));
     return TRUE;
@@ -264,7 +218,7 @@ static gboolean on_write_value(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
         fb_return_error(inv, BLUEZ_ERROR_INVALID_ARGUMENTS, "Invalid arguments in method call");
         return TRUE;
     }
-    if (ch->write_fd >= 0) {
+    if (sim_acquired_fd_held(&ch->write_sock)) {
         fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Write acquired");
         return TRUE;
     }
@@ -311,21 +265,29 @@ static gboolean on_write_value(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
     return TRUE;
 }
 
+/* Whether the characteristic has `flag`; if not, `inv` is answered
+ * NotSupported, as bluetoothd does. */
+static gboolean supports(FbChar *ch, SimCharFlags flag, GDBusMethodInvocation *inv)
+{
+    if (ch->flags & flag)
+        return TRUE;
+    fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    return FALSE;
+}
+
 static void on_notify_emptied(gpointer user_data)
 {
     FbChar *ch = user_data;
-    bluez_gatt_characteristic1_set_notifying(ch->skel, ch->notify_fd >= 0);
-    flush(ch->skel);
+    bluez_gatt_characteristic1_set_notifying(ch->skel, sim_acquired_fd_held(&ch->notify_sock));
+    fb_flush(ch->skel);
 }
 
 static gboolean on_start_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
                                 FbChar *ch)
 {
-    if (!(ch->flags & SIM_CHAR_NOTIFY)) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    if (!supports(ch, SIM_CHAR_NOTIFY, inv))
         return TRUE;
-    }
-    if (ch->notify_fd >= 0) {
+    if (sim_acquired_fd_held(&ch->notify_sock)) {
         fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify acquired");
         return TRUE;
     }
@@ -334,7 +296,7 @@ static gboolean on_start_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvoc
         return TRUE;
     }
     bluez_gatt_characteristic1_set_notifying(skel, TRUE);
-    flush(skel);
+    fb_flush(skel);
     bluez_gatt_characteristic1_complete_start_notify(skel, inv);
     return TRUE;
 }
@@ -355,53 +317,38 @@ static gboolean on_stop_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvoca
 static gboolean on_acquire_write(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
                                  GUnixFDList *in_fds, GVariant *options, FbChar *ch)
 {
-    if (!(ch->flags & SIM_CHAR_WRITE_NR)) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    if (!supports(ch, SIM_CHAR_WRITE_NR, inv))
         return TRUE;
-    }
-    if (ch->write_fd >= 0) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Write acquired");
+    g_autoptr(GUnixFDList) fds =
+        sim_acquired_fd_open(&ch->write_sock, inv, "Write acquired", FALSE);
+    if (!fds)
         return TRUE;
-    }
-    g_autoptr(GUnixFDList) fds = NULL;
-    int fd = make_socketpair(inv, &fds);
-    if (fd < 0)
-        return TRUE;
-    ch->write_fd = fd;
-    ch->write_watch = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_write_fd, ch);
     bluez_gatt_characteristic1_set_write_acquired(skel, TRUE);
-    flush(skel);
-    bluez_gatt_characteristic1_complete_acquire_write(skel, inv, fds, g_variant_new_handle(0),
-                                                      ch->dev->ad->fb->t.mtu);
+    fb_flush(skel);
+    sim_acquired_fd_reply(inv, fds, ch->dev->ad->fb->t.mtu);
     return TRUE;
 }
 
 static gboolean on_acquire_notify(BluezGattCharacteristic1 *skel, GDBusMethodInvocation *inv,
                                   GUnixFDList *in_fds, GVariant *options, FbChar *ch)
 {
-    if (!(ch->flags & SIM_CHAR_NOTIFY)) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_SUPPORTED, "Operation is not supported");
+    if (!supports(ch, SIM_CHAR_NOTIFY, inv))
         return TRUE;
-    }
-    if (ch->notify_fd >= 0) {
-        fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify acquired");
-        return TRUE;
-    }
+    /* A StartNotify session and an acquired socket exclude each other (each
+     * refuses the other), so at most one of this check and the "Notify
+     * acquired" one in sim_acquired_fd_open applies. */
     if (client_set_size(ch->notify) > 0) {
         fb_return_error(inv, BLUEZ_ERROR_NOT_PERMITTED, "Notify already started");
         return TRUE;
     }
-    g_autoptr(GUnixFDList) fds = NULL;
-    int fd = make_socketpair(inv, &fds);
-    if (fd < 0)
+    g_autoptr(GUnixFDList) fds =
+        sim_acquired_fd_open(&ch->notify_sock, inv, "Notify acquired", FALSE);
+    if (!fds)
         return TRUE;
-    ch->notify_fd = fd;
-    ch->notify_watch = g_unix_fd_add(fd, G_IO_HUP | G_IO_ERR, on_notify_fd, ch);
     bluez_gatt_characteristic1_set_notify_acquired(skel, TRUE);
     bluez_gatt_characteristic1_set_notifying(skel, TRUE);
-    flush(skel);
-    bluez_gatt_characteristic1_complete_acquire_notify(skel, inv, fds, g_variant_new_handle(0),
-                                                       ch->dev->ad->fb->t.mtu);
+    fb_flush(skel);
+    sim_acquired_fd_reply(inv, fds, ch->dev->ad->fb->t.mtu);
     return TRUE;
 }
 
@@ -467,9 +414,7 @@ static char *export_service(FbDevice *dev, const char *uuid, guint16 handle)
     static const char *const none[] = {NULL};
     g_object_set(skel, "uuid", uuid, "primary", TRUE, "device", dev->path, "includes", none,
                  "handle", (guint)handle, NULL);
-    g_autoptr(GDBusObjectSkeleton) obj = g_dbus_object_skeleton_new(path);
-    g_dbus_object_skeleton_add_interface(obj, G_DBUS_INTERFACE_SKELETON(skel));
-    fb_export(dev->ad->fb, obj);
+    g_autoptr(GDBusObjectSkeleton) obj = fb_export(dev->ad->fb, path, skel);
     return path;
 }
 
@@ -482,7 +427,8 @@ static FbChar *export_char(FbDevice *dev, const char *service_path, const SimGat
     ch->path = g_strdup_printf("%s/char%04x", service_path, decl);
     ch->uuid = g_strdup(c->uuid);
     ch->flags = c->flags;
-    ch->write_fd = ch->notify_fd = -1;
+    sim_acquired_fd_init(&ch->write_sock, on_write_packet, write_released, ch);
+    sim_acquired_fd_init(&ch->notify_sock, NULL, notify_released, ch);
     ch->notify = client_set_new(fb->conn, on_notify_emptied, ch);
     g_queue_init(&ch->delayed);
     ch->skel = bluez_gatt_characteristic1_skeleton_new();
@@ -497,9 +443,7 @@ static FbChar *export_char(FbDevice *dev, const char *service_path, const SimGat
     g_signal_connect(ch->skel, "handle-stop-notify", G_CALLBACK(on_stop_notify), ch);
     g_signal_connect(ch->skel, "handle-acquire-write", G_CALLBACK(on_acquire_write), ch);
     g_signal_connect(ch->skel, "handle-acquire-notify", G_CALLBACK(on_acquire_notify), ch);
-    ch->obj = g_dbus_object_skeleton_new(ch->path);
-    g_dbus_object_skeleton_add_interface(ch->obj, G_DBUS_INTERFACE_SKELETON(ch->skel));
-    fb_export(fb, ch->obj);
+    ch->obj = fb_export(fb, ch->path, ch->skel);
     if (c->flags & SIM_CHAR_NOTIFY) {
         g_autofree char *dpath = g_strdup_printf("%s/desc%04x", ch->path, decl + 2);
         static const char *const dflags[] = {"read", "write", NULL};
@@ -508,9 +452,7 @@ static FbChar *export_char(FbDevice *dev, const char *service_path, const SimGat
                      fb_bytes_variant(NULL, 0), "flags", dflags, "handle", (guint)(decl + 2), NULL);
         g_signal_connect(ch->cccd, "handle-read-value", G_CALLBACK(on_desc_read), ch);
         g_signal_connect(ch->cccd, "handle-write-value", G_CALLBACK(on_desc_write), ch);
-        ch->cccd_obj = g_dbus_object_skeleton_new(dpath);
-        g_dbus_object_skeleton_add_interface(ch->cccd_obj, G_DBUS_INTERFACE_SKELETON(ch->cccd));
-        fb_export(fb, ch->cccd_obj);
+        ch->cccd_obj = fb_export(fb, dpath, ch->cccd);
     }
     return ch;
 }
@@ -573,13 +515,13 @@ void fb_gatt_notify(FbDevice *dev, const char *uuid, GBytes *value)
         FbChar *ch = dev->chars->pdata[i];
         if (!mp_uuid_equal(ch->uuid, uuid))
             continue;
-        if (ch->notify_fd >= 0) {
-            if (send(ch->notify_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        if (sim_acquired_fd_held(&ch->notify_sock)) {
+            if (!sim_acquired_fd_send(&ch->notify_sock, data, len))
                 g_debug("notify fd: %s", g_strerror(errno));
         } else if (client_set_size(ch->notify) > 0) {
             /* Flush per value: two notifications are two PropertiesChanged. */
             bluez_gatt_characteristic1_set_value(ch->skel, fb_bytes_variant(data, len));
-            flush(ch->skel);
+            fb_flush(ch->skel);
         }
     }
 }

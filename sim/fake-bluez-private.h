@@ -3,6 +3,7 @@
 
 #include "bluez-api.h"
 #include "common/names.h"
+#include "sim/acquired-fd.h"
 #include "sim/client-set.h"
 #include "sim/fake-bluez.h"
 
@@ -55,7 +56,6 @@ struct _FbDevice {
      * is removed. */
     gboolean temporary;
     gint64 last_seen_us;
-    /* Faults that live in the link, not in the device. */
 };
 /* One advertisement heard while discovering: exports the device or, if it
  * is already there, sets RSSI again (PropertiesChanged), as bluetoothd
@@ -77,15 +77,20 @@ struct _FbChar {
     GDBusMethodInvocation *in_flight; /* the one write with response allowed */
     GQueue delayed;                   /* DelayedWrite*, writes held by the delay fault */
     guint pump_id;                    /* delivers the head of `delayed` when due */
-    int write_fd, notify_fd;          /* our ends of the acquired sockets, -1 if none */
-    guint write_watch, notify_watch;
+    SimAcquiredFd write_sock;         /* AcquireWrite */
+    SimAcquiredFd notify_sock;        /* AcquireNotify */
 };
 
 /* fake-bluez.c */
-void fb_export(FakeBluez *fb, GDBusObjectSkeleton *obj);
+/* Exports an object at `path` with the one interface skeleton `iface`:
+ * the object, a new reference (more interfaces may be added to it). */
+GDBusObjectSkeleton *fb_export(FakeBluez *fb, const char *path, gpointer iface);
 void fb_unexport(FakeBluez *fb, const char *path);
 void fb_return_error(GDBusMethodInvocation *inv, const char *name, const char *message);
 GVariant *fb_bytes_variant(const guint8 *data, gsize len);
+/* Sends the skeleton's pending property changes now (one PropertiesChanged);
+ * NULL: nothing. */
+void fb_flush(gpointer skel);
 
 /* fake-bluez-device.c */
 FbDevice *fb_device_new(FbAdapter *ad, SimDevice *model);

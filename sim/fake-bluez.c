@@ -30,9 +30,18 @@ GVariant *fb_bytes_variant(const guint8 *data, gsize len)
     return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, len ? data : (const guint8 *)"", len, 1);
 }
 
-void fb_export(FakeBluez *fb, GDBusObjectSkeleton *obj)
+void fb_flush(gpointer skel)
 {
+    if (skel)
+        g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(skel));
+}
+
+GDBusObjectSkeleton *fb_export(FakeBluez *fb, const char *path, gpointer iface)
+{
+    GDBusObjectSkeleton *obj = g_dbus_object_skeleton_new(path);
+    g_dbus_object_skeleton_add_interface(obj, G_DBUS_INTERFACE_SKELETON(iface));
     g_dbus_object_manager_server_export(fb->om, obj);
+    return obj;
 }
 
 void fb_unexport(FakeBluez *fb, const char *path)
@@ -116,7 +125,7 @@ static void discovery_set(FbAdapter *ad, gboolean on)
     if (on == bluez_adapter1_get_discovering(ad->skel))
         return;
     bluez_adapter1_set_discovering(ad->skel, on);
-    g_dbus_interface_skeleton_flush(G_DBUS_INTERFACE_SKELETON(ad->skel));
+    fb_flush(ad->skel);
     g_clear_handle_id(&ad->scan_id, g_source_remove);
     if (on)
         ad->scan_id = g_timeout_add(ad->fb->t.discovery_delay_ms, on_scan, ad);
@@ -285,11 +294,9 @@ static void adapter_export(FbAdapter *ad)
                      ad);
     g_signal_connect(ad->skel, "handle-remove-device", G_CALLBACK(on_remove_device), ad);
     g_signal_connect(ad->skel, "notify::powered", G_CALLBACK(on_powered_changed), ad);
-    ad->obj = g_dbus_object_skeleton_new(ad->path);
-    g_dbus_object_skeleton_add_interface(ad->obj, G_DBUS_INTERFACE_SKELETON(ad->skel));
     ad->discovery = client_set_new(fb->conn, on_discovery_emptied, ad);
     ad->filters = client_set_new(fb->conn, NULL, NULL);
-    fb_export(fb, ad->obj);
+    ad->obj = fb_export(fb, ad->path, ad->skel);
     /* Checked four times per timeout (at least every 10 ms): a test may set
      * a short TemporaryTimeout and wait for the removal. */
     ad->expire_id = g_timeout_add(CLAMP(fb->t.temporary_timeout_ms / 4, 10, 1000), on_expire, ad);

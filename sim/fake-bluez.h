@@ -42,7 +42,7 @@ gboolean fake_bluez_start(FakeBluez *fb, GError **error);
  * with it (no InterfacesRemoved, as when a process dies). */
 void fake_bluez_stop(FakeBluez *fb);
 gboolean fake_bluez_is_running(const FakeBluez *fb);
-/* Calls `ready` once org.bluez is owned (or could not be: `ok` FALSE). */
+/* Calls `cb` once org.bluez is owned (or could not be: `ok` FALSE). */
 void fake_bluez_set_name_callback(FakeBluez *fb, void (*cb)(FakeBluez *, gboolean ok, gpointer),
                                   gpointer user_data);
 

@@ -1,4 +1,5 @@
-/* massage-sim: simulated massage devices behind a fake org.bluez.
+/* massage-sim: simulated massage devices behind a fake org.bluez, or
+ * (--peripheral) served from real adapters through a real bluetoothd.
  *
  *   massage-sim --device reference,name=Ref --device theragun --log cmds.jsonl
  *

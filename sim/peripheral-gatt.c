@@ -19,12 +19,10 @@
  * every write comes through WriteValue, in order. */
 #include <errno.h>
 #include <gio/gunixfdlist.h>
-#include <glib-unix.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "common/names.h"
+#include "sim/acquired-fd.h"
 #include "sim/peripheral.h"
 
 static const char gatt_xml[] =
@@ -90,11 +88,9 @@ typedef struct {
     gboolean acquire_write; /* offers WriteAcquired */
     guint reg_id;
     GBytes *value;
-    gboolean notifying; /* StartNotify session */
-    int write_fd;       /* our end of an AcquireWrite pair, -1 none */
-    guint write_watch;
-    int notify_fd; /* our end of an AcquireNotify pair, -1 none */
-    guint notify_watch;
+    gboolean notifying;        /* StartNotify session */
+    SimAcquiredFd write_sock;  /* AcquireWrite */
+    SimAcquiredFd notify_sock; /* AcquireNotify */
 } PChar;
 
 struct _SimPeriphApp {
@@ -116,29 +112,11 @@ static void pservice_free(gpointer p)
     g_free(s);
 }
 
-static void release_write(PChar *c)
-{
-    g_clear_handle_id(&c->write_watch, g_source_remove);
-    if (c->write_fd >= 0) {
-        close(c->write_fd);
-        c->write_fd = -1;
-    }
-}
-
-static void release_notify(PChar *c)
-{
-    g_clear_handle_id(&c->notify_watch, g_source_remove);
-    if (c->notify_fd >= 0) {
-        close(c->notify_fd);
-        c->notify_fd = -1;
-    }
-}
-
 static void pchar_free(gpointer p)
 {
     PChar *c = p;
-    release_write(c);
-    release_notify(c);
+    sim_acquired_fd_release(&c->write_sock);
+    sim_acquired_fd_release(&c->notify_sock);
     g_clear_pointer(&c->value, g_bytes_unref);
     g_free(c->path);
     g_free(c->uuid);
@@ -184,11 +162,11 @@ static GVariant *char_property(const PChar *c, const char *name)
         return char_flags(c);
     if (g_str_equal(name, "WriteAcquired"))
         return c->acquire_write && (c->flags & SIM_CHAR_WRITE_NR)
-                   ? g_variant_new_boolean(c->write_fd >= 0)
+                   ? g_variant_new_boolean(sim_acquired_fd_held(&c->write_sock))
                    : NULL;
     if (g_str_equal(name, "NotifyAcquired"))
         return c->acquirable && (c->flags & SIM_CHAR_NOTIFY)
-                   ? g_variant_new_boolean(c->notify_fd >= 0)
+                   ? g_variant_new_boolean(sim_acquired_fd_held(&c->notify_sock))
                    : NULL;
     return NULL;
 }
@@ -301,68 +279,38 @@ static void write_to_model(PChar *c, const guint8 *data, gsize len, GDBusMethodI
         g_dbus_method_invocation_return_value(inv, NULL);
 }
 
-/* A packet from bluetoothd on an acquired write socket: one ATT write each
- * (SOCK_SEQPACKET keeps the boundaries). */
-static gboolean on_write_fd(gint fd, GIOCondition cond, gpointer user_data)
+/* A packet from bluetoothd on an acquired write socket: one ATT write. */
+static void on_write_packet(const guint8 *data, gsize len, gpointer user_data)
 {
-    PChar *c = user_data;
-    if (cond & G_IO_IN) {
-        guint8 buf[517];
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            write_to_model(c, buf, (gsize)n, NULL);
-            return G_SOURCE_CONTINUE;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return G_SOURCE_CONTINUE;
-    }
-    /* HUP, error or EOF: bluetoothd released it (the link went down). */
-    c->write_watch = 0;
-    close(c->write_fd);
-    c->write_fd = -1;
-    emit_changed(c, "WriteAcquired");
-    return G_SOURCE_REMOVE;
+    write_to_model(user_data, data, len, NULL);
 }
 
-static gboolean on_notify_fd(gint fd, GIOCondition cond, gpointer user_data)
+/* bluetoothd closed an acquired socket (the link went down). */
+static void on_write_released(gpointer user_data)
 {
-    PChar *c = user_data;
-    c->notify_watch = 0;
-    close(c->notify_fd);
-    c->notify_fd = -1;
-    emit_changed(c, "NotifyAcquired");
-    return G_SOURCE_REMOVE;
+    emit_changed(user_data, "WriteAcquired");
+}
+
+static void on_notify_released(gpointer user_data)
+{
+    emit_changed(user_data, "NotifyAcquired");
 }
 
 /* Makes a socket pair, keeps one end and hands the other to bluetoothd. */
 static void acquire(PChar *c, gboolean for_write, GVariant *options, GDBusMethodInvocation *inv)
 {
-    int *keep = for_write ? &c->write_fd : &c->notify_fd;
-    if (*keep >= 0) {
-        g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_NOT_PERMITTED,
-                                                   for_write ? "Write already acquired"
-                                                             : "Notify already acquired");
+    g_autoptr(GUnixFDList) fds = sim_acquired_fd_open(
+        for_write ? &c->write_sock : &c->notify_sock, inv,
+        for_write ? "Write already acquired" : "Notify already acquired", TRUE);
+    if (!fds)
         return;
-    }
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
-        g_dbus_method_invocation_return_dbus_error(inv, BLUEZ_ERROR_FAILED, g_strerror(errno));
-        return;
-    }
-    g_autoptr(GUnixFDList) fds = g_unix_fd_list_new_from_array(&sv[1], 1); /* takes sv[1] */
-    *keep = sv[0];
-    if (for_write)
-        c->write_watch = g_unix_fd_add(sv[0], G_IO_IN | G_IO_HUP | G_IO_ERR, on_write_fd, c);
-    else
-        c->notify_watch = g_unix_fd_add(sv[0], G_IO_HUP | G_IO_ERR, on_notify_fd, c);
     guint16 mtu = opt_mtu(options);
     const char *device = opt_device(options);
     g_autofree char *mtu_s = g_strdup_printf("%u", mtu);
     sim_log_event(c->app->log, sim_device_get_address(c->app->dev),
                   for_write ? "acquire-write" : "acquire-notify", "char", c->uuid, "mtu", mtu_s,
                   "device", device ? device : "", NULL);
-    g_dbus_method_invocation_return_value_with_unix_fd_list(inv, g_variant_new("(hq)", 0, mtu),
-                                                            fds);
+    sim_acquired_fd_reply(inv, fds, mtu);
     emit_changed(c, for_write ? "WriteAcquired" : "NotifyAcquired");
 }
 
@@ -468,10 +416,10 @@ static void on_model_notify(SimDevice *dev, const char *uuid, GBytes *value, gpo
             continue;
         g_clear_pointer(&c->value, g_bytes_unref);
         c->value = g_bytes_ref(value);
-        if (c->notify_fd >= 0) {
+        if (sim_acquired_fd_held(&c->notify_sock)) {
             gsize len = 0;
             const guint8 *data = g_bytes_get_data(value, &len);
-            if (send(c->notify_fd, data, len, MSG_NOSIGNAL) < 0)
+            if (!sim_acquired_fd_send(&c->notify_sock, data, len))
                 g_warning("peripheral: notify %s: %s", c->uuid, g_strerror(errno));
         } else if (c->notifying) {
             emit_changed(c, "Value");
@@ -524,7 +472,8 @@ SimPeriphApp *sim_periph_app_new(GDBusConnection *conn, const char *root, SimDev
         c->uuid = g_strdup(gc->uuid);
         c->service_path = s->path;
         c->flags = gc->flags;
-        c->write_fd = c->notify_fd = -1;
+        sim_acquired_fd_init(&c->write_sock, on_write_packet, on_write_released, c);
+        sim_acquired_fd_init(&c->notify_sock, NULL, on_notify_released, c);
         c->acquirable = !mp_uuid_equal(gc->uuid, SIM_UUID_BATTERY_LEVEL);
         c->acquire_write = c->acquirable && acquire_write;
         c->path = g_strdup_printf("%s/char%u", s->path, i);
@@ -560,13 +509,10 @@ void sim_periph_app_reset(SimPeriphApp *app)
 {
     for (guint i = 0; i < app->chars->len; i++) {
         PChar *c = app->chars->pdata[i];
-        gboolean had_w = c->write_fd >= 0, had_n = c->notify_fd >= 0;
-        release_write(c);
-        release_notify(c);
-        if (had_w)
-            emit_changed(c, "WriteAcquired");
-        if (had_n)
-            emit_changed(c, "NotifyAcquired");
+        if (sim_acquired_fd_release(&c->write_sock))
+            on_write_released(c);
+        if (sim_acquired_fd_release(&c->notify_sock))
+            on_notify_released(c);
         if (c->notifying) {
             c->notifying = FALSE;
             emit_changed(c, "Notifying");

@@ -154,16 +154,24 @@ static gboolean set_adapter_prop(Periph *p, PeriphNode *n, const char *prop, GVa
     return r != NULL;
 }
 
+/* The answer to a registration call `method` made for `n`: FALSE, peripheral
+ * mode failing, if bluetoothd refused it. */
+static gboolean registered(PeriphNode *n, GObject *src, GAsyncResult *res, const char *method)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
+    if (r)
+        return TRUE;
+    g_dbus_error_strip_remote_error(error);
+    fail(n->p, "%s: %s: %s", n->adapter, method, error->message);
+    return FALSE;
+}
+
 static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 {
     PeriphNode *n = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
-    if (!r) {
-        g_dbus_error_strip_remote_error(error);
-        fail(n->p, "%s: RegisterAdvertisement: %s", n->adapter, error->message);
+    if (!registered(n, src, res, "RegisterAdvertisement"))
         return;
-    }
     if (++n->adv_done == N_ADVS) {
         n->registering = FALSE;
         sim_log_event(n->p->log, sim_device_get_address(n->dev), "advertising", "adapter",
@@ -174,13 +182,8 @@ static void on_adv_registered(GObject *src, GAsyncResult *res, gpointer user_dat
 static void on_app_registered(GObject *src, GAsyncResult *res, gpointer user_data)
 {
     PeriphNode *n = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &error);
-    if (!r) {
-        g_dbus_error_strip_remote_error(error);
-        fail(n->p, "%s: RegisterApplication: %s", n->adapter, error->message);
+    if (!registered(n, src, res, "RegisterApplication"))
         return;
-    }
     sim_log_event(n->p->log, sim_device_get_address(n->dev), "gatt-registered", "adapter",
                   n->adapter, NULL);
     n->adv_done = 0;

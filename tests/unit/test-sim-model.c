@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "protocol/reference.h"
 #include "sim/device-model.h"
+#include "sim-fixture.h"
 
 /* A tiny protocol: frames are [kind, value, seq]; readings are
  * [0xB0, fields low byte, running, intensity, battery, ack_seq, ack_status]. */
@@ -62,72 +62,40 @@ static MpDriver *test_driver(void)
     return d;
 }
 
-typedef struct {
-    SimDevice *dev;
-    GPtrArray *notified; /* GBytes* */
-    guint drops;
-    char *log_path;
-    SimLog *log;
-    MsdClock *clock; /* fake: the tests move it */
-} Fixture;
-
 static void on_notify(SimDevice *dev, const char *uuid, GBytes *value, gpointer user_data)
 {
-    Fixture *f = user_data;
+    SimFixture *f = user_data;
     assert_string_equal(uuid, "0000fff2-0000-1000-8000-00805f9b34fb");
     g_ptr_array_add(f->notified, g_bytes_ref(value));
 }
 
 static void on_drop(SimDevice *dev, const char *reason, gpointer user_data)
 {
-    Fixture *f = user_data;
+    SimFixture *f = user_data;
     f->drops++;
     sim_device_link_down(dev, reason);
 }
 
 static int setup(void **state)
 {
-    Fixture *f = g_new0(Fixture, 1);
-    f->notified = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    int fd = g_file_open_tmp("sim-model-XXXXXX.jsonl", &f->log_path, NULL);
-    assert_true(fd >= 0);
-    close(fd);
-    f->log = sim_log_open(f->log_path, NULL);
     g_autoptr(MpDriver) d = test_driver();
     SimDeviceConfig cfg;
     sim_device_config_init(&cfg);
     cfg.address = g_strdup("aa:bb:cc:dd:ee:01");
     cfg.battery = 50;
-    f->clock = msd_clock_new_fake(0);
-    f->dev = sim_device_new(d, &cfg, f->log, f->clock);
-    sim_device_config_clear(&cfg);
     static const SimDeviceCallbacks cb = {.notify = on_notify, .drop_link = on_drop};
-    sim_device_set_callbacks(f->dev, &cb, f);
-    sim_device_link_up(f->dev);
-    *state = f;
+    *state = sim_fixture_new("sim-model-XXXXXX.jsonl", d, &cfg, &cb);
+    sim_device_config_clear(&cfg);
     return 0;
 }
 
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-    sim_device_free(f->dev);
-    msd_clock_unref(f->clock);
-    sim_log_free(f->log);
-    g_unlink(f->log_path);
-    g_free(f->log_path);
-    g_ptr_array_unref(f->notified);
-    g_free(f);
-    return 0;
-}
-
-static void write3(Fixture *f, guint8 kind, guint8 value, guint8 seq)
+static void write3(SimFixture *f, guint8 kind, guint8 value, guint8 seq)
 {
     guint8 frame[3] = {kind, value, seq};
     assert_true(sim_device_write(f->dev, "fff1", frame, 3, NULL));
 }
 
-static void assert_notified(Fixture *f, guint i, const guint8 *want, gsize n)
+static void assert_notified(SimFixture *f, guint i, const guint8 *want, gsize n)
 {
     assert_true(i < f->notified->len);
     gsize len = 0;
@@ -138,7 +106,7 @@ static void assert_notified(Fixture *f, guint i, const guint8 *want, gsize n)
 
 static void test_gatt_layout(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     GPtrArray *gatt = sim_device_get_gatt(f->dev);
     assert_int_equal(gatt->len, 2);
     const SimGattChar *w = gatt->pdata[0], *n = gatt->pdata[1];
@@ -153,7 +121,7 @@ static void test_gatt_layout(void **state)
 
 static void test_start_intensity_ack(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     write3(f, MP_CMD_INTENSITY, 40, 7);
     SimDeviceState st;
     sim_device_get_state(f->dev, &st);
@@ -170,7 +138,7 @@ static void test_start_intensity_ack(void **state)
 
 static void test_status_answer(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     write3(f, MP_CMD_START, 30, 1);
     write3(f, MP_CMD_STATUS, 0, 2);
     /* ack(1), ack(2), then the status reading: an answer follows its ACK. */
@@ -185,7 +153,7 @@ static void test_status_answer(void **state)
 
 static void test_garbage_is_logged_not_applied(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     static const guint8 junk[] = {0xde, 0xad};
     assert_true(sim_device_write(f->dev, "fff1", junk, sizeof junk, NULL));
     SimDeviceState st;
@@ -211,7 +179,7 @@ static void test_garbage_is_logged_not_applied(void **state)
 
 static void test_write_to_notify_char_refused(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     g_autoptr(GError) error = NULL;
     guint8 frame[3] = {MP_CMD_START, 10, 1};
     assert_false(sim_device_write(f->dev, "fff2", frame, 3, &error));
@@ -220,14 +188,14 @@ static void test_write_to_notify_char_refused(void **state)
 
 /* Time passes only when a test says so: the model's timers (watchdog,
  * tick) fire inside this call, in deadline order, with no real waiting. */
-static void advance(Fixture *f, guint ms)
+static void advance(SimFixture *f, guint ms)
 {
     msd_fake_clock_advance(f->clock, (gint64)ms * 1000);
 }
 
 static void test_keepalive_watchdog(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     write3(f, MP_CMD_INTENSITY, 60, 1);
     /* Frames every 50 ms keep it running past the 150 ms watchdog... */
     for (guint8 i = 2; i < 8; i++) {
@@ -249,7 +217,7 @@ static void test_keepalive_watchdog(void **state)
 
 static void test_link_down_stops(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     write3(f, MP_CMD_START, 20, 1);
     sim_device_link_down(f->dev, "link-loss");
     SimDeviceState st;
@@ -264,7 +232,7 @@ static void test_link_down_stops(void **state)
 
 static void test_battery_and_power(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     sim_device_set_battery(f->dev, 250);
     SimDeviceState st;
     sim_device_get_state(f->dev, &st);
@@ -283,7 +251,7 @@ static void test_battery_and_power(void **state)
 
 static void test_battery_drains_while_running(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     /* Re-link so the tick runs every 100 ms; one percent per second. */
     sim_device_link_down(f->dev, "test");
     sim_device_get_config_mut(f->dev)->drain_s_per_pct = 1;
@@ -310,7 +278,7 @@ static void test_battery_drains_while_running(void **state)
 
 static void test_garbage_notification(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     static const guint8 g[] = {1, 2, 3};
     g_autoptr(GBytes) b = g_bytes_new(g, sizeof g);
     assert_true(sim_device_send_garbage(f->dev, b, NULL));
@@ -321,7 +289,7 @@ static void test_garbage_notification(void **state)
     assert_true(n >= 1 && n <= 20);
 }
 
-static gboolean log_has(Fixture *f, const char *needle)
+static gboolean log_has(SimFixture *f, const char *needle)
 {
     g_autofree char *text = NULL;
     assert_true(g_file_get_contents(f->log_path, &text, NULL, NULL));
@@ -333,7 +301,7 @@ static gboolean log_has(Fixture *f, const char *needle)
  * logs. */
 static void test_button_stop(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     write3(f, MP_CMD_INTENSITY, 40, 1);
     guint before = f->notified->len;
     assert_true(sim_device_press_button(f->dev));
@@ -454,17 +422,20 @@ static void test_button_stop_lovense(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_gatt_layout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_start_intensity_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_answer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_is_logged_not_applied, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_to_notify_char_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keepalive_watchdog, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_link_down_stops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_battery_and_power, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_notification, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_battery_drains_while_running, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_button_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gatt_layout, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_start_intensity_ack, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_status_answer, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_is_logged_not_applied, setup,
+                                        sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_write_to_notify_char_refused, setup,
+                                        sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_keepalive_watchdog, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_link_down_stops, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_battery_and_power, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_notification, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_battery_drains_while_running, setup,
+                                        sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_button_stop, setup, sim_fixture_teardown),
         cmocka_unit_test(test_button_stop_reference),
         cmocka_unit_test(test_button_stop_theragun),
         cmocka_unit_test(test_button_stop_lovense),

@@ -2,71 +2,38 @@
  * real reference driver: the sequence window (mp_reference_seq_accept), the
  * ACK-then-STATE order of its answers, the answer to a bad CRC, and what
  * restarts the device-side watchdog. */
-#include <glib/gstdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "protocol/reference.h"
 #include "sim/device-model.h"
-
-typedef struct {
-    SimDevice *dev;
-    GPtrArray *notified; /* GBytes* on the Status characteristic */
-    guint before;        /* notified->len before the last frame sent */
-    char *log_path;
-    SimLog *log;
-    MsdClock *clock; /* fake: the tests move it */
-} Fixture;
+#include "sim-fixture.h"
 
 static void on_notify(SimDevice *dev, const char *uuid, GBytes *value, gpointer user_data)
 {
-    Fixture *f = user_data;
+    SimFixture *f = user_data;
     if (mp_uuid_equal(uuid, MP_REF_STATUS_UUID))
         g_ptr_array_add(f->notified, g_bytes_ref(value));
 }
 
 static int setup(void **state)
 {
-    Fixture *f = g_new0(Fixture, 1);
-    f->notified = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    int fd = g_file_open_tmp("sim-ref-XXXXXX.jsonl", &f->log_path, NULL);
-    assert_true(fd >= 0);
-    close(fd);
-    f->log = sim_log_open(f->log_path, NULL);
     g_autoptr(MpDriver) d = mp_driver_reference_new();
     SimDeviceConfig cfg;
     sim_device_config_init(&cfg);
     cfg.keepalive_timeout_ms = 300;
     cfg.force_period_ms = 600000; /* no force readings in the way */
-    f->clock = msd_clock_new_fake(0);
-    f->dev = sim_device_new(d, &cfg, f->log, f->clock);
-    sim_device_config_clear(&cfg);
     static const SimDeviceCallbacks cb = {.notify = on_notify};
-    sim_device_set_callbacks(f->dev, &cb, f);
-    sim_device_link_up(f->dev);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-    sim_device_free(f->dev);
-    msd_clock_unref(f->clock);
-    sim_log_free(f->log);
-    g_unlink(f->log_path);
-    g_free(f->log_path);
-    g_ptr_array_unref(f->notified);
-    g_free(f);
+    *state = sim_fixture_new("sim-ref-XXXXXX.jsonl", d, &cfg, &cb);
+    sim_device_config_clear(&cfg);
     return 0;
 }
 
 /* Writes one Control frame; `bad_crc` flips the CRC's low byte. */
-static void send_frame(Fixture *f, guint8 op, guint8 seq, gint payload, gboolean bad_crc)
+static void send_frame(SimFixture *f, guint8 op, guint8 seq, gint payload, gboolean bad_crc)
 {
     guint8 p = (guint8)payload;
     f->before = f->notified->len;
@@ -80,14 +47,14 @@ static void send_frame(Fixture *f, guint8 op, guint8 seq, gint payload, gboolean
 }
 
 /* The last notification: VER OP SEQ LEN PAYLOAD... */
-static const guint8 *last(Fixture *f)
+static const guint8 *last(SimFixture *f)
 {
     assert_true(f->notified->len > 0);
     return g_bytes_get_data(f->notified->pdata[f->notified->len - 1], NULL);
 }
 
 /* The last frame's first answer is its ACK. */
-static void assert_ack(Fixture *f, guint8 seq, guint8 status)
+static void assert_ack(SimFixture *f, guint8 seq, guint8 status)
 {
     assert_true(f->notified->len > f->before);
     const guint8 *n = g_bytes_get_data(f->notified->pdata[f->before], NULL);
@@ -98,7 +65,7 @@ static void assert_ack(Fixture *f, guint8 seq, guint8 status)
 
 /* After the ACK: a STATE (running flag, intensity) if the frame changed the
  * state or asked for it, else nothing (docs/protocol.md section 7). */
-static void assert_state(Fixture *f, gboolean is_running, guint8 intensity)
+static void assert_state(SimFixture *f, gboolean is_running, guint8 intensity)
 {
     assert_int_equal(f->notified->len, f->before + 2);
     const guint8 *n = last(f);
@@ -107,12 +74,12 @@ static void assert_state(Fixture *f, gboolean is_running, guint8 intensity)
     assert_int_equal(n[5], intensity);
 }
 
-static void assert_no_state(Fixture *f)
+static void assert_no_state(SimFixture *f)
 {
     assert_int_equal(f->notified->len, f->before + 1);
 }
 
-static gboolean running(Fixture *f)
+static gboolean running(SimFixture *f)
 {
     SimDeviceState st;
     sim_device_get_state(f->dev, &st);
@@ -121,7 +88,7 @@ static gboolean running(Fixture *f)
 
 /* Time passes only when a test says so: the model's timers (watchdog,
  * tick) fire inside this call, in deadline order, with no real waiting. */
-static void advance(Fixture *f, guint ms)
+static void advance(SimFixture *f, guint ms)
 {
     msd_fake_clock_advance(f->clock, (gint64)ms * 1000);
 }
@@ -131,7 +98,7 @@ static void advance(Fixture *f, guint ms)
  * still accepted. */
 static void test_window_moves_only_on_state_changes(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     send_frame(f, MP_REF_OP_START, 5, 30, FALSE);
     assert_ack(f, 5, MP_REF_OK);
     assert_state(f, TRUE, 30);
@@ -170,7 +137,7 @@ static void test_window_moves_only_on_state_changes(void **state)
  * (its SEQ cannot be trusted), and nothing applied. */
 static void test_bad_crc_gets_error(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     send_frame(f, MP_REF_OP_START, 1, 30, TRUE);
     assert_int_equal(f->notified->len, 1);
     const guint8 *n = last(f);
@@ -184,7 +151,7 @@ static void test_bad_crc_gets_error(void **state)
  * Watchdog 300 ms. */
 static void test_watchdog_restarted_by_valid_frames(void **state)
 {
-    Fixture *f = *state;
+    SimFixture *f = *state;
     send_frame(f, MP_REF_OP_START, 10, 30, FALSE);
     for (int i = 0; i < 3; i++) { /* 6 x 200 ms: only refused frames keep it up */
         advance(f, 200);
@@ -207,9 +174,11 @@ static void test_watchdog_restarted_by_valid_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_window_moves_only_on_state_changes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_crc_gets_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_watchdog_restarted_by_valid_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_moves_only_on_state_changes, setup,
+                                        sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_crc_gets_error, setup, sim_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_watchdog_restarted_by_valid_frames, setup,
+                                        sim_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
