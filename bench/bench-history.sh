@@ -11,17 +11,7 @@ N=${BENCH_ROUNDS:-100}
 A=AA:BB:CC:00:03:01
 start_bus
 start_sim sim --device "reference,name=HistA,address=$A" >/dev/null || exit 1
-cat >"$MSD_DATA/programmes/first.programme" <<'PROG'
-[Programme]
-Name=First frame
-Kind=any
-
-[Step one]
-Muscle=hamstrings
-Zone=proximal
-Duration=60s
-Intensity=20%
-PROG
+write_steps "$MSD_DATA/programmes/first.programme" "First frame" "one hamstrings proximal 60s 20%"
 
 # one_mode NAME: N starts on a fresh massaged; figures for NAME.
 one_mode() {

@@ -10,6 +10,8 @@
 #   stop_spawned NAME [SIGNAL]        signals it, reaps it; status in SPAWN_RC
 #   wait_spawned NAME TIMEOUT_S       waits for it to exit by itself (SPAWN_RC)
 #   is_running NAME
+#   signal_spawned NAME SIGNAL        sends it (STOP, CONT) without waiting for it
+#   spawned_state_is NAME STATE       its state letter in /proc is STATE (T: stopped)
 #   stop_all_spawned [NAME...]        TERM, up to 3 s, then KILL; reverse start order
 #   wait_until TIMEOUT_S command...   polls every 50 ms until the command succeeds
 #   not command...                    succeeds when the command fails (for wait_until)
@@ -82,13 +84,27 @@ stop_spawned() {
 }
 
 # wait_spawned NAME TIMEOUT_S: waits for it to exit by itself; status in
-# SPAWN_RC, or returns 1 if it is still running after the timeout.
+# SPAWN_RC, or returns 1 (SPAWN_RC "running") if it is still running after the
+# timeout.
 wait_spawned() {
 	local name=$1 pid=${SPAWNED[$1]}
-	wait_until "$2" not kill -0 "$pid" || return 1
+	wait_until "$2" not kill -0 "$pid" || { SPAWN_RC=running; return 1; }
 	SPAWN_RC=0
 	wait "$pid" 2>/dev/null || SPAWN_RC=$?
 	unset "SPAWNED[$name]"
+}
+
+# signal_spawned NAME SIGNAL: one signal to that process (SIGSTOP, SIGCONT);
+# unlike stop_spawned it neither waits nor forgets it.
+signal_spawned() { kill -"$2" "${SPAWNED[$1]}"; }
+
+# spawned_state_is NAME STATE: the process's state (field 3 of /proc/PID/stat:
+# R, S, T for stopped, Z) is STATE.
+spawned_state_is() {
+	local stat
+	stat=$(cat "/proc/${SPAWNED[$1]}/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" = "$2" ]
 }
 
 is_running() { [ -n "${SPAWNED[$1]:-}" ] && kill -0 "${SPAWNED[$1]}" 2>/dev/null; }

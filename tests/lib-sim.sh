@@ -21,6 +21,11 @@ LV_WRITE=$(driver_uuid lovense write)
 # (REF_CAPS, REF_STATUS, TG_NOTIFY, LV_NOTIFY: tests/lib-bluez.sh)
 DEV1=AA:BB:CC:DD:EE:FF
 DEV1_PATH=/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF
+# The addresses the tests give a simulated Theragun and Lovense.
+TG=11:22:33:44:55:66
+TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
+LV=C0:FF:EE:00:00:01
+LV_PATH=/org/bluez/hci0/dev_C0_FF_EE_00_00_01
 
 # Sanitizer builds: leaks in GLib's type system are not ours.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SOURCE_DIR/tests/lsan.supp}

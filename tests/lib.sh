@@ -28,6 +28,7 @@ TESTS_FAILED=0
 . "$SOURCE_DIR/tests/lib-proc.sh"
 PROC_LOGDIR=$TEST_TMP
 . "$SOURCE_DIR/tests/lib-massaged.sh"
+. "$SOURCE_DIR/sim/private-bus.sh" # private_bus_conf, start_private_bus
 
 log() { printf '# %s\n' "$*" >&2; }
 
@@ -90,16 +91,10 @@ finish() {
 # what the service users would be: owning org.bluez (the simulator) and
 # org.massaged, calling both. DBUS_SYSTEM_BUS_ADDRESS points at it.
 start_bus() {
-	local extra=${1:-}
 	# Other users (the policy checks) must reach the socket.
 	chmod 755 "$TEST_TMP"
-	. "$SOURCE_DIR/sim/private-bus.sh"
-	private_bus_conf "$TEST_TMP" "$SOURCE_DIR" "$extra" >"$TEST_TMP/bus.conf"
-	spawn bus dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address=3 \
-		3>"$TEST_TMP/bus.address"
-	wait_until 5 test -s "$TEST_TMP/bus.address" || { log "dbus-daemon did not start"; cat "$TEST_TMP/bus.log" >&2; exit 1; }
-	DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$TEST_TMP/bus.address")
-	export DBUS_SYSTEM_BUS_ADDRESS
+	start_private_bus bus "$TEST_TMP" "$SOURCE_DIR" "${1:-}" || exit 1
+	export DBUS_SYSTEM_BUS_ADDRESS=$PRIVATE_BUS_ADDRESS
 	# Tools that only know the session bus (gdbus --session) use the same one.
 	export DBUS_SESSION_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
 }

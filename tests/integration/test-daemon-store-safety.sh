@@ -97,30 +97,30 @@ assert_contains "device check /dev/zero: refused at once, not read" "not a regul
 head -c 300000 /dev/zero | tr '\0' '#' >"$TEST_TMP/big.device"
 run timeout 20 "$M" device check "$TEST_TMP/big.device"
 assert_contains "device check of a 300 KB file: refused by size" "larger than 262144 bytes" "$RUN_ERR$RUN_OUT"
-run timeout 20 "$MASSAGED" --config /dev/zero --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" \
-	--state-dir "$TEST_TMP/other-state"
+MSD_CONF=/dev/zero MSD_STATE=$TEST_TMP/other-state run massaged_once
 check "massaged --config /dev/zero: exits non-zero at once (status $RUN_RC, not 124)" \
 	test "$RUN_RC" -ne 0 -a "$RUN_RC" -ne 124
 assert_contains "... saying why" "not a regular file" "$RUN_ERR"
 
 # --- 3. invalid UTF-8 and NUL: located diagnostics, no GLib-CRITICAL
+# located_refusal WHAT FILE LINE: validate reports line LINE of FILE; import
+# refuses FILE (exit 6) with that same diagnostic and no GLib-CRITICAL.
+located_refusal() {
+	local want
+	run env G_DEBUG=fatal-criticals "$M" programme validate "$2"
+	want=$(grep ":$3: " <<<"$RUN_OUT")
+	check "validate reports the line of the $1" test -n "$want"
+	run env G_DEBUG=fatal-criticals "$M" programme import "$2"
+	assert_exit "import of $1: exit 6 (no critical aborting it)" 6
+	assert_contains "... with validate's located diagnostic" "$want" "$RUN_ERR"
+	assert_not_contains "... and no GLib-CRITICAL" "CRITICAL" "$RUN_ERR"
+}
 printf '[Programme]\nName=Bad\nSummary=bad \xff here\nKind=any\n\n[Step only]\nDuration=4s\nIntensity=10%%\n' \
 	>"$TEST_TMP/utf8.programme"
-run env G_DEBUG=fatal-criticals "$M" programme validate "$TEST_TMP/utf8.programme"
-want=$(grep ':3: ' <<<"$RUN_OUT")
-check "validate reports the line of the invalid UTF-8" test -n "$want"
-run env G_DEBUG=fatal-criticals "$M" programme import "$TEST_TMP/utf8.programme"
-assert_exit "import of invalid UTF-8: exit 6 (no critical aborting it)" 6
-assert_contains "... with validate's located diagnostic" "$want" "$RUN_ERR"
-assert_not_contains "... and no GLib-CRITICAL" "CRITICAL" "$RUN_ERR"
+located_refusal "invalid UTF-8" "$TEST_TMP/utf8.programme" 3
 printf '[Programme]\nName=Bad\nSummary=bad\nKind=any\n\n[Step only]\nDuration=4s\x00\nIntensity=10%%\n' \
 	>"$TEST_TMP/nul.programme"
-run env G_DEBUG=fatal-criticals "$M" programme validate "$TEST_TMP/nul.programme"
-want=$(grep ':7: ' <<<"$RUN_OUT")
-check "validate reports the line of the NUL" test -n "$want"
-run env G_DEBUG=fatal-criticals "$M" programme import "$TEST_TMP/nul.programme"
-assert_exit "import of text with a NUL: exit 6" 6
-assert_contains "... with validate's located diagnostic" "$want" "$RUN_ERR"
+located_refusal "text with a NUL" "$TEST_TMP/nul.programme" 7
 assert_eq "nothing new was stored" "hand-2.programme hand.programme strong-2.programme strong.programme" \
 	"$(cd "$MSD_STATE/programmes" && ls | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 

@@ -14,29 +14,8 @@ DEV=$(devpath $A)
 BASE=test/robust
 start_bus
 start_sim sim --device "reference,name=Pulse,address=$A" || exit 1
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=2min
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=2min
-Intensity=20%
-
-[Step third]
-Muscle=calves
-Zone=mid
-Duration=2min
-Intensity=20%
-PROG
+write_steps "$MSD_DATA/programmes/long.programme" "Long steps" "first hamstrings proximal 2min 20%" \
+	"second hamstrings distal 2min 20%" "third calves mid 2min 20%"
 start_massaged || exit 1
 check "discover" mgr StartDiscovery
 check "device appears" wait_until 10 has_object "$DEV"

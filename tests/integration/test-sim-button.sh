@@ -8,10 +8,6 @@
 . "$SOURCE_DIR/tests/lib-sim.sh"
 
 start_bus
-TG=11:22:33:44:55:66
-TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
-LV=C0:FF:EE:00:00:01
-LV_PATH=/org/bluez/hci0/dev_C0_FF_EE_00_00_01
 # No watchdog stop and no force readings while the test looks.
 start_sim sim --device reference,keepalive-timeout=600000,force-period=600000 \
 	--device theragun,address=$TG --device lovense,address=$LV \

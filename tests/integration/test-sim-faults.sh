@@ -5,8 +5,6 @@
 . "$SOURCE_DIR/tests/lib-sim.sh"
 
 start_bus
-TG=11:22:33:44:55:66
-TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
 RC=22:22:33:44:55:66
 RC_PATH=/org/bluez/hci0/dev_22_22_33_44_55_66
 DA=33:22:33:44:55:66
