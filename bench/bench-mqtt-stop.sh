@@ -22,7 +22,7 @@ start_broker broker >/dev/null || exit 1
 printf '[Broker]\nHost=127.0.0.1\nPort=%s\nClientId=bench\n[Topics]\nBase=bench\n' "$MQTT_PORT" >"$TEST_TMP/mqtt.conf"
 spawn bridge "$BRIDGE" --config "$TEST_TMP/mqtt.conf"
 wait_until 10 grep -q "connected to MQTT broker" "$TEST_TMP/bridge.log" || { cat "$TEST_TMP/bridge.log"; exit 1; }
-wait_until 10 bash -c "mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t bench/device/$ID/state -C 1 -W 1 | grep -q ." || exit 1
+wait_until 10 mqtt_has "bench/device/$ID/state" 1 || exit 1
 
 "$MQC" mqtt "$MQTT_PORT" "bench/device/$ID/set" "bench/device/$ID/result" "$N" >"$TEST_TMP/mqtt.t0"
 mark=$(tail -n1 "$TEST_TMP/mqtt.t0")

@@ -52,10 +52,11 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # busy_loops N: N competing CPU hogs (plain shell loops, so no package is
 # needed); their PIDs in BUSY_PIDS, stopped by stop_busy (and by the trap).
 BUSY_PIDS=()
+busy_loop() { while :; do :; done; }
 busy_loops() {
 	local i
 	for i in $(seq 1 "$1"); do
-		spawn "busy$i" bash -c 'while :; do :; done'
+		spawn "busy$i" busy_loop
 		BUSY_PIDS+=("${SPAWNED[busy$i]}")
 	done
 }

@@ -4,6 +4,7 @@
 #   start_bus
 #   start_sim sim --device reference      # massage-sim, log in $TEST_TMP/sim.jsonl
 #   client discover AA:BB:CC:DD:EE:FF -- connect AA:BB:CC:DD:EE:FF
+#   spawn_client cl notify ... -- expect-notify ...; wait_spawned cl 15
 #   sim_state AA:BB:CC:DD:EE:FF running   # → true
 #   sim_call SetBattery su AA:BB:CC:DD:EE:FF 3
 #
@@ -48,6 +49,13 @@ sim_ready() { has_name org.bluez && has_name org.massaged.Sim; }
 
 # client STEP ARGS [-- STEP ARGS]...: the long-lived test client (see tests/tools).
 client() { "$CLIENT_BIN" "$@" 2>>"$TEST_TMP/client.err"; }
+# spawn_client NAME STEP ARGS [-- STEP ARGS]...: the same in the background
+# (spawn; its output in $TEST_TMP/NAME.log, its status from wait_spawned).
+spawn_client() {
+	local name=$1
+	shift
+	spawn "$name" "$CLIENT_BIN" "$@"
+}
 
 # sim_call METHOD SIGNATURE ARGS...: a call on org.massaged.Sim1.
 sim_call() {

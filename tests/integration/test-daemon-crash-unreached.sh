@@ -61,15 +61,15 @@ assert_eq "massaged exits cleanly" 0 "$SPAWN_RC"
 play_and_crash
 check "the Theragun is switched off" sim_call SetPowered sb $TG false
 check "bluetoothd restarts and forgets every device" sim_call RestartBluez u 100
-check "... and is back" wait_until 5 bash -c "[ \"\$(busctl --system get-property org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 BluezPresent)\" = 'b true' ]"
+check "... and is back" wait_until 5 \
+	prints 'b true' busctl --system get-property org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 BluezPresent
 no_tg_object() { ! bluez_paths | grep "dev_${TG//:/_}" >/dev/null; }
 check "... without the Theragun" wait_until 5 no_tg_object
 check "the record still names it" recorded $TG
 start_massaged || exit 1
 check "recovery waits for bluetoothd to see it, scanning" \
 	wait_until 10 in_log "recovery: waiting for bluetoothd to see $TG (theragun); scanning"
-check "... the adapter is discovering" wait_until 5 bash -c \
-	"[ \"\$(busctl --system get-property org.bluez /org/bluez/hci0 org.bluez.Adapter1 Discovering)\" = 'b true' ]"
+check "... the adapter is discovering" wait_until 5 bluez_prop_is /org/bluez/hci0 Adapter1 Discovering 'b true'
 mctl --json stop
 assert_eq "massagectl stop: exit 4" 4 "$RC"
 assert_jq "... names the recorded device bluetoothd has not seen" \
