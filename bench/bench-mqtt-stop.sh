@@ -33,9 +33,7 @@ awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/mqtt.t0" "$TEST_TMP/mqtt.dev" >"$
 simlog "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark) | .t_ns" >"$TEST_TMP/ctl.dev"
 awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/ctl.t0" "$TEST_TMP/ctl.dev" >"$TEST_TMP/ctl.us"
 
-m50=$(pct 50 <"$TEST_TMP/mqtt.us") m99=$(pct 99 <"$TEST_TMP/mqtt.us")
-c50=$(pct 50 <"$TEST_TMP/ctl.us") c99=$(pct 99 <"$TEST_TMP/ctl.us")
 echo "stop latency: command -> stop frame in the sim's log (us)"
-figure "MQTT stop ($(wc -l <"$TEST_TMP/mqtt.us")/$N)" "p50 $m50 us, p99 $m99 us"
-figure "massagectl stop ($(wc -l <"$TEST_TMP/ctl.us")/$N)" "p50 $c50 us, p99 $c99 us"
-figure "MQTT / massagectl" "p50 $(ratio "$m50" "$c50"), p99 $(ratio "$m99" "$c99")"
+latency_figure "MQTT stop" "$TEST_TMP/mqtt.us" "/$N"
+latency_figure "massagectl stop" "$TEST_TMP/ctl.us" "/$N"
+ratio_figure "MQTT / massagectl" "$TEST_TMP/mqtt.us" "$TEST_TMP/ctl.us"

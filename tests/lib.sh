@@ -123,6 +123,32 @@ check_policy_dir() {
 	stop_spawned bus
 }
 
+# verify_root ROOT: VERIFY_ROOT, a copy of ROOT (an installed or unpacked
+# tree) with this machine's systemd units added where ROOT has none of that
+# name, for systemd-analyze verify --root (our units name dbus.service, ...).
+verify_root() {
+	local u units=lib/systemd/system
+	VERIFY_ROOT=$TEST_TMP/verify-root
+	cp -a "$1" "$VERIFY_ROOT"
+	mkdir -p "$VERIFY_ROOT/usr/$units"
+	for u in /$units/* /usr/$units/*; do
+		[ -e "$u" ] || continue
+		[ -e "$VERIFY_ROOT/$units/${u##*/}" ] || [ -e "$VERIFY_ROOT/usr/$units/${u##*/}" ] ||
+			cp -a "$u" "$VERIFY_ROOT/usr/$units/"
+	done
+}
+
+# check_unit_verifies WHAT ROOT UNIT: systemd-analyze verify --root=ROOT UNIT
+# succeeds and says nothing (its output is the failure's detail).
+check_unit_verifies() {
+	if systemd-analyze verify --man=no --root="$2" "$3" >"$TEST_TMP/verify.log" 2>&1 &&
+		! grep -q . "$TEST_TMP/verify.log"; then
+		pass "$1"
+	else
+		fail "$1" "$(cat "$TEST_TMP/verify.log")"
+	fi
+}
+
 # (has_name NAME, start_massaged: tests/lib-massaged.sh)
 
 # run command args...: runs it in the foreground with stdin from /dev/null;
