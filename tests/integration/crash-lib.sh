@@ -9,7 +9,6 @@
 set -o pipefail
 
 RECORD=$MSD_STATE/in-motion
-M=$BUILD_DIR/cli/massagectl
 export MASSAGECTL_NO_CAUTION=1
 
 # Two long, gentle steps: nothing ends before the crash.

@@ -10,6 +10,10 @@ if [ -d "$SOURCE_DIR/data/devices" ]; then
 	cp "$SOURCE_DIR"/data/devices/*.device "$MSD_DATA/devices/" 2>/dev/null || true
 fi
 
+# M: the built massagectl; mctl ARGS...: it, on this test's data directory.
+M=$BUILD_DIR/cli/massagectl
+mctl() { "$M" --data-dir "$MSD_DATA" "$@"; }
+
 # msd_call PATH INTERFACE METHOD [SIGNATURE ARGS...]: busctl, JSON output.
 msd_call() {
 	local path=$1 iface=$2 method=$3

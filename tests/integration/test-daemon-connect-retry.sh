@@ -19,7 +19,6 @@ B=AA:BB:CC:00:00:02 # stalls twice
 C=AA:BB:CC:00:00:03 # drops once
 D=AA:BB:CC:00:00:04 # drops twice
 E=AA:BB:CC:00:00:05 # its characteristics come 5 s after ServicesResolved
-M=$BUILD_DIR/cli/massagectl
 start_bus
 start_sim sim --adapter hci0 --name-delay 1500 \
 	--device "reference,name=Once,address=$A,stall-resolve=1" \

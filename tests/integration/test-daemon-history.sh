@@ -10,7 +10,6 @@
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
-M=$BUILD_DIR/cli/massagectl
 export MASSAGECTL_NO_CAUTION=1
 DB_FILE=$MSD_STATE/history.sqlite3
 start_left_right || exit 1

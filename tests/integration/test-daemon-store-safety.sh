@@ -12,7 +12,6 @@
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
-M=$BUILD_DIR/cli/massagectl
 PY=/usr/bin/python3
 start_bus
 
