@@ -12,8 +12,8 @@
 #                           leaves --state-dir out (MSD_STATE= start_massaged)
 #   massaged_once [massaged args...]
 #                           massaged on the same directories in the
-#                           foreground, for a start it must refuse or a
-#                           command that exits (--list-programmes): under
+#                           foreground, for a start it must refuse (a bad
+#                           configuration, a second instance): under
 #                           `timeout 20`, so one that does not exit is 124
 #   has_name NAME           the (system) bus has an owner for NAME
 #   write_steps FILE NAME STEP...
