@@ -172,6 +172,17 @@ assert_exit() {
 	fi
 }
 
+# assert_same_list "description" WANT HAVE: two sorted lists, one item a line,
+# are the same; a failure says what is missing from HAVE and what is unexpected.
+assert_same_list() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "missing: $(comm -23 <(echo "$2") <(echo "$3") | tr '\n' ' ')" \
+			"unexpected: $(comm -13 <(echo "$2") <(echo "$3") | tr '\n' ' ')"
+	fi
+}
+
 # assert_jq "description" FILTER JSON: jq -e FILTER is true for JSON (which
 # must also be valid JSON).
 assert_jq() {

@@ -126,13 +126,7 @@ log "expecting $nprog programmes and $ndev device files from data/"
 
 want=$(printf '%s\n' "${expected[@]}" | sort)
 have=$(cd "$root" && find . \( -type f -o -type l \) -printf '/%P\n' | sort)
-if [ "$want" = "$have" ]; then
-	pass "the installed tree is exactly the expected ${#expected[@]} files"
-else
-	fail "the installed tree is exactly the expected ${#expected[@]} files" \
-		"missing: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')" \
-		"unexpected: $(comm -13 <(echo "$want") <(echo "$have") | tr '\n' ' ')"
-fi
+assert_same_list "the installed tree is exactly the expected ${#expected[@]} files" "$want" "$have"
 
 modes_ok=1
 for f in "${expected[@]}"; do
