@@ -41,13 +41,7 @@ for list in "$SOURCE_DIR"/tests/package/*.files; do
 	fi
 	want=$(expected_list "$pkg" | sort)
 	have=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '/$' | sed 's|^\./|/|' | sort)
-	if [ "$want" = "$have" ]; then
-		pass "$pkg: the files are exactly tests/package/$pkg.files"
-	else
-		fail "$pkg: the files are exactly tests/package/$pkg.files" \
-			"missing: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')" \
-			"unexpected: $(comm -13 <(echo "$want") <(echo "$have") | tr '\n' ' ')"
-	fi
+	assert_same_list "$pkg: the files are exactly tests/package/$pkg.files" "$want" "$have"
 done
 
 for deb in "$out"/*.deb; do
