@@ -11,17 +11,7 @@ N=${BENCH_ROUNDS:-100}
 A=AA:BB:CC:00:03:01
 start_bus
 start_sim sim --device "reference,name=HistA,address=$A" >/dev/null || exit 1
-cat >"$MSD_DATA/programmes/first.programme" <<'PROG'
-[Programme]
-Name=First frame
-Kind=any
-
-[Step one]
-Muscle=hamstrings
-Zone=proximal
-Duration=60s
-Intensity=20%
-PROG
+write_steps "$MSD_DATA/programmes/first.programme" "First frame" "one hamstrings proximal 60s 20%"
 
 # one_mode NAME: N starts on a fresh massaged; figures for NAME.
 one_mode() {
@@ -35,12 +25,8 @@ one_mode() {
 	simlog "select(.dev==\"$A\" and .cmd==\"intensity\" and .value > 0) | .t_ns" >"$TEST_TMP/$name.dev"
 	awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/$name.t0" "$TEST_TMP/$name.dev" >"$TEST_TMP/$name.us"
 	awk '{ printf "%d\n", ($2 - $1) / 1000 }' "$TEST_TMP/$name.t" >"$TEST_TMP/$name.reply.us"
-	local f50 f99 r50 r99
-	f50=$(pct 50 <"$TEST_TMP/$name.us") f99=$(pct 99 <"$TEST_TMP/$name.us")
-	r50=$(pct 50 <"$TEST_TMP/$name.reply.us") r99=$(pct 99 <"$TEST_TMP/$name.reply.us")
-	figure "$name: start -> first frame ($(wc -l <"$TEST_TMP/$name.us")/$N)" "p50 $f50 us, p99 $f99 us"
-	figure "$name: start -> answer" "p50 $r50 us, p99 $r99 us"
-	eval "${name//-/_}_p50=$f50 ${name//-/_}_p99=$f99"
+	latency_figure "$name: start -> first frame" "$TEST_TMP/$name.us" "/$N"
+	latency_figure "$name: start -> answer" "$TEST_TMP/$name.reply.us" "/$N"
 }
 
 echo "start -> first frame (us), the device connected"
@@ -51,4 +37,4 @@ figure "history-on: rows recorded" "$rows"
 printf '[History]\nEnabled=false\n' >"$MSD_CONF"
 # The sim log holds both modes: pair only what follows this mode's t0s.
 one_mode history-off || exit 1
-figure "first frame, on / off" "p50 $(ratio "$history_on_p50" "$history_off_p50"), p99 $(ratio "$history_on_p99" "$history_off_p99")"
+ratio_figure "first frame, on / off" "$TEST_TMP/history-on.us" "$TEST_TMP/history-off.us"

@@ -22,7 +22,7 @@ start_broker broker >/dev/null || exit 1
 printf '[Broker]\nHost=127.0.0.1\nPort=%s\nClientId=bench\n[Topics]\nBase=bench\n' "$MQTT_PORT" >"$TEST_TMP/mqtt.conf"
 spawn bridge "$BRIDGE" --config "$TEST_TMP/mqtt.conf"
 wait_until 10 grep -q "connected to MQTT broker" "$TEST_TMP/bridge.log" || { cat "$TEST_TMP/bridge.log"; exit 1; }
-wait_until 10 bash -c "mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t bench/device/$ID/state -C 1 -W 1 | grep -q ." || exit 1
+wait_until 10 mqtt_has "bench/device/$ID/state" 1 || exit 1
 
 "$MQC" mqtt "$MQTT_PORT" "bench/device/$ID/set" "bench/device/$ID/result" "$N" >"$TEST_TMP/mqtt.t0"
 mark=$(tail -n1 "$TEST_TMP/mqtt.t0")
@@ -33,9 +33,7 @@ awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/mqtt.t0" "$TEST_TMP/mqtt.dev" >"$
 simlog "select(.dev==\"$A\" and .cmd==\"stop\" and .t_ns > $mark) | .t_ns" >"$TEST_TMP/ctl.dev"
 awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/ctl.t0" "$TEST_TMP/ctl.dev" >"$TEST_TMP/ctl.us"
 
-m50=$(pct 50 <"$TEST_TMP/mqtt.us") m99=$(pct 99 <"$TEST_TMP/mqtt.us")
-c50=$(pct 50 <"$TEST_TMP/ctl.us") c99=$(pct 99 <"$TEST_TMP/ctl.us")
 echo "stop latency: command -> stop frame in the sim's log (us)"
-figure "MQTT stop ($(wc -l <"$TEST_TMP/mqtt.us")/$N)" "p50 $m50 us, p99 $m99 us"
-figure "massagectl stop ($(wc -l <"$TEST_TMP/ctl.us")/$N)" "p50 $c50 us, p99 $c99 us"
-figure "MQTT / massagectl" "p50 $(ratio "$m50" "$c50"), p99 $(ratio "$m99" "$c99")"
+latency_figure "MQTT stop" "$TEST_TMP/mqtt.us" "/$N"
+latency_figure "massagectl stop" "$TEST_TMP/ctl.us" "/$N"
+ratio_figure "MQTT / massagectl" "$TEST_TMP/mqtt.us" "$TEST_TMP/ctl.us"

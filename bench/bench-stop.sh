@@ -40,12 +40,9 @@ grep -F "write $A" "$TEST_TMP/massaged.log" |
 		{ hex = $5; for (i = 6; i <= NF; i++) hex = hex " " $i; if (hex in stop) print $2 }' >"$TEST_TMP/tx.t"
 awk -f "$SOURCE_DIR/bench/pair.awk" "$TEST_TMP/rx.t" "$TEST_TMP/tx.t" >"$TEST_TMP/indaemon.us"
 
-p50=$(pct 50 <"$TEST_TMP/stop.us") p99=$(pct 99 <"$TEST_TMP/stop.us")
-f50=$(pct 50 <"$TEST_TMP/floor.us") f99=$(pct 99 <"$TEST_TMP/floor.us")
-i50=$(pct 50 <"$TEST_TMP/indaemon.us") i99=$(pct 99 <"$TEST_TMP/indaemon.us")
 echo "a. stop latency: C client call -> frame in the sim's log (us)"
-figure "stop via massaged ($(wc -l <"$TEST_TMP/stop.us")/$N)" "p50 $p50 us, p99 $p99 us"
-figure "floor: WriteValue ($(wc -l <"$TEST_TMP/floor.us")/$N)" "p50 $f50 us, p99 $f99 us"
-figure "stop / floor" "p50 $(ratio "$p50" "$f50"), p99 $(ratio "$p99" "$f99")"
+latency_figure "stop via massaged" "$TEST_TMP/stop.us" "/$N"
+latency_figure "floor: WriteValue" "$TEST_TMP/floor.us" "/$N"
+ratio_figure "stop / floor" "$TEST_TMP/stop.us" "$TEST_TMP/floor.us"
 echo "b. in-daemon: Stop received -> GATT write issued (us)"
-figure "in-daemon ($(wc -l <"$TEST_TMP/indaemon.us") stops)" "p50 $i50 us, p99 $i99 us"
+latency_figure "in-daemon" "$TEST_TMP/indaemon.us" " stops"

@@ -5,6 +5,8 @@
 #
 #   figure KEY "VALUE"   one line for run-all.sh's summary table (also printed)
 #   pct P                the P-th percentile (nearest rank) of numbers on stdin
+#   latency_figure LABEL FILE SUFFIX   "LABEL (COUNT SUFFIX)": "p50 X us, p99 Y us"
+#   ratio_figure LABEL FILE_A FILE_B   "LABEL": p50 and p99 of A over B's
 #   bench_daemon ARGS    starts massaged (MASSAGED_TRACE=1) and waits for its name
 #   connect_dev ADDR     discovery, the device's object, Connect; prints its path
 . "$SOURCE_DIR/tests/lib.sh"
@@ -30,6 +32,18 @@ pct() {
 # ratio A B: A/B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 
+# latency_figure LABEL FILE SUFFIX: the figure of the microseconds in FILE,
+# one a line: "LABEL (COUNTSUFFIX)" "p50 X us, p99 Y us" (SUFFIX "/$N" says
+# how many of N rounds were paired).
+latency_figure() {
+	figure "$1 ($(wc -l <"$2")$3)" "p50 $(pct 50 <"$2") us, p99 $(pct 99 <"$2") us"
+}
+
+# ratio_figure LABEL FILE_A FILE_B: "LABEL" "p50 A/B, p99 A/B" of two such files.
+ratio_figure() {
+	figure "$1" "p50 $(ratio "$(pct 50 <"$2")" "$(pct 50 <"$3")"), p99 $(ratio "$(pct 99 <"$2")" "$(pct 99 <"$3")")"
+}
+
 # (start_massaged from tests/lib-massaged.sh, without --verbose: logging is
 # not what the benchmarks measure.)
 bench_daemon() {
@@ -52,10 +66,11 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # busy_loops N: N competing CPU hogs (plain shell loops, so no package is
 # needed); their PIDs in BUSY_PIDS, stopped by stop_busy (and by the trap).
 BUSY_PIDS=()
+busy_loop() { while :; do :; done; }
 busy_loops() {
 	local i
 	for i in $(seq 1 "$1"); do
-		spawn "busy$i" bash -c 'while :; do :; done'
+		spawn "busy$i" busy_loop
 		BUSY_PIDS+=("${SPAWNED[busy$i]}")
 	done
 }

@@ -50,12 +50,8 @@ wait_for_name() {
 # A bus like the system bus (default deny) with our own policy files, and this
 # user standing in for the service users.
 . "$top/sim/private-bus.sh"
-private_bus_conf "$tmp" "$top" >"$tmp/bus.conf"
-spawn bus dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --print-address=3 \
-	3>"$tmp/bus.address"
-wait_until 5 test -s "$tmp/bus.address" || { echo "demo: dbus-daemon did not start" >&2; exit 1; }
-DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$tmp/bus.address")
-export DBUS_SYSTEM_BUS_ADDRESS
+start_private_bus bus "$tmp" "$top" || exit 1
+export DBUS_SYSTEM_BUS_ADDRESS=$PRIVATE_BUS_ADDRESS
 
 say "A simulated Theragun on a fake bluetoothd (massage-sim)"
 spawn sim "$build/sim/massage-sim" --device "theragun,name=Theragun PRO,address=C0:FF:EE:00:00:01" \

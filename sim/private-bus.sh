@@ -4,6 +4,10 @@
 # Sourced by sim/demo.sh and tests/lib.sh (bash).
 #
 #   private_bus_conf DIR SOURCE_DIR [EXTRA_POLICY_XML] > DIR/bus.conf
+#   start_private_bus NAME DIR SOURCE_DIR [EXTRA_POLICY_XML]
+#       writes DIR/bus.conf, spawns dbus-daemon on it as NAME
+#       (tests/lib-proc.sh, sourced first) and waits for its address, which
+#       lands in PRIVATE_BUS_ADDRESS; on failure prints its log, returns 1
 #
 # The bus listens on DIR/bus.socket.
 private_bus_conf() {
@@ -47,4 +51,18 @@ private_bus_conf() {
 	$extra
 	</busconfig>
 	XML
+}
+
+start_private_bus() {
+	local name=$1 dir=$2
+	private_bus_conf "$dir" "$3" "${4:-}" >"$dir/bus.conf"
+	rm -f "$dir/bus.address"
+	spawn "$name" dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile --print-address=3 \
+		3>"$dir/bus.address"
+	if ! wait_until 5 test -s "$dir/bus.address"; then
+		printf '# dbus-daemon (%s) did not start; its log:\n' "$name" >&2
+		cat "$PROC_LOGDIR/$name.log" >&2
+		return 1
+	fi
+	PRIVATE_BUS_ADDRESS=$(head -n1 "$dir/bus.address")
 }

@@ -7,9 +7,14 @@
 #
 #   PROC_LOGDIR=DIR                   where spawn puts NAME.log (set it first)
 #   spawn NAME command args...        in the background; PID in SPAWNED[NAME]
+#                                     (a shell function runs in a subshell,
+#                                     whose PID that is)
 #   stop_spawned NAME [SIGNAL]        signals it, reaps it; status in SPAWN_RC
 #   wait_spawned NAME TIMEOUT_S       waits for it to exit by itself (SPAWN_RC)
-#   is_running NAME
+#   is_running NAME                   that very process still runs (its PID and
+#                                     start time: a reused PID is not it)
+#   signal_spawned NAME SIGNAL        sends it (STOP, CONT) without waiting for it
+#   spawned_state_is NAME STATE       its state letter in /proc is STATE (T: stopped)
 #   stop_all_spawned [NAME...]        TERM, up to 3 s, then KILL; reverse start order
 #   wait_until TIMEOUT_S command...   polls every 50 ms until the command succeeds
 #   not command...                    succeeds when the command fails (for wait_until)
@@ -28,6 +33,7 @@
 set -o pipefail
 
 declare -A SPAWNED=()
+declare -A SPAWN_START=() # NAME -> its start time (proc_start_time), or "gone"
 SPAWN_ORDER=()
 SPAWN_RC=0
 PROC_LOGDIR=${PROC_LOGDIR:-/tmp}
@@ -44,11 +50,11 @@ proc_start_time() {
 
 # proc_alive PID START_TIME: that very process still exists (not a zombie).
 proc_alive() {
-	local stat
+	local stat want=$2
 	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	stat=${stat##*) }
 	set -- $stat
-	[ "$1" != Z ] && [ "${20}" = "$2" ]
+	[ "$1" != Z ] && [ "${20}" = "$want" ]
 }
 
 # recorded_left_behind FILE: the processes a PROC_RECORD file lists that
@@ -65,10 +71,19 @@ spawn() {
 	shift
 	"$@" >"$PROC_LOGDIR/$name.log" 2>&1 &
 	SPAWNED[$name]=$!
+	SPAWN_START[$name]=$(proc_start_time $! || echo gone)
 	SPAWN_ORDER+=("$name")
 	if [ -n "${PROC_RECORD:-}" ]; then
-		printf '%s %s %s\n' "$name" "$!" "$(proc_start_time $! || echo gone)" >>"$PROC_RECORD"
+		printf '%s %s %s\n' "$name" "$!" "${SPAWN_START[$name]}" >>"$PROC_RECORD"
 	fi
+}
+
+# spawned_alive NAME: the very process spawn started still runs (neither
+# exited nor a zombie). Signals go only where this holds: once a process has
+# gone, this shell may already have reaped it and its PID may belong to
+# another process.
+spawned_alive() {
+	[ -n "${SPAWNED[$1]:-}" ] && proc_alive "${SPAWNED[$1]}" "${SPAWN_START[$1]}"
 }
 
 # stop_spawned NAME [SIGNAL]: signals it and waits for it to exit; its exit
@@ -76,22 +91,37 @@ spawn() {
 stop_spawned() {
 	local name=$1 sig=${2:-TERM} pid=${SPAWNED[$1]}
 	SPAWN_RC=0
-	kill -"$sig" "$pid" 2>/dev/null || true
+	if spawned_alive "$name"; then kill -"$sig" "$pid" 2>/dev/null || true; fi
 	wait "$pid" 2>/dev/null || SPAWN_RC=$?
 	unset "SPAWNED[$name]"
 }
 
 # wait_spawned NAME TIMEOUT_S: waits for it to exit by itself; status in
-# SPAWN_RC, or returns 1 if it is still running after the timeout.
+# SPAWN_RC, or returns 1 (SPAWN_RC "running") if it is still running after the
+# timeout.
 wait_spawned() {
 	local name=$1 pid=${SPAWNED[$1]}
-	wait_until "$2" not kill -0 "$pid" || return 1
+	wait_until "$2" not spawned_alive "$name" || { SPAWN_RC=running; return 1; }
 	SPAWN_RC=0
 	wait "$pid" 2>/dev/null || SPAWN_RC=$?
 	unset "SPAWNED[$name]"
 }
 
-is_running() { [ -n "${SPAWNED[$1]:-}" ] && kill -0 "${SPAWNED[$1]}" 2>/dev/null; }
+# signal_spawned NAME SIGNAL: one signal to that process (SIGSTOP, SIGCONT);
+# unlike stop_spawned it neither waits nor forgets it.
+signal_spawned() { spawned_alive "$1" && kill -"$2" "${SPAWNED[$1]}"; }
+
+# spawned_state_is NAME STATE: the process's state (field 3 of /proc/PID/stat:
+# R, S, T for stopped, Z) is STATE.
+spawned_state_is() {
+	local stat
+	spawned_alive "$1" || return 1
+	stat=$(cat "/proc/${SPAWNED[$1]}/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" = "$2" ]
+}
+
+is_running() { spawned_alive "$1"; }
 
 # stop_all_spawned [NAME...]: the named ones (default: every one still
 # known), newest first: TERM, up to 3 s to exit, then KILL; each is reaped.
@@ -101,13 +131,12 @@ stop_all_spawned() {
 		for ((i = ${#SPAWN_ORDER[@]} - 1; i >= 0; i--)); do names+=("${SPAWN_ORDER[i]}"); done
 	fi
 	for name in "${names[@]}"; do
-		pid=${SPAWNED[$name]:-}
-		if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
+		if spawned_alive "$name"; then kill -TERM "${SPAWNED[$name]}" 2>/dev/null || true; fi
 	done
 	for name in "${names[@]}"; do
 		pid=${SPAWNED[$name]:-}
 		[ -n "$pid" ] || continue
-		if ! wait_until 3 not kill -0 "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+		if ! wait_until 3 not spawned_alive "$name"; then kill -KILL "$pid" 2>/dev/null || true; fi
 		wait "$pid" 2>/dev/null || true
 		unset "SPAWNED[$name]"
 	done

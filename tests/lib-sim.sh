@@ -4,6 +4,7 @@
 #   start_bus
 #   start_sim sim --device reference      # massage-sim, log in $TEST_TMP/sim.jsonl
 #   client discover AA:BB:CC:DD:EE:FF -- connect AA:BB:CC:DD:EE:FF
+#   spawn_client cl notify ... -- expect-notify ...; wait_spawned cl 15
 #   sim_state AA:BB:CC:DD:EE:FF running   # → true
 #   sim_call SetBattery su AA:BB:CC:DD:EE:FF 3
 #
@@ -21,6 +22,11 @@ LV_WRITE=$(driver_uuid lovense write)
 # (REF_CAPS, REF_STATUS, TG_NOTIFY, LV_NOTIFY: tests/lib-bluez.sh)
 DEV1=AA:BB:CC:DD:EE:FF
 DEV1_PATH=/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF
+# The addresses the tests give a simulated Theragun and Lovense.
+TG=11:22:33:44:55:66
+TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
+LV=C0:FF:EE:00:00:01
+LV_PATH=/org/bluez/hci0/dev_C0_FF_EE_00_00_01
 
 # Sanitizer builds: leaks in GLib's type system are not ours.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SOURCE_DIR/tests/lsan.supp}
@@ -43,6 +49,13 @@ sim_ready() { has_name org.bluez && has_name org.massaged.Sim; }
 
 # client STEP ARGS [-- STEP ARGS]...: the long-lived test client (see tests/tools).
 client() { "$CLIENT_BIN" "$@" 2>>"$TEST_TMP/client.err"; }
+# spawn_client NAME STEP ARGS [-- STEP ARGS]...: the same in the background
+# (spawn; its output in $TEST_TMP/NAME.log, its status from wait_spawned).
+spawn_client() {
+	local name=$1
+	shift
+	spawn "$name" "$CLIENT_BIN" "$@"
+}
 
 # sim_call METHOD SIGNATURE ARGS...: a call on org.massaged.Sim1.
 sim_call() {

@@ -28,6 +28,7 @@ TESTS_FAILED=0
 . "$SOURCE_DIR/tests/lib-proc.sh"
 PROC_LOGDIR=$TEST_TMP
 . "$SOURCE_DIR/tests/lib-massaged.sh"
+. "$SOURCE_DIR/sim/private-bus.sh" # private_bus_conf, start_private_bus
 
 log() { printf '# %s\n' "$*" >&2; }
 
@@ -90,16 +91,10 @@ finish() {
 # what the service users would be: owning org.bluez (the simulator) and
 # org.massaged, calling both. DBUS_SYSTEM_BUS_ADDRESS points at it.
 start_bus() {
-	local extra=${1:-}
 	# Other users (the policy checks) must reach the socket.
 	chmod 755 "$TEST_TMP"
-	. "$SOURCE_DIR/sim/private-bus.sh"
-	private_bus_conf "$TEST_TMP" "$SOURCE_DIR" "$extra" >"$TEST_TMP/bus.conf"
-	spawn bus dbus-daemon --config-file="$TEST_TMP/bus.conf" --nofork --nopidfile --print-address=3 \
-		3>"$TEST_TMP/bus.address"
-	wait_until 5 test -s "$TEST_TMP/bus.address" || { log "dbus-daemon did not start"; cat "$TEST_TMP/bus.log" >&2; exit 1; }
-	DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$TEST_TMP/bus.address")
-	export DBUS_SYSTEM_BUS_ADDRESS
+	start_private_bus bus "$TEST_TMP" "$SOURCE_DIR" "${1:-}" || exit 1
+	export DBUS_SYSTEM_BUS_ADDRESS=$PRIVATE_BUS_ADDRESS
 	# Tools that only know the session bus (gdbus --session) use the same one.
 	export DBUS_SESSION_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
 }
@@ -128,6 +123,32 @@ check_policy_dir() {
 	stop_spawned bus
 }
 
+# verify_root ROOT: VERIFY_ROOT, a copy of ROOT (an installed or unpacked
+# tree) with this machine's systemd units added where ROOT has none of that
+# name, for systemd-analyze verify --root (our units name dbus.service, ...).
+verify_root() {
+	local u units=lib/systemd/system
+	VERIFY_ROOT=$TEST_TMP/verify-root
+	cp -a "$1" "$VERIFY_ROOT"
+	mkdir -p "$VERIFY_ROOT/usr/$units"
+	for u in /$units/* /usr/$units/*; do
+		[ -e "$u" ] || continue
+		[ -e "$VERIFY_ROOT/$units/${u##*/}" ] || [ -e "$VERIFY_ROOT/usr/$units/${u##*/}" ] ||
+			cp -a "$u" "$VERIFY_ROOT/usr/$units/"
+	done
+}
+
+# check_unit_verifies WHAT ROOT UNIT: systemd-analyze verify --root=ROOT UNIT
+# succeeds and says nothing (its output is the failure's detail).
+check_unit_verifies() {
+	if systemd-analyze verify --man=no --root="$2" "$3" >"$TEST_TMP/verify.log" 2>&1 &&
+		! grep -q . "$TEST_TMP/verify.log"; then
+		pass "$1"
+	else
+		fail "$1" "$(cat "$TEST_TMP/verify.log")"
+	fi
+}
+
 # (has_name NAME, start_massaged: tests/lib-massaged.sh)
 
 # run command args...: runs it in the foreground with stdin from /dev/null;
@@ -148,6 +169,17 @@ assert_exit() {
 		pass "$1"
 	else
 		fail "$1" "expected exit status $2, got $RUN_RC" "stdout: $RUN_OUT" "stderr: $RUN_ERR"
+	fi
+}
+
+# assert_same_list "description" WANT HAVE: two sorted lists, one item a line,
+# are the same; a failure says what is missing from HAVE and what is unexpected.
+assert_same_list() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "missing: $(comm -23 <(echo "$2") <(echo "$3") | tr '\n' ' ')" \
+			"unexpected: $(comm -13 <(echo "$2") <(echo "$3") | tr '\n' ' ')"
 	fi
 }
 

@@ -8,29 +8,12 @@
 # in-motion record naming it.
 set -o pipefail
 
-TG=11:22:33:44:55:66
 RECORD=$MSD_STATE/in-motion
-M=$BUILD_DIR/cli/massagectl
 export MASSAGECTL_NO_CAUTION=1
 
 # Two long, gentle steps: nothing ends before the crash.
-cat >"$MSD_DATA/programmes/steady.programme" <<'PROG'
-[Programme]
-Name=Steady
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=60s
-Intensity=30%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=60s
-Intensity=30%
-PROG
+write_steps "$MSD_DATA/programmes/steady.programme" Steady \
+	"first hamstrings proximal 60s 30%" "second hamstrings distal 60s 30%"
 
 # recorded ADDRESS: the record has a line for it.
 recorded() { grep -q "^$1 " "$RECORD" 2>/dev/null; }

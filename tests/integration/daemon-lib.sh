@@ -10,6 +10,10 @@ if [ -d "$SOURCE_DIR/data/devices" ]; then
 	cp "$SOURCE_DIR"/data/devices/*.device "$MSD_DATA/devices/" 2>/dev/null || true
 fi
 
+# M: the built massagectl; mctl ARGS...: it, on this test's data directory.
+M=$BUILD_DIR/cli/massagectl
+mctl() { "$M" --data-dir "$MSD_DATA" "$@"; }
+
 # msd_call PATH INTERFACE METHOD [SIGNATURE ARGS...]: busctl, JSON output.
 msd_call() {
 	local path=$1 iface=$2 method=$3
@@ -49,32 +53,17 @@ gdbus_error() {
 	gdbus call --system --dest org.massaged --object-path "$path" --method "$method" "$@" 2>&1 >/dev/null || true
 }
 
-# A gentle programme in the design's format: 3 steps, 2 sides.
 # write_long_programme FILE [DURATION]: "Long steps", two constant steps of
 # DURATION each (default 60s; hamstrings proximal at 20 %, distal at 30 %), for
 # tests that work on a session while it plays: a loaded machine must not see
 # the programme end under them.
 write_long_programme() {
-	cat >"$1" <<-PROG
-	[Programme]
-	Name=Long steps
-	Kind=any
-
-	[Step first]
-	Muscle=hamstrings
-	Zone=proximal
-	Duration=${2:-60s}
-	Intensity=20%
-
-	[Step second]
-	Muscle=hamstrings
-	Zone=distal
-	Duration=${2:-60s}
-	Intensity=30%
-	PROG
+	write_steps "$1" "Long steps" "first hamstrings proximal ${2:-60s} 20%" "second hamstrings distal ${2:-60s} 30%"
 }
 
-write_programme() { # file name
+# write_programme FILE NAME: a gentle programme in the design's format, 3
+# steps, 2 sides.
+write_programme() {
 	cat >"$1" <<-PROG
 	# A short test programme.
 	[Programme]
@@ -130,6 +119,18 @@ last_cmd_kind() { cmds "$1" | tail -n1 | cut -d' ' -f1; }
 
 # devpath ADDRESS [ADAPTER]: our Device1 object path.
 devpath() { echo "/org/massaged/${2:-hci0}/dev_${1//:/_}"; }
+
+# start_left_right [massage-sim args...]: the bus, and the sim with two
+# reference devices, "Left" at A and "Right" at B (AA:BB:CC:00:00:01 and :02);
+# DA and DB are their Device1 paths (all four set here).
+start_left_right() {
+	A=AA:BB:CC:00:00:01
+	B=AA:BB:CC:00:00:02
+	DA=$(devpath $A)
+	DB=$(devpath $B)
+	start_bus
+	start_sim sim --device "reference,name=Left,address=$A" --device "reference,name=Right,address=$B" "$@"
+}
 
 # wait_prop TIMEOUT_S PATH IFACE PROP JSON_VALUE
 wait_prop() { wait_until "$1" msd_prop_is "$2" "$3" "$4" "$5"; }

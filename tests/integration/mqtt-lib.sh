@@ -67,6 +67,13 @@ mqtt_get() {
 	mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" "${MQTT_OPTS[@]}" -t "$1" -C 1 -W "${2:-5}" 2>/dev/null || true
 }
 
+# mqtt_is TOPIC VALUE: the retained (or next, within 2 s) payload on TOPIC is
+# VALUE (for wait_until).
+mqtt_is() { [ "$(mqtt_get "$1" 2)" = "$2" ]; }
+
+# mqtt_has TOPIC [TIMEOUT]: there is a payload on TOPIC (retained, or next).
+mqtt_has() { [ -n "$(mqtt_get "$1" "${2:-2}")" ]; }
+
 # mqtt_pub TOPIC PAYLOAD [mosquitto_pub args...]
 mqtt_pub() {
 	local topic=$1 payload=$2

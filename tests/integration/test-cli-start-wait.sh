@@ -13,23 +13,8 @@
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
 M=$BUILD_DIR/cli/massagectl
-A=AA:BB:CC:00:00:01
-B=AA:BB:CC:00:00:02
-DA=$(devpath $A)
-DB=$(devpath $B)
-start_bus
-start_sim sim --device "reference,name=Left,address=$A" --device "reference,name=Right,address=$B" || exit 1
-cat >"$MSD_DATA/programmes/short.programme" <<'PROG'
-[Programme]
-Name=Short
-Kind=any
-
-[Step one]
-Muscle=hamstrings
-Zone=proximal
-Duration=5s
-Intensity=20%
-PROG
+start_left_right || exit 1
+write_steps "$MSD_DATA/programmes/short.programme" Short "one hamstrings proximal 5s 20%"
 write_long_programme "$MSD_DATA/programmes/long.programme" 60s
 printf '[Reconnect]\nWindow=3s\nInitialDelay=200ms\nMaxDelay=500ms\n' >"$MSD_CONF"
 start_massaged --time-scale 5 || exit 1

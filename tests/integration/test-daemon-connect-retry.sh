@@ -19,7 +19,6 @@ B=AA:BB:CC:00:00:02 # stalls twice
 C=AA:BB:CC:00:00:03 # drops once
 D=AA:BB:CC:00:00:04 # drops twice
 E=AA:BB:CC:00:00:05 # its characteristics come 5 s after ServicesResolved
-M=$BUILD_DIR/cli/massagectl
 start_bus
 start_sim sim --adapter hci0 --name-delay 1500 \
 	--device "reference,name=Once,address=$A,stall-resolve=1" \
@@ -49,8 +48,7 @@ check "DropTwice is back to discovered" wait_prop 2 "$(devpath $D)" Device1 Stat
 # --- services that never resolve
 
 # Both at once: the two waits overlap.
-"$M" connect Twice >"$TEST_TMP/twice.out" 2>&1 &
-twice=$!
+spawn twice "$M" connect Twice
 run "$M" connect Once
 assert_exit "a connect that stalls once succeeds on the retry (exit 0)" 0
 assert_contains "it says it is connected" "Connected $A Once" "$RUN_OUT"
@@ -60,15 +58,15 @@ assert_contains "massaged says why it retried" "did not appear within 10 s; disc
 	"$(cat "$TEST_TMP/massaged.log")"
 check "Device1 State ready" wait_prop 2 "$(devpath $A)" Device1 State '"ready"'
 
-wait "$twice"
-assert_eq "a connect that stalls twice fails: exit 4 (not connected)" 4 "$?"
+wait_spawned twice 30
+assert_eq "a connect that stalls twice fails: exit 4 (not connected)" 4 "$SPAWN_RC"
 assert_contains "the error names what did not appear" \
 	"connected but its services or the characteristics $REF_CONTROL / $REF_STATUS did not appear within 10 s" \
-	"$(cat "$TEST_TMP/twice.out")"
+	"$(cat "$TEST_TMP/twice.log")"
 assert_eq "it was tried twice, not more" 2 "$(log_count ".dev == \"$B\" and .event == \"resolve-stalled\"")"
 check "Device1 State back to discovered" wait_prop 2 "$(devpath $B)" Device1 State '"discovered"'
-check "and the link is down again" wait_until 5 bash -c \
-	"[ \"\$(busctl --system get-property org.bluez /org/bluez/hci0/dev_${B//:/_} org.bluez.Device1 Connected)\" = 'b false' ]"
+check "and the link is down again" wait_until 5 \
+	bluez_prop_is "/org/bluez/hci0/dev_${B//:/_}" Device1 Connected "b false"
 check "a third connect works (the device resolves now)" "$M" connect Twice
 # Once's retry left no timer behind: 20 s later it is still ready, never dropped.
 assert_eq "Once is still ready after its connect's timers would have fired" '"ready"' \

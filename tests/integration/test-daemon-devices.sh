@@ -78,13 +78,15 @@ assert_contains "SetIntensity 150: InvalidArgs" "org.massaged.Error.InvalidArgs"
 # call returned, so before the Stop below ("commands in order" and the check
 # after it).
 err=$(gdbus_error "$(devpath $A)" org.massaged.Device1.SetIntensity 80.0)
-check "SetIntensity 80 above [Safety] MaxIntensity=50%: InvalidArgs naming the cap ($err)" \
-	bash -c '[[ $1 == *org.massaged.Error.InvalidArgs* && $1 =~ cap[^0-9]*50\ ?% ]]' _ "$err"
+# names_cap ERROR: InvalidArgs, naming the 50 % cap.
+names_cap() { [[ $1 == *org.massaged.Error.InvalidArgs* && $1 =~ cap[^0-9]*50\ ?% ]]; }
+check "SetIntensity 80 above [Safety] MaxIntensity=50%: InvalidArgs naming the cap ($err)" names_cap "$err"
 check "Stop" msd_call "$(devpath $A)" Device1 Stop
 check "the device got stop" wait_until 3 prints 'stop ' last_cmd_of $A
 order=$(cmds $A | sed 's/ $//' | paste -sd,)
-check "commands in order (a stop on connect first; 30, a ramp to 45, stop): $order" \
-	bash -c '[[ $1 =~ ^stop,intensity\ 30,(intensity\ 3[1-9],|intensity\ 4[0-4],)+intensity\ 45,stop$ ]]' _ "$order"
+# ramped_to_45 ORDER: stop, 30, steps between, 45, stop.
+ramped_to_45() { [[ $1 =~ ^stop,intensity\ 30,(intensity\ 3[1-9],|intensity\ 4[0-4],)+intensity\ 45,stop$ ]]; }
+check "commands in order (a stop on connect first; 30, a ramp to 45, stop): $order" ramped_to_45 "$order"
 assert_eq "no motion frame above the cap reached the device" "" \
 	"$(simlog "select(.dev==\"$A\" and (.cmd==\"intensity\" or .cmd==\"start\" or .cmd==\"speed\") and .value > 50)")"
 assert_eq "the sim's device stopped" "false" "$(sim_state $A running)"

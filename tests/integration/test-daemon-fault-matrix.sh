@@ -61,16 +61,18 @@ for i in $(seq 1 30); do
 	write_programme "$TEST_TMP/imp-$i.programme" "Import $i"
 done
 : >"$TEST_TMP/imported"
-(
+# import_all: the 30 imports one after another, each acknowledged id a line of $TEST_TMP/imported.
+import_all() {
+	local i
 	for i in $(seq 1 30); do
 		"$BUILD_DIR/cli/massagectl" --json programme import "$TEST_TMP/imp-$i.programme" 2>/dev/null |
 			jq -r '.id // empty' >>"$TEST_TMP/imported"
 	done
-) &
-importer=$!
-wait_until 20 bash -c "[ \$(wc -l <'$TEST_TMP/imported') -ge 5 ]"
+}
+spawn importer import_all
+wait_until 20 lines_at_least 5 cat "$TEST_TMP/imported"
 stop_spawned massaged KILL
-wait "$importer" 2>/dev/null || true
+wait_spawned importer 30 || log "the importer still runs 30 s after the kill"
 acked=$(wc -l <"$TEST_TMP/imported")
 check "some imports were acknowledged before the kill ($acked)" test "$acked" -ge 5
 start_massaged || exit 1

@@ -8,12 +8,7 @@
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
 SCALE=5
-A=AA:BB:CC:00:00:01
-B=AA:BB:CC:00:00:02
-DA=$(devpath $A)
-DB=$(devpath $B)
-start_bus
-start_sim sim --device "reference,name=Left,address=$A" --device "reference,name=Right,address=$B" || exit 1
+start_left_right || exit 1
 write_long_programme "$MSD_DATA/programmes/long.programme" 20s
 printf '[Reconnect]\nWindow=3s\nInitialDelay=200ms\nMaxDelay=500ms\n' >"$MSD_CONF"
 start_massaged --time-scale $SCALE || exit 1

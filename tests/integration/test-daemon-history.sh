@@ -10,30 +10,11 @@
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
-M=$BUILD_DIR/cli/massagectl
 export MASSAGECTL_NO_CAUTION=1
-A=AA:BB:CC:00:00:01
-B=AA:BB:CC:00:00:02
 DB_FILE=$MSD_STATE/history.sqlite3
-start_bus
-start_sim sim --device "reference,name=Left,address=$A" --device "reference,name=Right,address=$B" || exit 1
-cat >"$MSD_DATA/programmes/short.programme" <<'PROG'
-[Programme]
-Name=Short
-Kind=any
-
-[Step one]
-Muscle=hamstrings
-Zone=proximal
-Duration=4s
-Intensity=20%
-
-[Step two]
-Muscle=hamstrings
-Zone=distal
-Duration=4s
-Intensity=30%
-PROG
+start_left_right || exit 1
+write_steps "$MSD_DATA/programmes/short.programme" Short \
+	"one hamstrings proximal 4s 20%" "two hamstrings distal 4s 30%"
 write_long_programme "$MSD_DATA/programmes/long.programme" 60s
 
 # hist SQL: rows as "a|b|c" lines (NULL as empty).
@@ -70,13 +51,12 @@ done
 run "$M" start short --device $A --wait --client ann-b --note "left knee: keep off the back"
 assert_exit "session 1 completed" 0
 # 2: stopped from another shell
-"$M" start long --device $B --wait >"$TEST_TMP/w2.out" 2>&1 &
-w=$!
-check "session 2 plays" wait_until 10 grep -q "waiting for its end" "$TEST_TMP/w2.out"
-check "session 2 has its running row" wait_until 5 bash -c "[ \"\$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from sessions where outcome=\\\"running\\\"\").fetchone()[0])' '$DB_FILE')\" = 1 ]"
+spawn w2 "$M" start long --device $B --wait
+check "session 2 plays" wait_until 10 grep -q "waiting for its end" "$TEST_TMP/w2.log"
+check "session 2 has its running row" wait_until 5 prints 1 hist "SELECT count(*) FROM sessions WHERE outcome = 'running'"
 check "stop it" "$M" stop $B
-wait $w
-assert_eq "session 2 stopped (exit 10)" 10 "$?"
+wait_spawned w2 10
+assert_eq "session 2 stopped (exit 10)" 10 "$SPAWN_RC"
 # 3: a failed start (A off)
 check "A off" sim_call SetPowered sb "$A" false
 run "$M" start short --device $A --client ann-b
@@ -165,7 +145,7 @@ assert_exit "export without --csv: usage (exit 2)" 2
 
 # --- SIGKILL mid-session: "interrupted" after the restart
 "$M" start long --device $B --no-caution >/dev/null
-check "session 5 has its running row" wait_until 5 bash -c "python3 -c 'import sqlite3,sys; sys.exit(0 if sqlite3.connect(sys.argv[1]).execute(\"select outcome from sessions where id=5\").fetchone() == (\"running\",) else 1)' '$DB_FILE'"
+check "session 5 has its running row" wait_until 5 prints running hist 'SELECT outcome FROM sessions WHERE id=5'
 restart_massaged KILL
 assert_eq "massaged was killed" 137 "$SPAWN_RC"
 assert_eq "row 5 is interrupted after the restart" "5|long|interrupted" \
@@ -193,7 +173,7 @@ rm -f "$DB_FILE-wal" "$DB_FILE-shm"
 start_massaged --time-scale 5 || exit 1
 check "massaged runs on a corrupt history" has_name org.massaged
 assert_contains "it says it moved the file aside" "moving it aside and starting a fresh one" "$(cat "$TEST_TMP/massaged.log")"
-check "the damaged file is kept aside" bash -c "ls '$MSD_STATE'/history.sqlite3.corrupt-* >/dev/null"
+check "the damaged file is kept aside" compgen -G "$MSD_STATE/history.sqlite3.corrupt-*"
 mgr StartDiscovery >/dev/null
 check "B appears" wait_until 10 has_object "$(devpath $B)"
 run "$M" start short --device $B --wait
@@ -217,7 +197,7 @@ run 2" "$(hist 'SELECT note FROM sessions ORDER BY id')"
 # --- a bad [History] key: a located error
 printf '[History]\nKeepDays=soon\n' >"$MSD_CONF"
 stop_spawned massaged TERM
-run "$BUILD_DIR/daemon/massaged" --config "$MSD_CONF" --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" --state-dir "$MSD_STATE"
+run massaged_once
 assert_contains "KeepDays=soon is refused, naming the key" '[History] KeepDays: "soon" is not a whole number' "$RUN_ERR$RUN_OUT"
 
 assert_not_contains "no sanitizer reports" "Sanitizer" "$(cat "$TEST_TMP/massaged-before.log" "$TEST_TMP/massaged.log")"

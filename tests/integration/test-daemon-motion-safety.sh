@@ -15,23 +15,8 @@ start_bus
 # The sim's watchdog stops the motor after 3 s without a frame (three
 # keepalive periods); force readings off, they are noise here.
 start_sim sim --device "reference,name=Pulse,address=$A,keepalive-timeout=3000,force-period=600000" || exit 1
-cat >"$MSD_DATA/programmes/climb.programme" <<'PROG'
-[Programme]
-Name=Climb and hold
-Kind=any
-
-[Step climb]
-Muscle=hamstrings
-Zone=proximal
-Duration=10s
-Intensity=ramp 20% 60%
-
-[Step hold]
-Muscle=hamstrings
-Zone=mid
-Duration=2min
-Intensity=constant 60%
-PROG
+write_steps "$MSD_DATA/programmes/climb.programme" "Climb and hold" \
+	"climb hamstrings proximal 10s ramp 20% 60%" "hold hamstrings mid 2min constant 60%"
 start_massaged || exit 1
 monitor_signals
 check "discover" mgr StartDiscovery
@@ -101,12 +86,12 @@ check "the first frame after Resume is at most 30 % ($first)" \
 
 # --- the device's watchdog: massaged frozen longer than it allows
 check "the programme climbs past 40 % again" wait_simlog 30 "select(.dev==\"$A\" and .cmd==\"intensity\" and .value >= 40 and .t_ns > $mark)"
-kill -STOP "${SPAWNED[massaged]}"
+signal_spawned massaged STOP
 check "the sim's watchdog stops the frozen daemon's device" wait_simlog 20 "select(.dev==\"$A\" and .event==\"keepalive-timeout\")"
 stopped=$(event_t keepalive-timeout)
-kill -CONT "${SPAWNED[massaged]}"
-check "the session pauses after the freeze" wait_until 10 bash -c \
-	"[ \"\$(grep -c \"^$S: .*'State': <'paused'>\" '$TEST_TMP/monitor.log')\" -ge 2 ]"
+signal_spawned massaged CONT
+check "the session pauses after the freeze" wait_until 10 \
+	lines_at_least 2 grep "^$S: .*'State': <'paused'>" "$TEST_TMP/monitor.log"
 check "the daemon ran on for 3 s after waking" wait_until 20 keepalives_since "$stopped" 3
 assert_eq "no motion frame after the device's watchdog stopped it" "" "$(motion "$stopped")"
 

@@ -10,15 +10,13 @@ write_programme "$MSD_DATA/programmes/gentle.programme" "Gentle test"
 
 # --- a bad configuration is a clear error naming file, group and key
 printf '[Safety]\nMaxIntensity=250%%\n' >"$MSD_CONF.d/50-bad.conf"
-out=$("$MASSAGED" --config "$MSD_CONF" --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" \
-	--state-dir "$MSD_STATE" 2>&1)
+out=$(massaged_once 2>&1)
 rc=$?
-check "bad config: massaged exits non-zero" test "$rc" -ne 0
+check "bad config: massaged exits non-zero (not 124: it did not hang)" test "$rc" -ne 0 -a "$rc" -ne 124
 assert_contains "bad config: names the file" "50-bad.conf" "$out"
 assert_contains "bad config: names group and key" "[Safety] MaxIntensity" "$out"
 printf '[Reconect]\nWindow=5s\n' >"$MSD_CONF.d/50-bad.conf"
-out=$("$MASSAGED" --config "$MSD_CONF" --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" \
-	--state-dir "$MSD_STATE" 2>&1)
+out=$(massaged_once 2>&1)
 assert_contains "bad config: an unknown group is named" "[Reconect]" "$out"
 rm "$MSD_CONF.d/50-bad.conf"
 printf '[Safety]\nMaxSessionTime=20min\n[Reconnect]\nWindow=5s\n' >"$MSD_CONF.d/10-ok.conf"
@@ -33,9 +31,9 @@ check "ObjectManager answers" busctl --system call org.massaged /org/massaged \
 	org.freedesktop.DBus.ObjectManager GetManagedObjects
 
 # --- a second instance does not queue for the name: it exits
-"$MASSAGED" --config "$MSD_CONF" --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" \
-	--state-dir "$MSD_STATE" >"$TEST_TMP/second.log" 2>&1
-check "a second massaged exits non-zero" test $? -ne 0
+massaged_once >"$TEST_TMP/second.log" 2>&1
+rc=$?
+check "a second massaged exits non-zero (not 124: it did not queue)" test "$rc" -ne 0 -a "$rc" -ne 124
 check "the first one still runs" is_running massaged
 
 # --- built-in programmes
@@ -116,7 +114,7 @@ stop_spawned massaged TERM
 elapsed=$((($(date +%s%N) - start) / 1000000))
 assert_eq "SIGTERM: exit status 0" 0 "$SPAWN_RC"
 check "SIGTERM: exits within 3 s (took ${elapsed} ms)" test "$elapsed" -lt 3000
-check "SIGTERM: the name is released" wait_until 2 bash -c '! busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.massaged | grep -q true'
+check "SIGTERM: the name is released" wait_until 2 not has_name org.massaged
 assert_not_contains "no sanitizer reports" "ERROR: AddressSanitizer" "$(cat "$TEST_TMP/massaged.log")"
 
 finish

@@ -12,11 +12,7 @@ first=$TEST_TMP/systemd-state
 second=$TEST_TMP/second-state
 
 # massaged without --state-dir.
-start_without_state_dir() {
-	spawn massaged "$MASSAGED" --verbose --config "$MSD_CONF" --config-dir "$MSD_CONF.d" \
-		--data-dir "$MSD_DATA" "$@"
-	wait_until 10 has_name org.massaged || { log "massaged did not start"; cat "$TEST_TMP/massaged.log" >&2; exit 1; }
-}
+start_without_state_dir() { MSD_STATE= start_massaged || exit 1; }
 ids() { mgr ListProgrammes | jq -r '[.data[0][][0]] | join(" ")'; }
 
 # --- $STATE_DIRECTORY, no --state-dir: its first directory
@@ -46,7 +42,7 @@ check "... and an import lands in --state-dir" test -f "$MSD_STATE/programmes/mi
 stop_spawned massaged TERM
 
 # --- a relative $STATE_DIRECTORY is refused (systemd always gives absolute ones)
-run env STATE_DIRECTORY=relative/dir "$MASSAGED" --config "$MSD_CONF" --data-dir "$MSD_DATA"
+STATE_DIRECTORY=relative/dir MSD_STATE= run massaged_once
 assert_exit "a relative STATE_DIRECTORY: exit 2" 2
 assert_contains "... naming it" '"relative/dir" is not an absolute path' "$RUN_ERR"
 

@@ -12,7 +12,6 @@
 . "$SOURCE_DIR/tests/lib.sh"
 . "$SOURCE_DIR/tests/integration/daemon-lib.sh"
 
-M=$BUILD_DIR/cli/massagectl
 PY=/usr/bin/python3
 start_bus
 
@@ -97,8 +96,7 @@ assert_contains "device check /dev/zero: refused at once, not read" "not a regul
 head -c 300000 /dev/zero | tr '\0' '#' >"$TEST_TMP/big.device"
 run timeout 20 "$M" device check "$TEST_TMP/big.device"
 assert_contains "device check of a 300 KB file: refused by size" "larger than 262144 bytes" "$RUN_ERR$RUN_OUT"
-run timeout 20 "$MASSAGED" --config /dev/zero --config-dir "$MSD_CONF.d" --data-dir "$MSD_DATA" \
-	--state-dir "$TEST_TMP/other-state"
+MSD_CONF=/dev/zero MSD_STATE=$TEST_TMP/other-state run massaged_once
 check "massaged --config /dev/zero: exits non-zero at once (status $RUN_RC, not 124)" \
 	test "$RUN_RC" -ne 0 -a "$RUN_RC" -ne 124
 assert_contains "... saying why" "not a regular file" "$RUN_ERR"
@@ -107,6 +105,7 @@ assert_contains "... saying why" "not a regular file" "$RUN_ERR"
 # refused_text FILE LINE WHAT: validate locates the problem at LINE; import
 # refuses the text (exit 6) with that same diagnostic, and no GLib-CRITICAL.
 refused_text() {
+	local want
 	run env G_DEBUG=fatal-criticals "$M" programme validate "$1"
 	want=$(grep ":$2: " <<<"$RUN_OUT")
 	check "validate reports the line of the $3" test -n "$want"

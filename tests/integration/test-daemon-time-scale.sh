@@ -9,8 +9,7 @@
 start_bus # a daemon that wrongly starts must find our bus, not the machine's
 
 refuse() { # value
-	run timeout 20 "$MASSAGED" --config "$MSD_CONF" --config-dir "$MSD_CONF.d" \
-		--data-dir "$MSD_DATA" --state-dir "$MSD_STATE" --time-scale "$1"
+	run massaged_once --time-scale "$1"
 	assert_exit "--time-scale $1: exit status 2" 2
 	assert_contains "--time-scale $1: says the range" "--time-scale $1 is outside 1..1000" "$RUN_ERR"
 }

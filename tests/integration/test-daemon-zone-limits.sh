@@ -14,39 +14,11 @@ start_bus
 start_sim sim --device "reference,name=Pulse,address=$A" || exit 1
 # Valid: exactly 3 min in a row on the calves. Any time played before a
 # replay of step a would take it past the limit.
-cat >"$MSD_DATA/programmes/at-limit.programme" <<'PROG'
-[Programme]
-Name=At the zone limit
-Kind=any
-
-[Step a]
-Muscle=calves
-Duration=3min
-Intensity=20%
-
-[Step rest]
-Duration=30s
-PROG
+write_steps "$MSD_DATA/programmes/at-limit.programme" "At the zone limit" "a calves - 3min 20%" "rest - - 30s -"
 # Valid: the rest resets the run before b's 3 minutes. Skipping it after any
 # time on a would not.
-cat >"$MSD_DATA/programmes/rest-needed.programme" <<'PROG'
-[Programme]
-Name=A rest is needed
-Kind=any
-
-[Step a]
-Muscle=calves
-Duration=1min
-Intensity=20%
-
-[Step rest]
-Duration=30s
-
-[Step b]
-Muscle=calves
-Duration=3min
-Intensity=20%
-PROG
+write_steps "$MSD_DATA/programmes/rest-needed.programme" "A rest is needed" \
+	"a calves - 1min 20%" "rest - - 30s -" "b calves - 3min 20%"
 # At 5 x, step a lasts 36 s (at-limit) or 12 s (rest-needed) of real time,
 # far longer than the calls that pause it; a pause is a rest in real time,
 # and the calls made while paused take far less than 30 s.

@@ -126,13 +126,7 @@ log "expecting $nprog programmes and $ndev device files from data/"
 
 want=$(printf '%s\n' "${expected[@]}" | sort)
 have=$(cd "$root" && find . \( -type f -o -type l \) -printf '/%P\n' | sort)
-if [ "$want" = "$have" ]; then
-	pass "the installed tree is exactly the expected ${#expected[@]} files"
-else
-	fail "the installed tree is exactly the expected ${#expected[@]} files" \
-		"missing: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')" \
-		"unexpected: $(comm -13 <(echo "$want") <(echo "$have") | tr '\n' ' ')"
-fi
+assert_same_list "the installed tree is exactly the expected ${#expected[@]} files" "$want" "$have"
 
 modes_ok=1
 for f in "${expected[@]}"; do
@@ -156,27 +150,12 @@ if [ -f "$SOURCE_DIR/daemon/main.c" ]; then
 	assert_eq "the unit's ExecStart is the installed daemon" /usr/sbin/massaged "$execstart"
 fi
 
-vroot=$TEST_TMP/verify-root
-cp -a "$root" "$vroot"
-mkdir -p "$vroot/usr/lib/systemd/system"
-for u in /lib/systemd/system/* /usr/lib/systemd/system/*; do
-	[ -e "$u" ] || continue
-	[ -e "$vroot$unitdir/${u##*/}" ] || [ -e "$vroot/usr/lib/systemd/system/${u##*/}" ] ||
-		cp -a "$u" "$vroot/usr/lib/systemd/system/"
-done
-if systemd-analyze verify --man=no --root="$vroot" massaged.service >"$TEST_TMP/verify.log" 2>&1 &&
-	! grep -q . "$TEST_TMP/verify.log"; then
-	pass "systemd-analyze verify --root: the installed unit, no complaints"
-else
-	fail "systemd-analyze verify --root: the installed unit, no complaints" "$(cat "$TEST_TMP/verify.log")"
-fi
+verify_root "$root" # unitdir is one of the two places it looks in
+vroot=$VERIFY_ROOT
+check_unit_verifies "systemd-analyze verify --root: the installed unit, no complaints" "$vroot" massaged.service
 if [ -f "$SOURCE_DIR/mqtt/CMakeLists.txt" ]; then
-	if systemd-analyze verify --man=no --root="$vroot" massaged-mqtt.service >"$TEST_TMP/verify-mqtt.log" 2>&1 &&
-		! grep -q . "$TEST_TMP/verify-mqtt.log"; then
-		pass "systemd-analyze verify --root: massaged-mqtt.service, no complaints"
-	else
-		fail "systemd-analyze verify --root: massaged-mqtt.service, no complaints" "$(cat "$TEST_TMP/verify-mqtt.log")"
-	fi
+	check_unit_verifies "systemd-analyze verify --root: massaged-mqtt.service, no complaints" "$vroot" \
+		massaged-mqtt.service
 	assert_eq "massaged-mqtt.service's ExecStart is the installed bridge" /usr/sbin/massaged-mqtt \
 		"$(sed -n 's/^ExecStart=//p' "$root$unitdir/massaged-mqtt.service")"
 fi

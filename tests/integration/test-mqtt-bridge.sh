@@ -36,7 +36,7 @@ start_bridge bridge "$TEST_TMP/mqtt.conf" --broker "127.0.0.1:$MQTT_PORT" || exi
 mqtt_watch hub "$BASE/#" "homeassistant/#" "reply/#" || exit 1
 
 # --- retained topics
-check "bridge availability: online (retained)" wait_until 10 bash -c "[ \"\$(mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/availability -C 1 -W 2)\" = online ]"
+check "bridge availability: online (retained)" wait_until 10 mqtt_is "$BASE/availability" online
 progs=$(mqtt_get "$BASE/programmes")
 assert_jq "programme list (retained) holds the imported programmes" \
 	'[.[].id] | index("gentle") != null and index("long") != null' "$progs"
@@ -124,18 +124,15 @@ check "refresh: the select's options have it" wait_until 10 \
 # --- Home Assistant restarting: discovery again
 before=$(grep -c "^homeassistant/button/$node/${ID}_stop/config" "$TEST_TMP/hub.log")
 mqtt_pub homeassistant/status online
-check "homeassistant/status online: discovery published again" wait_until 10 bash -c \
-	"[ \$(grep -c '^homeassistant/button/$node/${ID}_stop/config' '$TEST_TMP/hub.log') -gt $before ]"
+check "homeassistant/status online: discovery published again" wait_until 10 \
+	lines_at_least $((before + 1)) grep "^homeassistant/button/$node/${ID}_stop/config" "$TEST_TMP/hub.log"
 
 # --- the last will: a bridge killed outright is announced offline by the broker
 stop_spawned bridge KILL
-check "last will: availability offline after the bridge dies" wait_until 10 bash -c \
-	"[ \"\$(mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/availability -C 1 -W 2)\" = offline ]"
+check "last will: availability offline after the bridge dies" wait_until 10 mqtt_is "$BASE/availability" offline
 start_bridge bridge2 "$TEST_TMP/mqtt.conf" --broker "127.0.0.1:$MQTT_PORT" || exit 1
-check "a new bridge: online again" wait_until 10 bash -c \
-	"[ \"\$(mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/availability -C 1 -W 2)\" = online ]"
+check "a new bridge: online again" wait_until 10 mqtt_is "$BASE/availability" online
 stop_spawned bridge2
 assert_eq "massaged-mqtt exits cleanly on SIGTERM" 0 "$SPAWN_RC"
-check "clean exit: availability offline" wait_until 10 bash -c \
-	"[ \"\$(mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/availability -C 1 -W 2)\" = offline ]"
+check "clean exit: availability offline" wait_until 10 mqtt_is "$BASE/availability" offline
 finish

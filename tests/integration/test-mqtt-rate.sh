@@ -13,17 +13,7 @@ DEV=$(devpath $A)
 BASE=test/rate
 start_bus
 start_sim sim --device "reference,name=Pulse,address=$A" || exit 1
-cat >"$MSD_DATA/programmes/steady.programme" <<'PROG'
-[Programme]
-Name=Steady
-Kind=any
-
-[Step one]
-Muscle=hamstrings
-Zone=proximal
-Duration=2min
-Intensity=constant 30%
-PROG
+write_steps "$MSD_DATA/programmes/steady.programme" Steady "one hamstrings proximal 2min constant 30%"
 start_massaged || exit 1
 check "discover" mgr StartDiscovery
 check "device appears" wait_until 10 has_object "$DEV"

@@ -14,29 +14,8 @@ DEV=$(devpath $A)
 BASE=test/robust
 start_bus
 start_sim sim --device "reference,name=Pulse,address=$A" || exit 1
-cat >"$MSD_DATA/programmes/long.programme" <<'PROG'
-[Programme]
-Name=Long steps
-Kind=any
-
-[Step first]
-Muscle=hamstrings
-Zone=proximal
-Duration=2min
-Intensity=20%
-
-[Step second]
-Muscle=hamstrings
-Zone=distal
-Duration=2min
-Intensity=20%
-
-[Step third]
-Muscle=calves
-Zone=mid
-Duration=2min
-Intensity=20%
-PROG
+write_steps "$MSD_DATA/programmes/long.programme" "Long steps" "first hamstrings proximal 2min 20%" \
+	"second hamstrings distal 2min 20%" "third calves mid 2min 20%"
 start_massaged || exit 1
 check "discover" mgr StartDiscovery
 check "device appears" wait_until 10 has_object "$DEV"
@@ -124,7 +103,8 @@ stop_spawned broker
 check "bridge saw the broker go" wait_until 10 grep -q "lost the MQTT broker\|connection to .* failed" "$TEST_TMP/bridge.log"
 connects=$(grep -c "connected to MQTT broker" "$TEST_TMP/bridge.log")
 start_broker broker || exit 1
-check "bridge reconnected (backoff)" wait_until 20 bash -c "[ \$(grep -c 'connected to MQTT broker' '$TEST_TMP/bridge.log') -gt $connects ]"
+check "bridge reconnected (backoff)" wait_until 20 \
+	lines_at_least $((connects + 1)) grep 'connected to MQTT broker' "$TEST_TMP/bridge.log"
 check "the session played on (the daemon owns it)" test "$(sim_state $A running)" = true
 # The restarted broker kept nothing (persistence false): all of it is the bridge's republish.
 assert_eq "availability republished" online "$(mqtt_get "$BASE/availability")"
@@ -139,14 +119,12 @@ check "stop: ok" wait_watched 10 hub2 '.command == "stop" and .ok == true' "/dev
 
 # --- massaged restarts
 stop_spawned massaged
-check "device availability offline while massaged is away" wait_until 10 bash -c \
-	"[ \"\$(mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/device/$ID/availability -C 1 -W 2)\" = offline ]"
+check "device availability offline while massaged is away" wait_until 10 mqtt_is "$BASE/device/$ID/availability" offline
 check "discovery kept while massaged is away (not cleared)" test -n "$(mqtt_get "homeassistant/button/${BASE//\//_}/${ID}_stop/config" 2)"
 start_massaged || exit 1
 mgr StartDiscovery >/dev/null 2>&1 || true
 check "device back on massaged" wait_until 15 has_object "$DEV"
-check "device availability online again" wait_until 15 bash -c \
-	"[ \"\$(mosquitto_sub -h 127.0.0.1 -p $MQTT_PORT -t $BASE/device/$ID/availability -C 1 -W 2)\" = online ]"
+check "device availability online again" wait_until 15 mqtt_is "$BASE/device/$ID/availability" online
 mark=$(log_mark)
 mqtt_pub "$SET" '{"command":"start","programme":"long"}'
 check "start after the massaged restart: frames at the device" wait_simlog 15 "select(.dev==\"$A\" and .cmd==\"intensity\" and .t_ns > $mark)"

@@ -28,17 +28,14 @@ chmod 755 "$TEST_TMP/room2"
 cp "$MSD_DATA"/devices/*.device "$TEST_TMP/room2/data/devices/" 2>/dev/null || true
 write_programme "$TEST_TMP/room2/data/programmes/gentle.programme" "Gentle test"
 : >"$TEST_TMP/room2/massaged.conf"
-private_bus_conf "$TEST_TMP/room2" "$SOURCE_DIR" >"$TEST_TMP/room2/bus.conf"
-spawn bus2 bash -c "exec dbus-daemon --config-file='$TEST_TMP/room2/bus.conf' --nofork --nopidfile \
-	--print-address=3 3>'$TEST_TMP/room2/bus.address'"
-wait_until 5 test -s "$TEST_TMP/room2/bus.address" || { log "second dbus-daemon did not start"; exit 1; }
-BUS2=$(head -n1 "$TEST_TMP/room2/bus.address")
+start_private_bus bus2 "$TEST_TMP/room2" "$SOURCE_DIR" || exit 1
+BUS2=$PRIVATE_BUS_ADDRESS
 export DBUS_SYSTEM_BUS_ADDRESS=$BUS2 DBUS_SESSION_BUS_ADDRESS=$BUS2
 start_sim sim2 --device "reference,name=Room two,address=$A" || exit 1
 LOG2=$SIM_LOG
-spawn massaged2 "$MASSAGED" --config "$TEST_TMP/room2/massaged.conf" --config-dir "$TEST_TMP/room2/massaged.conf.d" \
-	--data-dir "$TEST_TMP/room2/data" --state-dir "$TEST_TMP/room2/state"
-check "room 2: massaged up" wait_until 10 has_name org.massaged
+# Room 2's daemon on room 2's directories (on BUS2, exported above).
+MSD_CONF=$TEST_TMP/room2/massaged.conf MSD_DATA=$TEST_TMP/room2/data MSD_STATE=$TEST_TMP/room2/state \
+	check "room 2: massaged up" start_massaged --name massaged2
 check "room 2: discover" mgr StartDiscovery
 check "room 2: device appears" wait_until 10 has_object "$DEV"
 

@@ -8,10 +8,6 @@
 . "$SOURCE_DIR/tests/lib-sim.sh"
 
 start_bus
-TG=11:22:33:44:55:66
-TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
-LV=C0:FF:EE:00:00:01
-LV_PATH=/org/bluez/hci0/dev_C0_FF_EE_00_00_01
 # No watchdog stop and no force readings while the test looks.
 start_sim sim --device reference,keepalive-timeout=600000,force-period=600000 \
 	--device theragun,address=$TG --device lovense,address=$LV \
@@ -26,17 +22,16 @@ assert_contains "PressButton of an unknown address: NotFound" "no simulated devi
 
 # press ADDR NOTIFY_UUID NOTIFY_PATH COUNT START_WRITE...: a client starts the
 # motor with its own frame, subscribes and waits for COUNT notifications; the
-# button is pressed once it listens. Its output lands in $TEST_TMP/ADDR.out.
+# button is pressed once it listens. Its output lands in $TEST_TMP/ADDR.log.
 press() {
-	local addr=$1 uuid=$2 path=$3 count=$4 out=$TEST_TMP/$1.out cl
+	local addr=$1 uuid=$2 path=$3 count=$4
 	shift 4
-	client "$@" -- notify "$addr" "$uuid" -- expect-notify "$addr" "$uuid" "$count" 10000 >"$out" 2>&1 &
-	cl=$!
+	spawn_client "$addr" "$@" -- notify "$addr" "$uuid" -- expect-notify "$addr" "$uuid" "$count" 10000
 	check "$addr: the client listens" wait_until 10 notifying "$path"
 	check "$addr: the motor runs" wait_until 5 running "$addr" true
 	check "$addr: PressButton" sim_call PressButton s "$addr"
-	wait $cl
-	check "$addr: the client got what it waited for" test $? = 0
+	wait_spawned "$addr" 15
+	assert_eq "$addr: the client got what it waited for" 0 "$SPAWN_RC"
 	assert_eq "$addr: the motor stopped" false "$(sim_state "$addr" running)"
 	assert_eq "$addr: the log says button-stop (it was running)" 1 \
 		"$(log_count ".dev == \"$addr\" and .event == \"button-stop\" and .was_running == \"true\"")"
@@ -45,7 +40,7 @@ press() {
 # Reference: ERROR (0x83) USER_STOP (0x14), then STATE (0x81) with flags 0.
 press $DEV1 $REF_STATUS $DEV1_PATH/service000a/char000d 2 \
 	write $DEV1 $REF_CONTROL "$(enc reference start 40 1)" command
-got=$(sed -n 's/^notified //p' "$TEST_TMP/$DEV1.out")
+got=$(sed -n 's/^notified //p' "$TEST_TMP/$DEV1.log")
 assert_eq "reference: ERROR USER_STOP first" "01 83 00 02 14 00" "$(head -n1 <<<"$got" | cut -d' ' -f1-6)"
 assert_eq "reference: then STATE, not running, speed 0" "01 81 00 06 00 28 00 00" \
 	"$(sed -n 2p <<<"$got" | cut -d' ' -f1-8)"
@@ -56,20 +51,19 @@ assert_eq "reference: then STATE, not running, speed 0" "01 81 00 06 00 28 00 00
 press $TG $TG_NOTIFY $TG_PATH/service000a/char000d 1 \
 	write $TG $TG_WRITE "$(enc theragun speed 2400)" request
 assert_eq "theragun: a status reply, running 0, speed 0" \
-	"bb 1b 10 0b 00 00 00 00 00 00 00 00 00 00 00" "$(sed -n 's/^notified //p' "$TEST_TMP/$TG.out")"
+	"bb 1b 10 0b 00 00 00 00 00 00 00 00 00 00 00" "$(sed -n 's/^notified //p' "$TEST_TMP/$TG.log")"
 
 # Lovense-style: nothing. A garbage notification after the press is the first
 # thing the client sees.
-client write $LV $LV_WRITE "$(enc lovense intensity 50)" request -- notify $LV $LV_NOTIFY -- \
-	expect-notify $LV $LV_NOTIFY 1 10000 >"$TEST_TMP/lv.out" 2>&1 &
-cl=$!
+spawn_client lv write $LV $LV_WRITE "$(enc lovense intensity 50)" request -- notify $LV $LV_NOTIFY -- \
+	expect-notify $LV $LV_NOTIFY 1 10000
 check "lovense: the client listens" wait_until 10 notifying $LV_PATH/service000a/char000d
 check "lovense: the motor runs" wait_until 5 running $LV true
 check "lovense: PressButton" sim_call PressButton s $LV
 check "lovense: then garbage" sim_call SendGarbage say $LV 3 0xde 0xad 0xbe
-wait $cl
+wait_spawned lv 15
 assert_eq "lovense: stops silently (the first notification is the garbage)" "notified de ad be" \
-	"$(grep '^notified' "$TEST_TMP/lv.out")"
+	"$(grep '^notified' "$TEST_TMP/lv.log")"
 assert_eq "lovense: the motor stopped" false "$(sim_state $LV running)"
 
 # At rest: logged, nothing else.

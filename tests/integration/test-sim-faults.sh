@@ -5,8 +5,6 @@
 . "$SOURCE_DIR/tests/lib-sim.sh"
 
 start_bus
-TG=11:22:33:44:55:66
-TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
 RC=22:22:33:44:55:66
 RC_PATH=/org/bluez/hci0/dev_22_22_33_44_55_66
 DA=33:22:33:44:55:66
@@ -99,12 +97,11 @@ assert_eq "in the order they were written" "101 102" \
 bluez_call $DEV1_PATH Device1 Disconnect >/dev/null
 
 # Garbage notifications.
-client notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 10000 >"$TEST_TMP/garbage.out" 2>&1 &
-cl=$!
+spawn_client garbage notify $TG $TG_NOTIFY -- expect-notify $TG $TG_NOTIFY 1 10000
 check "the client subscribed" wait_until 5 notifying $TG_PATH/service000a/char000d
 sim_call SendGarbage say $TG 3 0xde 0xad 0xbe
-wait $cl
-assert_contains "SendGarbage: the client gets exactly those bytes" "notified de ad be" "$(cat "$TEST_TMP/garbage.out")"
+wait_spawned garbage 15
+assert_contains "SendGarbage: the client gets exactly those bytes" "notified de ad be" "$(cat "$TEST_TMP/garbage.log")"
 assert_eq "SendGarbage is logged" "1" "$(log_count '.event == "garbage" and .hex == "de ad be"')"
 
 # Keepalive: the reference device stops by itself when the host falls silent.
@@ -154,8 +151,8 @@ owner2=$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.fre
 assert_eq "with a new unique name, as a new process has" "yes" "$([ "$owner1" != "$owner2" ] && echo yes || echo no)"
 assert_eq "the adapter is back" "b true" "$(bluez_prop /org/bluez/hci0 Adapter1 Powered)"
 assert_eq "the devices are forgotten until discovered again" "" "$(bluez_paths | grep dev_ || true)"
-check "BluezPresent true again" wait_until 3 bash -c \
-	"busctl --system get-property org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 BluezPresent | grep -q true"
+check "BluezPresent true again" wait_until 3 \
+	prints "b true" busctl --system get-property org.massaged.Sim /org/massaged/Sim org.massaged.Sim1 BluezPresent
 sim_call SetBluezPresent b false
 assert_eq "SetBluezPresent false: gone" "no" "$(has_name org.bluez && echo yes || echo no)"
 sim_call SetBluezPresent b true

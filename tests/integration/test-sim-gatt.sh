@@ -6,9 +6,6 @@
 . "$SOURCE_DIR/tests/lib-sim.sh"
 
 start_bus
-TG=11:22:33:44:55:66
-TG_PATH=/org/bluez/hci0/dev_11_22_33_44_55_66
-LV=C0:FF:EE:00:00:01
 start_sim sim --device reference --device theragun,address=$TG --device lovense,address=$LV \
 	--discovery-delay 50 --connect-delay 50 --resolve-delay 100
 

@@ -41,13 +41,7 @@ for list in "$SOURCE_DIR"/tests/package/*.files; do
 	fi
 	want=$(expected_list "$pkg" | sort)
 	have=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '/$' | sed 's|^\./|/|' | sort)
-	if [ "$want" = "$have" ]; then
-		pass "$pkg: the files are exactly tests/package/$pkg.files"
-	else
-		fail "$pkg: the files are exactly tests/package/$pkg.files" \
-			"missing: $(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')" \
-			"unexpected: $(comm -13 <(echo "$want") <(echo "$have") | tr '\n' ' ')"
-	fi
+	assert_same_list "$pkg: the files are exactly tests/package/$pkg.files" "$want" "$have"
 done
 
 for deb in "$out"/*.deb; do
@@ -96,22 +90,10 @@ root=$TEST_TMP/root
 dpkg-deb -x "$deb" "$root"
 unit=$root/lib/systemd/system/massaged.service
 assert_eq "the unit runs as _massaged" "_massaged" "$(sed -n 's/^User=//p' "$unit")"
-vroot=$TEST_TMP/verify-root
-cp -a "$root" "$vroot"
-mkdir -p "$vroot/usr/lib/systemd/system"
-for u in /lib/systemd/system/* /usr/lib/systemd/system/*; do
-	[ -e "$u" ] || continue
-	[ -e "$vroot/lib/systemd/system/${u##*/}" ] || [ -e "$vroot/usr/lib/systemd/system/${u##*/}" ] ||
-		cp -a "$u" "$vroot/usr/lib/systemd/system/"
-done
-dpkg-deb -x "$(ls "$out"/massaged-mqtt_*.deb | head -n1)" "$vroot"
+verify_root "$root"
+dpkg-deb -x "$(ls "$out"/massaged-mqtt_*.deb | head -n1)" "$VERIFY_ROOT"
 for u in massaged.service massaged-mqtt.service; do
-	if systemd-analyze verify --man=no --root="$vroot" "$u" >"$TEST_TMP/verify.log" 2>&1 &&
-		! grep -q . "$TEST_TMP/verify.log"; then
-		pass "systemd-analyze verify: the packaged $u, no complaints"
-	else
-		fail "systemd-analyze verify: the packaged $u, no complaints" "$(cat "$TEST_TMP/verify.log")"
-	fi
+	check_unit_verifies "systemd-analyze verify: the packaged $u, no complaints" "$VERIFY_ROOT" "$u"
 done
 for f in "$root"/usr/share/dbus-1/system.d/*.conf; do
 	check "xmllint: ${f##*/} is well-formed" xmllint --noout "$f"

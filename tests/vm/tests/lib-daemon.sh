@@ -7,9 +7,6 @@ DATA=$MSD_DATA
 
 mctl() { "$M" --data-dir "$DATA" "$@"; }
 
-# programme NAME: the programme text on stdin becomes NAME in the data directory.
-programme() { cat >"$DATA/programmes/$1.programme"; }
-
 # start_massaged_hci0 [NAME]: massaged on hci0 (log in $TEST_TMP/NAME.log),
 # started the one way (start_massaged, tests/lib-massaged.sh).
 start_massaged_hci0() {
@@ -51,53 +48,18 @@ session_is() { [ "$(session_state)" = "$1" ]; }
 # /proc/uptime, 10 ms resolution, enough for the timings the tests print).
 mono_ns() { awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime; }
 
-# The programmes the daemon tests play, written into the data directory.
+# The programmes the daemon tests play, written into the data directory
+# (write_steps: tests/lib-massaged.sh).
 # vm-short: 20 % then 30 %, 2 s each.
 programme_short() {
-	programme vm-short <<-'PROG'
-	[Programme]
-	Name=VM short
-	Kind=any
-
-	[Step low]
-	Muscle=hamstrings
-	Zone=proximal
-	Duration=2s
-	Intensity=20%
-
-	[Step high]
-	Muscle=hamstrings
-	Zone=mid
-	Duration=2s
-	Intensity=30%
-	PROG
+	write_steps "$DATA/programmes/vm-short.programme" "VM short" \
+		"low hamstrings proximal 2s 20%" "high hamstrings mid 2s 30%"
 }
 # vm-three: 20 % for 5 s, 30 % for 5 s, 40 % for 2 s: long enough to lose the
 # device in a known step.
 programme_three() {
-	programme vm-three <<-'PROG'
-	[Programme]
-	Name=VM three steps
-	Kind=any
-
-	[Step low]
-	Muscle=hamstrings
-	Zone=proximal
-	Duration=5s
-	Intensity=20%
-
-	[Step mid]
-	Muscle=hamstrings
-	Zone=mid
-	Duration=5s
-	Intensity=30%
-
-	[Step high]
-	Muscle=hamstrings
-	Zone=distal
-	Duration=2s
-	Intensity=40%
-	PROG
+	write_steps "$DATA/programmes/vm-three.programme" "VM three steps" "low hamstrings proximal 5s 20%" \
+		"mid hamstrings mid 5s 30%" "high hamstrings distal 2s 40%"
 }
 
 # elapsed_ms: the first session's programme time, -1 without one.

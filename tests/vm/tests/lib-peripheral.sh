@@ -17,6 +17,8 @@ frame() { enc reference "$@" | tr -d ' '; }
 # (jq -e reports only on the last input line, so count matches instead.)
 logged() { [ -f "$SIM_LOG" ] && jq_has "$SIM_LOG" "select($1)"; }
 device_prop() { busctl --system get-property org.bluez "$PERIPH_DEV" "$1" "$2" 2>/dev/null; }
+# periph_known: bluetoothd on hci0 has an object for the peripheral.
+periph_known() { busctl --system introspect org.bluez "$PERIPH_DEV" >/dev/null 2>&1; }
 
 power_adapters() {
 	local a

@@ -56,7 +56,7 @@ play() {
 	mv "$TEST_TMP/sim.log" "$TEST_TMP/sim-$driver.log"
 	busctl --system call org.bluez /org/bluez/hci0 org.bluez.Adapter1 RemoveDevice o "$PERIPH_DEV" ||
 		log "RemoveDevice $PERIPH_DEV failed"
-	wait_until 10 bash -c "! busctl --system introspect org.bluez '$PERIPH_DEV' >/dev/null 2>&1"
+	wait_until 10 not periph_known
 }
 
 power_adapters

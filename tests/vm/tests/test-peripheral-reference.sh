@@ -46,7 +46,7 @@ check "ERROR WATCHDOG notified" grep -Eq '^notified 01 83 .. .. 10 ' "$TEST_TMP/
 check "bluetoothd's battery plugin subscribed to Battery Level" \
 	logged '.event == "start-notify" and ((.char // "") | startswith("00002a19"))'
 check "Battery1 on the central shows the level" \
-	wait_until 5 bash -c "busctl --system get-property org.bluez $PERIPH_DEV org.bluez.Battery1 Percentage | grep -qx 'y 85'"
+	wait_until 5 bluez_prop_is "$PERIPH_DEV" Battery1 Percentage "y 85"
 
 t0=$(ms)
 client disconnect "$PERIPH"
