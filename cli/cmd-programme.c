@@ -89,15 +89,6 @@ static char *sides_text(const MpProgramme *p)
     return g_string_free(s, FALSE);
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 static void add_int(JsonBuilder *b, const char *name, gint64 value)
 {
     json_builder_set_member_name(b, name);
@@ -121,13 +112,13 @@ static void add_diagnostics(JsonBuilder *b, GPtrArray *diags)
         const MpDiagnostic *d = g_ptr_array_index(diags, i);
         g_autofree char *text = mp_diagnostic_to_string(d);
         json_builder_begin_object(b);
-        add_string(b, "severity", d->severity == MP_DIAG_ERROR ? "error" : "warning");
-        add_string(b, "file", d->source);
+        mctl_json_add_string(b, "severity", d->severity == MP_DIAG_ERROR ? "error" : "warning");
+        mctl_json_add_string(b, "file", d->source);
         add_int(b, "line", d->line);
-        add_string(b, "group", d->group);
-        add_string(b, "key", d->key);
-        add_string(b, "message", d->message);
-        add_string(b, "text", text);
+        mctl_json_add_string(b, "group", d->group);
+        mctl_json_add_string(b, "key", d->key);
+        mctl_json_add_string(b, "message", d->message);
+        mctl_json_add_string(b, "text", text);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -190,11 +181,11 @@ static int cmd_validate(MctlContext *ctx, int argc, char **argv)
         any_invalid = any_invalid || (!p && !missing);
         if (ctx->json) {
             json_builder_begin_object(b);
-            add_string(b, "file", argv[i]);
+            mctl_json_add_string(b, "file", argv[i]);
             json_builder_set_member_name(b, "valid");
             json_builder_add_boolean_value(b, p != NULL);
             if (p) {
-                add_string(b, "name", p->name);
+                mctl_json_add_string(b, "name", p->name);
                 add_int(b, "steps", p->steps->len);
                 add_sides(b, p);
                 add_int(b, "entries", mp_timeline_n_entries(tl));
@@ -283,16 +274,16 @@ static void show_json(const char *arg, const char *origin, const MpProgramme *p,
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    add_string(b, "programme", arg);
+    mctl_json_add_string(b, "programme", arg);
     /* A file when one was read; an id's text from massaged has none here. */
-    add_string(b, "file", g_str_has_prefix(p->source, "massaged:") ? NULL : p->source);
-    add_string(b, "origin", origin); /* null for a file */
-    add_string(b, "name", p->name);
-    add_string(b, "summary", p->summary);
-    add_string(b, "description", p->description);
-    add_string(b, "author", p->author);
-    add_string(b, "caution", p->caution);
-    add_string(b, "kind", mp_device_kind_to_string(p->kind));
+    mctl_json_add_string(b, "file", g_str_has_prefix(p->source, "massaged:") ? NULL : p->source);
+    mctl_json_add_string(b, "origin", origin); /* null for a file */
+    mctl_json_add_string(b, "name", p->name);
+    mctl_json_add_string(b, "summary", p->summary);
+    mctl_json_add_string(b, "description", p->description);
+    mctl_json_add_string(b, "author", p->author);
+    mctl_json_add_string(b, "caution", p->caution);
+    mctl_json_add_string(b, "kind", mp_device_kind_to_string(p->kind));
     add_sides(b, p);
     json_builder_set_member_name(b, "references");
     json_builder_begin_array(b);
@@ -311,16 +302,18 @@ static void show_json(const char *arg, const char *origin, const MpProgramme *p,
         g_autofree char *intensity = mp_envelope_to_string(&s->intensity);
         json_builder_begin_object(b);
         add_int(b, "index", e->index);
-        add_string(b, "id", s->id);
-        add_string(b, "name", s->name);
+        mctl_json_add_string(b, "id", s->id);
+        mctl_json_add_string(b, "name", s->name);
         /* Absent is null (docs/json.md): a rest has no muscle or zone. */
-        add_string(b, "muscle",
-                   s->muscle == MP_MUSCLE_NONE ? NULL : mp_muscle_to_string(s->muscle));
-        add_string(b, "zone", s->zone == MP_ZONE_NONE ? NULL : mp_zone_to_string(s->zone));
-        add_string(b, "side", e->side == MP_SIDE_NONE ? NULL : mp_side_to_string(e->side));
+        mctl_json_add_string(b, "muscle",
+                             s->muscle == MP_MUSCLE_NONE ? NULL : mp_muscle_to_string(s->muscle));
+        mctl_json_add_string(b, "zone",
+                             s->zone == MP_ZONE_NONE ? NULL : mp_zone_to_string(s->zone));
+        mctl_json_add_string(b, "side",
+                             e->side == MP_SIDE_NONE ? NULL : mp_side_to_string(e->side));
         add_int(b, "start_ms", (gint64)e->start_ms);
         add_int(b, "duration_ms", (gint64)(e->end_ms - e->start_ms));
-        add_string(b, "intensity_text", intensity); /* as written, e.g. "ramp 20%..40%" */
+        mctl_json_add_string(b, "intensity_text", intensity); /* as written, e.g. "ramp 20%..40%" */
         json_builder_set_member_name(b, "max_intensity");
         json_builder_add_double_value(b, mp_envelope_max(&s->intensity));
         json_builder_set_member_name(b, "speed");
@@ -328,7 +321,7 @@ static void show_json(const char *arg, const char *origin, const MpProgramme *p,
             json_builder_add_double_value(b, s->speed);
         else
             json_builder_add_null_value(b);
-        add_string(b, "prompt", s->prompt);
+        mctl_json_add_string(b, "prompt", s->prompt);
         add_int(b, "line", s->line);
         json_builder_end_object(b);
     }
@@ -541,21 +534,21 @@ static int cmd_plot(MctlContext *ctx, int argc, char **argv)
     if (ctx->json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
-        add_string(b, "programme", argv[1]);
-        add_string(b, "name", p->name);
+        mctl_json_add_string(b, "programme", argv[1]);
+        mctl_json_add_string(b, "name", p->name);
         add_int(b, "duration_ms", (gint64)mp_timeline_duration(tl));
         add_int(b, "width", o.width);
         add_int(b, "height", o.height);
         if (zoom) {
             add_int(b, "step", zoom->index);
-            add_string(b, "step_id", zoom->step->id);
-            add_string(b, "side",
-                       zoom->side == MP_SIDE_NONE ? NULL : mp_side_to_string(zoom->side));
+            mctl_json_add_string(b, "step_id", zoom->step->id);
+            mctl_json_add_string(b, "side",
+                                 zoom->side == MP_SIDE_NONE ? NULL : mp_side_to_string(zoom->side));
             add_int(b, "start_ms", (gint64)zoom->start_ms);
         }
         json_builder_set_member_name(b, "utf8");
         json_builder_add_boolean_value(b, o.utf8);
-        add_string(b, "chart", chart);
+        mctl_json_add_string(b, "chart", chart);
         json_builder_end_object(b);
         mctl_print_json_builder(b);
     } else if (zoom) {
@@ -608,22 +601,22 @@ static int cmd_list(MctlContext *ctx, int argc, char **argv)
         for (guint i = 0; i < listed->len; i++) {
             const MctlProgrammeInfo *l = g_ptr_array_index(listed, i);
             json_builder_begin_object(b);
-            add_string(b, "id", l->id);
-            add_string(b, "name", l->name);
-            add_string(b, "summary", l->summary);
+            mctl_json_add_string(b, "id", l->id);
+            mctl_json_add_string(b, "name", l->name);
+            mctl_json_add_string(b, "summary", l->summary);
             add_int(b, "duration_ms", (gint64)l->duration_ms);
-            add_string(b, "kind", l->kind);
+            mctl_json_add_string(b, "kind", l->kind);
             json_builder_set_member_name(b, "sides");
             json_builder_begin_array(b);
             for (guint k = 0; l->sides[k]; k++)
                 json_builder_add_string_value(b, l->sides[k]);
             json_builder_end_array(b);
-            add_string(b, "origin", l->origin);
+            mctl_json_add_string(b, "origin", l->origin);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
         /* Where the list came from: "data-dir" means imported ones may be missing. */
-        add_string(b, "source", mctl_programme_source_kind(src));
+        mctl_json_add_string(b, "source", mctl_programme_source_kind(src));
         json_builder_end_object(b);
         mctl_print_json_builder(b);
     } else {
